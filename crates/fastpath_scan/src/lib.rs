@@ -1,0 +1,175 @@
+//! The Python source scanner: turns the bytes of one `.py` file into its import sites.
+//!
+//! An import site is one statement (or one literal `importlib.import_module` / `__import__`
+//! call) that can load a module, with its position and the context that decides *when* it runs:
+//! at import (`eager`), only when a function is called (`deferred`), never at run time
+//! (`type-checking`), on first use (`lazy`), or only when the file runs as a script
+//! (`main-guard`). Nothing here resolves module names or touches other files: that is the
+//! graph crate's job. Nothing here runs Python.
+//!
+//! Bad input is data, not an error: a file that does not decode or does not parse still yields
+//! every site that can be recovered, plus [`Problem`]s that name the line.
+
+mod ast;
+mod decode;
+mod line_index;
+mod target;
+
+use serde::Serialize;
+
+pub use crate::decode::{decode_source, Decoded};
+pub use crate::line_index::LineIndex;
+pub use crate::target::{Platform, Target};
+
+/// When an import site runs, relative to the import of the file that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    /// Runs when the module is imported: module body, class bodies, module-level blocks.
+    Eager,
+    /// Inside a function or lambda body: runs only when that function is called.
+    Deferred,
+    /// Under `if TYPE_CHECKING:`: never runs.
+    TypeChecking,
+    /// PEP 810 `lazy import`, or named in `__lazy_modules__` on a target that honours it.
+    Lazy,
+    /// Under `if __name__ == "__main__":`: runs only when the file is executed as a script.
+    MainGuard,
+}
+
+impl Context {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Eager => "eager",
+            Context::Deferred => "deferred",
+            Context::TypeChecking => "type-checking",
+            Context::Lazy => "lazy",
+            Context::MainGuard => "main-guard",
+        }
+    }
+}
+
+/// The syntactic form of an import site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteKind {
+    /// `import a.b.c [as x]` (one site per alias).
+    Import,
+    /// `from [.]a import b [as c], ...`.
+    From,
+    /// `importlib.import_module("literal")` (or `import_module("literal")`).
+    ImportModule,
+    /// `__import__("literal")`.
+    DunderImport,
+}
+
+/// A name imported by a `from` statement: `from x import name as asname`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedName {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asname: Option<String>,
+}
+
+/// One import site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSite {
+    pub kind: SiteKind,
+    /// The dotted module as written, without leading dots (empty for `from . import x`).
+    pub module: String,
+    /// Number of leading dots of a relative import (0 for absolute).
+    pub level: u32,
+    /// For `from` imports, the names imported (`*` for a star import). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<ImportedName>,
+    /// `import a.b as c` binds `c`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    pub context: Context,
+    /// Inside the body of a `try` whose handler catches `ImportError` (or broader): a failure
+    /// is expected and handled.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// For optional sites: the `try` statement they belong to (an id unique within the file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub try_id: Option<u32>,
+    /// Inside an `except ImportError` handler of the `try` with this id: runs only when an
+    /// import in that `try` body failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_for: Option<u32>,
+    /// For deferred sites: the module-level function (or `Class.method`) that holds them, so a
+    /// call made at import time can promote them to eager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// 1-based line of the statement (or call).
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl ImportSite {
+    /// Whether this site runs when its file is imported (before any call-following).
+    pub fn is_eager(&self) -> bool {
+        self.context == Context::Eager
+    }
+}
+
+/// Something wrong with a file that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// The file does not parse; sites were recovered around the error.
+    Syntax,
+    /// The bytes are not valid in the declared (or default UTF-8) encoding; invalid sequences
+    /// were replaced before scanning.
+    Encoding,
+}
+
+/// Everything the scanner learns from one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileScan {
+    /// Every import site, in source order.
+    pub sites: Vec<ImportSite>,
+    /// Dotted names of functions called by code that runs at import time (statement-level
+    /// calls, right-hand sides of assignments, decorators), in source order, deduplicated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eager_calls: Vec<String>,
+    /// The literal `__all__` list or tuple, when the module defines one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<String>>,
+    /// The literal `__lazy_modules__`, when the module defines one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lazy_modules: Option<Vec<String>>,
+    /// Whether the module defines a module-level `__getattr__` (PEP 562).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub has_getattr: bool,
+    /// Problems found on the way; the scan still carries every recoverable site.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// Scans Python source bytes (any encoding PEP 263 allows) for import sites.
+///
+/// `target` decides `sys.version_info` / `sys.platform` tests and `__lazy_modules__`; without
+/// it both branches of such tests count.
+pub fn scan_bytes(bytes: &[u8], target: Option<&Target>) -> FileScan {
+    let decoded = decode_source(bytes);
+    let mut scan = scan_source(&decoded.text, target);
+    if let Some(problem) = decoded.problem {
+        scan.problems.insert(0, problem);
+    }
+    scan
+}
+
+/// Scans already-decoded Python source.
+pub fn scan_source(source: &str, target: Option<&Target>) -> FileScan {
+    ast::scan(source, target)
+}
