@@ -1,4 +1,699 @@
-//! placeholder
-pub(crate) fn scan(_s: &str, _t: Option<&crate::Target>) -> crate::FileScan {
-    crate::FileScan::default()
+//! The reference scanner: a full parse with ruff's parser, then a walk over the statements that
+//! carries the context (eager, deferred, ...) down the tree.
+//!
+//! It is the definition of what a scan means; the fast scanner is tested equal to it. It
+//! recovers from syntax errors (`parse_unchecked`): every statement the parser could rebuild
+//! still yields its sites.
+
+use ruff_python_ast::visitor::{walk_expr, Visitor};
+use ruff_python_ast::{
+    Alias, ExceptHandler, Expr, Mod, ModModule, Stmt, StmtClassDef, StmtFunctionDef, StmtTry,
+};
+use ruff_python_parser::{parse_unchecked, Mode, ParseOptions};
+use ruff_text_size::Ranged;
+
+use crate::condition::{self, Test};
+use crate::{
+    Context, FileScan, ImportSite, ImportedName, LineIndex, Problem, ProblemKind, SiteKind, Target,
+};
+
+/// At most this many syntax errors are reported per file: the first ones are the useful ones.
+const MAX_SYNTAX_PROBLEMS: usize = 10;
+
+pub(crate) fn scan(source: &str, target: Option<&Target>) -> FileScan {
+    let parsed = parse_unchecked(source, ParseOptions::from(Mode::Module));
+    let index = LineIndex::new(source);
+    let mut scanner = Scanner {
+        source,
+        index: &index,
+        target,
+        scan: FileScan::default(),
+        next_try_id: 0,
+    };
+    for error in parsed.errors().iter().take(MAX_SYNTAX_PROBLEMS) {
+        let (line, column) = index.line_column(source, error.location.start().to_u32());
+        scanner.scan.problems.push(Problem {
+            kind: ProblemKind::Syntax,
+            message: error.error.to_string(),
+            line,
+            column,
+        });
+    }
+    if let Mod::Module(ModModule { body, .. }) = parsed.syntax() {
+        scanner.suite(body, &State::module());
+    }
+    scanner.scan
+}
+
+/// What the enclosing blocks say about a statement.
+#[derive(Debug, Clone)]
+struct State {
+    context: Context,
+    /// The module-level function holding the statement (with its class path), if any.
+    function: Option<String>,
+    /// Class names from module level down to the statement, while outside any function.
+    classes: Vec<String>,
+    optional: bool,
+    try_id: Option<u32>,
+    fallback_for: Option<u32>,
+    /// Directly in the module body (or a module-level block), outside classes and functions.
+    module_level: bool,
+}
+
+impl State {
+    fn module() -> Self {
+        State {
+            context: Context::Eager,
+            function: None,
+            classes: Vec::new(),
+            optional: false,
+            try_id: None,
+            fallback_for: None,
+            module_level: true,
+        }
+    }
+
+    fn runs_at_import(&self) -> bool {
+        self.context == Context::Eager
+    }
+
+    fn in_function(&self, name: &str) -> State {
+        let mut inner = self.clone();
+        inner.module_level = false;
+        if inner.context != Context::TypeChecking {
+            inner.context = Context::Deferred;
+        }
+        if inner.function.is_none() {
+            let mut path = inner.classes.join(".");
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            inner.function = Some(path);
+        }
+        inner
+    }
+
+    fn in_class(&self, name: &str) -> State {
+        let mut inner = self.clone();
+        inner.module_level = false;
+        if inner.function.is_none() {
+            inner.classes.push(name.to_string());
+        }
+        inner
+    }
+
+    fn with_context(&self, context: Context) -> State {
+        let mut inner = self.clone();
+        inner.context = match (self.context, context) {
+            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
+            _ => context,
+        };
+        inner
+    }
+}
+
+struct Scanner<'a> {
+    source: &'a str,
+    index: &'a LineIndex,
+    target: Option<&'a Target>,
+    scan: FileScan,
+    next_try_id: u32,
+}
+
+impl Scanner<'_> {
+    fn suite(&mut self, body: &[Stmt], state: &State) {
+        for stmt in body {
+            self.stmt(stmt, state);
+        }
+    }
+
+    fn position(&self, offset: u32) -> (u32, u32) {
+        self.index.line_column(self.source, offset)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, state: &State) {
+        match stmt {
+            Stmt::Import(import) => {
+                let context = site_context(state, import.is_lazy);
+                let (line, column) = self.position(import.start().to_u32());
+                for Alias { name, asname, .. } in &import.names {
+                    self.push(
+                        state,
+                        ImportSite {
+                            kind: SiteKind::Import,
+                            module: name.to_string(),
+                            level: 0,
+                            names: Vec::new(),
+                            alias: asname.as_ref().map(ToString::to_string),
+                            context,
+                            optional: false,
+                            try_id: None,
+                            fallback_for: None,
+                            function: None,
+                            line,
+                            column,
+                        },
+                    );
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let context = site_context(state, import.is_lazy);
+                let (line, column) = self.position(import.start().to_u32());
+                let names = import
+                    .names
+                    .iter()
+                    .map(|alias| ImportedName {
+                        name: alias.name.to_string(),
+                        asname: alias.asname.as_ref().map(ToString::to_string),
+                    })
+                    .collect();
+                self.push(
+                    state,
+                    ImportSite {
+                        kind: SiteKind::From,
+                        module: import
+                            .module
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        level: import.level,
+                        names,
+                        alias: None,
+                        context,
+                        optional: false,
+                        try_id: None,
+                        fallback_for: None,
+                        function: None,
+                        line,
+                        column,
+                    },
+                );
+            }
+            Stmt::FunctionDef(def) => self.function_def(def, state),
+            Stmt::ClassDef(class) => self.class_def(class, state),
+            Stmt::If(if_stmt) => {
+                self.exprs(std::iter::once(&*if_stmt.test), state);
+                let mut branches = std::iter::once((Some(&*if_stmt.test), &if_stmt.body[..]))
+                    .chain(
+                        if_stmt
+                            .elif_else_clauses
+                            .iter()
+                            .map(|c| (c.test.as_ref(), &c.body[..])),
+                    );
+                self.if_chain(&mut branches, state);
+            }
+            Stmt::Try(try_stmt) => self.try_stmt(try_stmt, state),
+            Stmt::For(for_stmt) => {
+                self.exprs([&*for_stmt.target, &*for_stmt.iter], state);
+                self.suite(&for_stmt.body, state);
+                self.suite(&for_stmt.orelse, state);
+            }
+            Stmt::While(while_stmt) => {
+                self.exprs(std::iter::once(&*while_stmt.test), state);
+                self.suite(&while_stmt.body, state);
+                self.suite(&while_stmt.orelse, state);
+            }
+            Stmt::With(with) => {
+                self.exprs(with.items.iter().map(|item| &item.context_expr), state);
+                self.suite(&with.body, state);
+            }
+            Stmt::Match(match_stmt) => {
+                self.exprs(std::iter::once(&*match_stmt.subject), state);
+                for case in &match_stmt.cases {
+                    self.exprs(case.guard.as_deref(), state);
+                    self.suite(&case.body, state);
+                }
+            }
+            Stmt::Expr(expr) => {
+                if state.runs_at_import() {
+                    if let Expr::Call(call) = &*expr.value {
+                        self.eager_call(&call.func);
+                    }
+                }
+                self.exprs(std::iter::once(&*expr.value), state);
+            }
+            Stmt::Assign(assign) => {
+                if state.module_level {
+                    if let [Expr::Name(target)] = &*assign.targets {
+                        self.module_assignment(target.id.as_str(), &assign.value, false);
+                    }
+                }
+                if state.runs_at_import() {
+                    if let Expr::Call(call) = &*assign.value {
+                        self.eager_call(&call.func);
+                    }
+                }
+                self.exprs(assign.targets.iter().chain([&*assign.value]), state);
+            }
+            Stmt::AugAssign(assign) => {
+                if state.module_level {
+                    if let Expr::Name(target) = &*assign.target {
+                        self.module_assignment(target.id.as_str(), &assign.value, true);
+                    }
+                }
+                self.exprs([&*assign.target, &*assign.value], state);
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = assign.value.as_deref() {
+                    if state.module_level {
+                        if let Expr::Name(target) = &*assign.target {
+                            self.module_assignment(target.id.as_str(), value, false);
+                        }
+                    }
+                    if state.runs_at_import() {
+                        if let Expr::Call(call) = value {
+                            self.eager_call(&call.func);
+                        }
+                    }
+                    self.exprs(std::iter::once(value), state);
+                }
+            }
+            Stmt::Return(ret) => self.exprs(ret.value.as_deref(), state),
+            Stmt::Raise(raise) => self.exprs(
+                raise
+                    .exc
+                    .as_deref()
+                    .into_iter()
+                    .chain(raise.cause.as_deref()),
+                state,
+            ),
+            Stmt::Assert(assert) => self.exprs(
+                std::iter::once(&*assert.test).chain(assert.msg.as_deref()),
+                state,
+            ),
+            Stmt::Delete(_)
+            | Stmt::TypeAlias(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::IpyEscapeCommand(_) => {}
+        }
+    }
+
+    fn push(&mut self, state: &State, mut site: ImportSite) {
+        site.optional = state.optional;
+        site.try_id = state.try_id;
+        site.fallback_for = state.fallback_for;
+        site.function.clone_from(&state.function);
+        self.scan.sites.push(site);
+    }
+
+    fn function_def(&mut self, def: &StmtFunctionDef, state: &State) {
+        // Decorators, defaults and annotations are evaluated when the `def` runs.
+        self.decorators(def.decorator_list.iter().map(|d| &d.expression), state);
+        let parameters = &def.parameters;
+        let defaults = parameters
+            .posonlyargs
+            .iter()
+            .chain(&parameters.args)
+            .chain(&parameters.kwonlyargs)
+            .filter_map(|p| p.default.as_deref());
+        self.exprs(defaults, state);
+        if state.module_level && def.name.as_str() == "__getattr__" {
+            self.scan.has_getattr = true;
+        }
+        self.suite(&def.body, &state.in_function(def.name.as_str()));
+    }
+
+    fn class_def(&mut self, class: &StmtClassDef, state: &State) {
+        self.decorators(class.decorator_list.iter().map(|d| &d.expression), state);
+        if let Some(arguments) = &class.arguments {
+            self.exprs(
+                arguments
+                    .args
+                    .iter()
+                    .chain(arguments.keywords.iter().map(|k| &k.value)),
+                state,
+            );
+        }
+        self.suite(&class.body, &state.in_class(class.name.as_str()));
+    }
+
+    fn decorators<'e>(
+        &mut self,
+        decorators: impl Iterator<Item = &'e Expr> + Clone,
+        state: &State,
+    ) {
+        if state.runs_at_import() {
+            for decorator in decorators.clone() {
+                match decorator {
+                    Expr::Call(call) => self.eager_call(&call.func),
+                    other => self.eager_call(other),
+                }
+            }
+        }
+        self.exprs(decorators, state);
+    }
+
+    fn if_chain<'s>(
+        &mut self,
+        branches: &mut dyn Iterator<Item = (Option<&'s Expr>, &'s [Stmt])>,
+        state: &State,
+    ) {
+        let Some((test, body)) = branches.next() else {
+            return;
+        };
+        let Some(test) = test else {
+            // A bare `else:`.
+            self.suite(body, state);
+            return;
+        };
+        match condition::classify(test, self.target) {
+            Test::TypeChecking => {
+                self.suite(body, &state.with_context(Context::TypeChecking));
+                self.if_chain(branches, state);
+            }
+            Test::MainGuard => {
+                self.suite(body, &state.with_context(Context::MainGuard));
+                self.if_chain(branches, state);
+            }
+            // The rest of the chain never runs.
+            Test::Decided(true) => self.suite(body, state),
+            Test::Decided(false) => self.if_chain(branches, state),
+            Test::Unknown => {
+                self.suite(body, state);
+                self.if_chain(branches, state);
+            }
+        }
+    }
+
+    fn try_stmt(&mut self, try_stmt: &StmtTry, state: &State) {
+        let id = self.next_try_id;
+        self.next_try_id += 1;
+        let guards_imports = try_stmt.handlers.iter().any(|handler| {
+            let ExceptHandler::ExceptHandler(handler) = handler;
+            handler.type_.as_deref().is_none_or(catches_import_error)
+        });
+        if guards_imports {
+            let mut body_state = state.clone();
+            body_state.optional = true;
+            body_state.try_id = Some(id);
+            self.suite(&try_stmt.body, &body_state);
+        } else {
+            self.suite(&try_stmt.body, state);
+        }
+        for handler in &try_stmt.handlers {
+            let ExceptHandler::ExceptHandler(handler) = handler;
+            self.exprs(handler.type_.as_deref(), state);
+            if handler.type_.as_deref().is_none_or(catches_import_error) {
+                let mut handler_state = state.clone();
+                handler_state.fallback_for = Some(id);
+                self.suite(&handler.body, &handler_state);
+            } else {
+                self.suite(&handler.body, state);
+            }
+        }
+        self.suite(&try_stmt.orelse, state);
+        self.suite(&try_stmt.finalbody, state);
+    }
+
+    /// `__all__` and `__lazy_modules__`, when they are literal.
+    fn module_assignment(&mut self, name: &str, value: &Expr, augmented: bool) {
+        let slot = match name {
+            "__all__" => &mut self.scan.all,
+            "__lazy_modules__" => &mut self.scan.lazy_modules,
+            _ => return,
+        };
+        let Some(strings) = literal_strings(value) else {
+            return;
+        };
+        match slot {
+            Some(existing) if augmented => existing.extend(strings),
+            _ if augmented => {}
+            _ => *slot = Some(strings),
+        }
+    }
+
+    fn eager_call(&mut self, func: &Expr) {
+        if let Some(name) = dotted_name(func) {
+            if !self.scan.eager_calls.contains(&name) {
+                self.scan.eager_calls.push(name);
+            }
+        }
+    }
+
+    /// Walks expressions for literal `importlib.import_module(...)` / `__import__(...)` calls.
+    fn exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>, state: &State) {
+        let mut finder = DynamicImports {
+            scanner: self,
+            state: state.clone(),
+        };
+        for expr in exprs {
+            finder.visit_expr(expr);
+        }
+    }
+}
+
+fn site_context(state: &State, is_lazy: bool) -> Context {
+    if is_lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
+        Context::Lazy
+    } else {
+        state.context
+    }
+}
+
+struct DynamicImports<'s, 'a> {
+    scanner: &'s mut Scanner<'a>,
+    state: State,
+}
+
+impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
+    fn visit_expr(&mut self, expr: &'e Expr) {
+        match expr {
+            Expr::Lambda(_) => {
+                let outer = self.state.clone();
+                if self.state.context != Context::TypeChecking {
+                    self.state.context = Context::Deferred;
+                }
+                walk_expr(self, expr);
+                self.state = outer;
+                return;
+            }
+            Expr::Call(call) => {
+                let kind = match dotted_name(&call.func).as_deref() {
+                    Some("importlib.import_module" | "import_module") => {
+                        Some(SiteKind::ImportModule)
+                    }
+                    Some("__import__") => Some(SiteKind::DunderImport),
+                    _ => None,
+                };
+                if let (Some(kind), Some(Expr::StringLiteral(literal))) =
+                    (kind, call.arguments.args.first())
+                {
+                    let text = literal.value.to_str();
+                    let module = text.trim_start_matches('.');
+                    let level = (text.len() - module.len()) as u32;
+                    if !module.is_empty() || level > 0 {
+                        let (line, column) = self.scanner.position(call.start().to_u32());
+                        let state = self.state.clone();
+                        self.scanner.push(
+                            &state,
+                            ImportSite {
+                                kind,
+                                module: module.to_string(),
+                                level,
+                                names: Vec::new(),
+                                alias: None,
+                                context: state.context,
+                                optional: false,
+                                try_id: None,
+                                fallback_for: None,
+                                function: None,
+                                line,
+                                column,
+                            },
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk_expr(self, expr);
+    }
+}
+
+/// `a.b.c` for a chain of attribute accesses on a name.
+fn dotted_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => {
+            let mut base = dotted_name(&attribute.value)?;
+            base.push('.');
+            base.push_str(attribute.attr.as_str());
+            Some(base)
+        }
+        _ => None,
+    }
+}
+
+fn literal_strings(expr: &Expr) -> Option<Vec<String>> {
+    let elts = match expr {
+        Expr::List(list) => &list.elts,
+        Expr::Tuple(tuple) => &tuple.elts,
+        Expr::Set(set) => &set.elts,
+        _ => return None,
+    };
+    elts.iter()
+        .map(|e| match e {
+            Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether an `except` clause's type catches a failed import.
+fn catches_import_error(type_: &Expr) -> bool {
+    match type_ {
+        Expr::Tuple(tuple) => tuple.elts.iter().any(catches_import_error),
+        other => matches!(
+            dotted_name(other)
+                .as_deref()
+                .map(|n| n.rsplit('.').next().unwrap_or(n)),
+            Some("ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(source: &str, target: Option<&Target>) -> String {
+        let scan = crate::scan_source(source, target);
+        let mut out = String::new();
+        for s in &scan.sites {
+            let dots = ".".repeat(s.level as usize);
+            out.push_str(&format!(
+                "{}:{} {}{} {}",
+                s.line,
+                s.column,
+                dots,
+                s.module,
+                s.context.as_str()
+            ));
+            if s.optional {
+                out.push_str(&format!(" optional(try {})", s.try_id.unwrap()));
+            }
+            if let Some(id) = s.fallback_for {
+                out.push_str(&format!(" fallback({id})"));
+            }
+            if let Some(f) = &s.function {
+                out.push_str(&format!(" in {f}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn every_context_kind() {
+        let source = r#"
+import os, json as j
+from . import sibling
+from ..pkg.mod import a, b as c
+lazy import heavy
+if TYPE_CHECKING:
+    from typing import Any
+else:
+    import runtime_only
+def handler(event):
+    import boto3
+    class Inner:
+        import deep
+class Model:
+    import in_class
+    def method(self):
+        from x import y
+try:
+    import ujson
+except ImportError:
+    import json as ujson
+try:
+    import a
+except ValueError:
+    import b
+if __name__ == "__main__":
+    import cli
+f = lambda: __import__("in_lambda")
+mod = importlib.import_module("dyn")
+"#;
+        let expected = "\
+2:1 os eager
+2:1 json eager
+3:1 . eager
+4:1 ..pkg.mod eager
+5:1 heavy lazy
+7:5 typing type-checking
+9:5 runtime_only eager
+11:5 boto3 deferred in handler
+13:9 deep deferred in handler
+15:5 in_class eager
+17:9 x deferred in Model.method
+19:5 ujson eager optional(try 0)
+21:5 json eager fallback(0)
+23:5 a eager
+25:5 b eager
+27:5 cli main-guard
+28:13 in_lambda deferred
+29:7 dyn eager
+";
+        assert_eq!(render(source, None), expected);
+    }
+
+    #[test]
+    fn version_branches_follow_the_target() {
+        let source = "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli\n";
+        let py311 = Target::new(3, 11, "linux");
+        let py38 = Target::new(3, 8, "linux");
+        assert_eq!(
+            render(source, Some(&py311)),
+            "1:1 sys eager\n3:5 tomllib eager\n"
+        );
+        assert_eq!(
+            render(source, Some(&py38)),
+            "1:1 sys eager\n5:5 tomli eager\n"
+        );
+        assert_eq!(
+            render(source, None),
+            "1:1 sys eager\n3:5 tomllib eager\n5:5 tomli eager\n"
+        );
+    }
+
+    #[test]
+    fn module_facts_and_eager_calls() {
+        let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
+        let scan = crate::scan_source(source, Some(&Target::new(3, 15, "linux")));
+        assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));
+        assert_eq!(scan.eager_calls, vec!["register", "setup", "make.thing"]);
+        assert!(scan.has_getattr);
+        assert_eq!(
+            scan.sites[0].context,
+            Context::Lazy,
+            "__lazy_modules__ on 3.15"
+        );
+        let scan = crate::scan_source(source, Some(&Target::new(3, 11, "linux")));
+        assert_eq!(
+            scan.sites[0].context,
+            Context::Eager,
+            "__lazy_modules__ ignored before 3.15"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_keep_recoverable_sites() {
+        let source = "import os\nprint 'python 2'\ndef broken(:\nimport json\n";
+        let scan = crate::scan_source(source, None);
+        let modules: Vec<_> = scan.sites.iter().map(|s| s.module.as_str()).collect();
+        assert!(
+            modules.contains(&"os") && modules.contains(&"json"),
+            "{modules:?}"
+        );
+        assert!(scan
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Syntax && p.line == 2));
+    }
 }
