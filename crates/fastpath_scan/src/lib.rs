@@ -91,7 +91,8 @@ pub struct ImportSite {
     /// is expected and handled.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
-    /// For optional sites: the `try` statement they belong to (an id unique within the file).
+    /// For optional sites: the `try` statement they belong to. Every `try` statement of the
+    /// file is numbered in source order from 0, whether or not it catches `ImportError`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub try_id: Option<u32>,
     /// Inside an `except ImportError` handler of the `try` with this id: runs only when an
@@ -139,8 +140,10 @@ pub enum ProblemKind {
 pub struct FileScan {
     /// Every import site, in source order.
     pub sites: Vec<ImportSite>,
-    /// Dotted names of functions called by code that runs at import time (statement-level
-    /// calls, right-hand sides of assignments, decorators), in source order, deduplicated.
+    /// Dotted names of functions called by code that runs at import time, in source order,
+    /// deduplicated: the callee of an expression statement that is a call, of the value of an
+    /// assignment (plain or annotated) that is a call, and every decorator (the callee of a
+    /// decorator call, or the decorator itself), all in eager context only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eager_calls: Vec<String>,
     /// The literal `__all__` list or tuple, when the module defines one.
