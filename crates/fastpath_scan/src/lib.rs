@@ -133,6 +133,8 @@ pub enum ProblemKind {
     /// The bytes are not valid in the declared (or default UTF-8) encoding; invalid sequences
     /// were replaced before scanning.
     Encoding,
+    /// The file could not be read at all.
+    Unreadable,
 }
 
 /// Everything the scanner learns from one file.

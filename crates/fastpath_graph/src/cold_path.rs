@@ -1,0 +1,522 @@
+//! The cold path: every module that executes when the entry is imported, with the statement
+//! that first pulls each one in.
+//!
+//! The walk replays CPython's execution order without running anything: importing a module
+//! runs its eager sites top to bottom, and each site that loads a module not yet in
+//! `sys.modules` runs that module to completion first (so "first importer" here is the same one
+//! `-X importtime` reports). Following CPython:
+//! - `import a.b.c` runs `a`, then `a.b`, then `a.b.c`; a module enters `sys.modules` before its
+//!   body runs, so cycles end;
+//! - `from p import n` loads `p.n` when `n` is a submodule, and `from p import *` loads the
+//!   submodules named in `p.__all__`;
+//! - an `except ImportError:` handler runs only when an import in its `try` body failed;
+//! - a module-level function called at import time runs its deferred imports;
+//! - modules already loaded at interpreter start-up cost nothing and are not descended into.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fastpath_scan::{Context, FileScan, ImportSite, Problem, SiteKind, Target};
+use serde::Serialize;
+
+use crate::resolver::{ModuleKind, Origin, Resolution, ResolvedModule, Resolver};
+use crate::sources::Sources;
+
+/// The statement that loads a module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Via {
+    /// The importing module.
+    pub module: String,
+    pub path: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    pub context: Context,
+    /// A short rendering of the statement, e.g. `from .store import save`.
+    pub statement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Module {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub origin: Origin,
+    pub kind: ModuleKind,
+    /// `None` only for the entry.
+    pub via: Option<Via>,
+}
+
+/// An import on the cold path that no search root satisfies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unresolved {
+    pub name: String,
+    pub via: Via,
+    /// Inside a `try` that handles `ImportError`: the program expects it may be missing.
+    pub optional: bool,
+}
+
+/// A problem in a file on the cold path (syntax, encoding, unreadable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileProblem {
+    pub path: PathBuf,
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+/// One eager import edge: `from` loads (or needs) `to` through the site at `line`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColdPath {
+    pub entry: String,
+    /// In load order; the entry first.
+    pub modules: Vec<Module>,
+    pub unresolved: Vec<Unresolved>,
+    /// Modules the cold path imports that were already loaded at interpreter start-up.
+    pub preloaded: Vec<String>,
+    /// Every eager edge between modules of `modules` (indices), for dominator analyses.
+    pub edges: Vec<Edge>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl ColdPath {
+    /// The chain of statements from the entry down to module `index`, outermost first.
+    pub fn chain(&self, index: usize) -> Vec<&Via> {
+        let position: HashMap<&str, usize> = self
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.as_str(), i))
+            .collect();
+        let mut chain = Vec::new();
+        let mut current = index;
+        while let Some(via) = &self.modules[current].via {
+            chain.push(via);
+            match position.get(via.module.as_str()) {
+                Some(&next) if next != current && chain.len() <= self.modules.len() => {
+                    current = next
+                }
+                _ => break,
+            }
+        }
+        chain.reverse();
+        chain
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.modules.iter().position(|m| m.name == name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("entry module `{0}` was not found in the project roots or on the interpreter's path")]
+    NotFound(String),
+    #[error("entry `{0}` is not a module name or a path to a `.py` file")]
+    Invalid(String),
+    #[error("entry `{}` has no Python source to scan (it is {kind:?})", name)]
+    NoSource { name: String, kind: ModuleKind },
+}
+
+/// Builds the cold path of `entry` (an absolute module name).
+pub fn cold_path(
+    entry: &str,
+    resolver: &Resolver,
+    sources: &Sources,
+    target: Option<&Target>,
+    preloaded: &HashSet<String>,
+) -> Result<ColdPath, EntryError> {
+    let resolved = match resolver.resolve(entry) {
+        Resolution::Found(module) => module,
+        _ => return Err(EntryError::NotFound(entry.to_string())),
+    };
+    if resolved.source_path().is_none() && resolved.kind != ModuleKind::Namespace {
+        return Err(EntryError::NoSource {
+            name: entry.to_string(),
+            kind: resolved.kind,
+        });
+    }
+    let mut walk = Walk {
+        resolver,
+        sources,
+        target,
+        preloaded,
+        loaded: HashMap::new(),
+        path: ColdPath {
+            entry: entry.to_string(),
+            modules: Vec::new(),
+            unresolved: Vec::new(),
+            preloaded: Vec::new(),
+            edges: Vec::new(),
+            problems: Vec::new(),
+        },
+        seen_preloaded: HashSet::new(),
+        seen_problem_files: HashSet::new(),
+    };
+    // The entry's parents run first, as `import a.b.entry` would run them.
+    if let Some((parent, _)) = entry.rsplit_once('.') {
+        walk.load_chain(parent, None);
+    }
+    walk.enter(resolved, None);
+    let mut path = walk.path;
+    path.edges.sort_by_key(|e| (e.from, e.line, e.column, e.to));
+    path.edges.dedup();
+    path.preloaded.sort();
+    Ok(path)
+}
+
+/// What a site needs in order to name the module it loads.
+struct SiteFrame<'s> {
+    module: &'s str,
+    path: &'s Path,
+    site: &'s ImportSite,
+    statement: String,
+}
+
+enum Load {
+    Loaded(usize),
+    Preloaded,
+    Missing,
+    /// `a.b` where `a` is a plain module: satisfied (or not) by `a` itself at run time.
+    Alias,
+}
+
+struct Walk<'a> {
+    resolver: &'a Resolver,
+    sources: &'a Sources,
+    target: Option<&'a Target>,
+    preloaded: &'a HashSet<String>,
+    loaded: HashMap<String, usize>,
+    path: ColdPath,
+    seen_preloaded: HashSet<String>,
+    seen_problem_files: HashSet<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn via(frame: &SiteFrame<'_>) -> Via {
+        Via {
+            module: frame.module.to_string(),
+            path: frame.path.to_path_buf(),
+            line: frame.site.line,
+            column: frame.site.column,
+            context: frame.site.context,
+            statement: frame.statement.clone(),
+        }
+    }
+
+    /// Loads `name` and its parents, as `import name` does.
+    fn load_chain(&mut self, name: &str, frame: Option<&SiteFrame<'_>>) -> Load {
+        let mut end = 0;
+        loop {
+            let next = name[end..].find('.').map_or(name.len(), |i| end + i);
+            let result = self.load(&name[..next], frame);
+            match result {
+                Load::Missing | Load::Alias => return result,
+                Load::Loaded(_) | Load::Preloaded => {}
+            }
+            if next == name.len() {
+                return result;
+            }
+            end = next + 1;
+        }
+    }
+
+    /// Loads one module whose parents are loaded.
+    fn load(&mut self, name: &str, frame: Option<&SiteFrame<'_>>) -> Load {
+        if let Some(&index) = self.loaded.get(name) {
+            return Load::Loaded(index);
+        }
+        if self.preloaded.contains(name) {
+            if self.seen_preloaded.insert(name.to_string()) {
+                self.path.preloaded.push(name.to_string());
+            }
+            return Load::Preloaded;
+        }
+        match self.resolver.resolve(name) {
+            Resolution::Found(module) => Load::Loaded(self.enter(module, frame)),
+            Resolution::NotFound => Load::Missing,
+            Resolution::ParentNotPackage => Load::Alias,
+        }
+    }
+
+    /// Adds a module to `sys.modules` and runs its body.
+    fn enter(&mut self, module: Arc<ResolvedModule>, frame: Option<&SiteFrame<'_>>) -> usize {
+        let index = self.path.modules.len();
+        self.loaded.insert(module.name.clone(), index);
+        self.path.modules.push(Module {
+            name: module.name.clone(),
+            path: module.path.clone(),
+            origin: module.origin,
+            kind: module.kind,
+            via: frame.map(Self::via),
+        });
+        if let Some(source) = module.source_path() {
+            let scanned = self.sources.scan(source, self.target);
+            if self.seen_problem_files.insert(source.to_path_buf()) {
+                for problem in &scanned.problems {
+                    self.path.problems.push(FileProblem {
+                        path: source.to_path_buf(),
+                        problem: problem.clone(),
+                    });
+                }
+            }
+            self.run_body(index, &module, source, &scanned);
+        }
+        index
+    }
+
+    fn run_body(&mut self, index: usize, module: &ResolvedModule, source: &Path, scan: &FileScan) {
+        let package = if module.is_package() {
+            module.name.clone()
+        } else {
+            module
+                .name
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default()
+        };
+        let mut failed_tries: HashSet<u32> = HashSet::new();
+        for site in &scan.sites {
+            let runs = match site.context {
+                Context::Eager => true,
+                // A function called at import time runs its imports then.
+                Context::Deferred => site
+                    .function
+                    .as_ref()
+                    .is_some_and(|f| scan.eager_calls.iter().any(|c| c == f)),
+                Context::TypeChecking | Context::Lazy | Context::MainGuard => false,
+            };
+            if !runs {
+                continue;
+            }
+            if let Some(id) = site.fallback_for {
+                if !failed_tries.contains(&id) {
+                    continue;
+                }
+            }
+            let Some(base) = absolute_module(site, &package) else {
+                let frame = SiteFrame {
+                    module: &module.name,
+                    path: source,
+                    site,
+                    statement: statement(site),
+                };
+                let via = Self::via(&frame);
+                self.path.unresolved.push(Unresolved {
+                    name: format!("{}{}", ".".repeat(site.level as usize), site.module),
+                    via,
+                    optional: site.optional,
+                });
+                continue;
+            };
+            let frame = SiteFrame {
+                module: &module.name,
+                path: source,
+                site,
+                statement: statement(site),
+            };
+            let mut targets = vec![base.clone()];
+            if site.kind == SiteKind::From {
+                targets.clear();
+                match self.load_chain(&base, Some(&frame)) {
+                    Load::Loaded(base_index) => {
+                        self.edge(index, base_index, site);
+                        for name in self.from_submodules(base_index, site) {
+                            targets.push(format!("{base}.{name}"));
+                        }
+                    }
+                    Load::Preloaded | Load::Alias => {}
+                    Load::Missing => {
+                        self.missing(&base, &frame, &mut failed_tries);
+                    }
+                }
+            }
+            for target in targets {
+                match self.load_chain(&target, Some(&frame)) {
+                    Load::Loaded(to) => {
+                        // Every package on the way is needed by this statement too.
+                        let mut name = target.as_str();
+                        self.edge(index, to, site);
+                        while let Some((parent, _)) = name.rsplit_once('.') {
+                            if let Some(&p) = self.loaded.get(parent) {
+                                self.edge(index, p, site);
+                            }
+                            name = parent;
+                        }
+                    }
+                    Load::Missing => self.missing(&target, &frame, &mut failed_tries),
+                    Load::Preloaded | Load::Alias => {}
+                }
+            }
+        }
+    }
+
+    /// Submodule names a `from` import loads from an already-loaded package.
+    fn from_submodules(&self, base_index: usize, site: &ImportSite) -> Vec<String> {
+        let base = &self.path.modules[base_index];
+        if !matches!(base.kind, ModuleKind::Package | ModuleKind::Namespace) {
+            return Vec::new();
+        }
+        let mut names = Vec::new();
+        for imported in &site.names {
+            if imported.name == "*" {
+                // `from p import *` imports the submodules `p.__all__` names.
+                let all = base
+                    .path
+                    .as_deref()
+                    .map(|p| self.sources.scan(p, self.target))
+                    .and_then(|s| s.all.clone());
+                for name in all.unwrap_or_default() {
+                    if self.is_submodule(&base.name, &name) {
+                        names.push(name);
+                    }
+                }
+            } else if self.is_submodule(&base.name, &imported.name) {
+                names.push(imported.name.clone());
+            }
+        }
+        names
+    }
+
+    fn is_submodule(&self, package: &str, name: &str) -> bool {
+        let full = format!("{package}.{name}");
+        self.loaded.contains_key(&full)
+            || matches!(self.resolver.resolve(&full), Resolution::Found(_))
+    }
+
+    fn missing(&mut self, name: &str, frame: &SiteFrame<'_>, failed_tries: &mut HashSet<u32>) {
+        if let Some(id) = frame.site.try_id {
+            failed_tries.insert(id);
+        }
+        self.path.unresolved.push(Unresolved {
+            name: name.to_string(),
+            via: Self::via(frame),
+            optional: frame.site.optional,
+        });
+    }
+
+    fn edge(&mut self, from: usize, to: usize, site: &ImportSite) {
+        if from != to {
+            self.path.edges.push(Edge {
+                from,
+                to,
+                line: site.line,
+                column: site.column,
+            });
+        }
+    }
+}
+
+/// The absolute module a site names, resolving leading dots against the importer's package.
+/// `None` when a relative import climbs above the top-level package.
+pub fn absolute_module(site: &ImportSite, package: &str) -> Option<String> {
+    if site.level == 0 {
+        return Some(site.module.clone());
+    }
+    let mut base = package;
+    for _ in 1..site.level {
+        base = base.rsplit_once('.').map(|(p, _)| p)?;
+        if base.is_empty() {
+            return None;
+        }
+    }
+    if base.is_empty() {
+        return None;
+    }
+    Some(if site.module.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}.{}", site.module)
+    })
+}
+
+/// A one-line rendering of the statement behind a site.
+pub fn statement(site: &ImportSite) -> String {
+    let dots = ".".repeat(site.level as usize);
+    let lazy = if site.context == Context::Lazy {
+        "lazy "
+    } else {
+        ""
+    };
+    match site.kind {
+        SiteKind::Import => match &site.alias {
+            Some(alias) => format!("{lazy}import {} as {alias}", site.module),
+            None => format!("{lazy}import {}", site.module),
+        },
+        SiteKind::From => {
+            let names: Vec<String> = site
+                .names
+                .iter()
+                .map(|n| match &n.asname {
+                    Some(a) => format!("{} as {a}", n.name),
+                    None => n.name.clone(),
+                })
+                .collect();
+            format!(
+                "{lazy}from {dots}{} import {}",
+                site.module,
+                names.join(", ")
+            )
+        }
+        SiteKind::ImportModule => format!("importlib.import_module(\"{dots}{}\")", site.module),
+        SiteKind::DunderImport => format!("__import__(\"{dots}{}\")", site.module),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fastpath_scan::ImportedName;
+
+    fn site(module: &str, level: u32) -> ImportSite {
+        ImportSite {
+            kind: SiteKind::From,
+            module: module.into(),
+            level,
+            names: vec![ImportedName {
+                name: "x".into(),
+                asname: None,
+            }],
+            alias: None,
+            context: Context::Eager,
+            optional: false,
+            try_id: None,
+            fallback_for: None,
+            function: None,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    #[test]
+    fn relative_imports_climb_from_the_package() {
+        assert_eq!(
+            absolute_module(&site("b", 1), "pkg.sub").as_deref(),
+            Some("pkg.sub.b")
+        );
+        assert_eq!(
+            absolute_module(&site("", 1), "pkg.sub").as_deref(),
+            Some("pkg.sub")
+        );
+        assert_eq!(
+            absolute_module(&site("c", 2), "pkg.sub").as_deref(),
+            Some("pkg.c")
+        );
+        assert_eq!(
+            absolute_module(&site("c", 3), "pkg.sub"),
+            None,
+            "beyond the top-level package"
+        );
+        assert_eq!(
+            absolute_module(&site("c", 1), ""),
+            None,
+            "relative import outside a package"
+        );
+    }
+}
