@@ -1,1 +1,61 @@
-fn main() {}
+//! The `fastpath` binary: parses arguments, resolves settings, runs one command, prints, and
+//! turns the outcome into an exit status. The work lives in the library crates.
+
+mod cli;
+mod commands;
+mod printer;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::printer::Printer;
+
+/// Exit statuses other tools rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to report.
+    Success,
+    /// The command ran and found problems.
+    Findings,
+    /// The tool could not do its job.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.quiet);
+    let result = match &cli.command {
+        Command::Graph(args) => commands::graph::run(&cli, args, &printer),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(error) => {
+            // A closed pipe (`fastpath graph x | head`) is the reader's choice, not a failure.
+            if error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitStatus::Success.into();
+            }
+            eprintln!("fastpath failed");
+            for cause in error.chain() {
+                eprintln!("  Cause: {cause}");
+            }
+            ExitStatus::Error.into()
+        }
+    }
+}

@@ -327,7 +327,7 @@ impl Walk<'_> {
                 match self.load_chain(&base, Some(&frame)) {
                     Load::Loaded(base_index) => {
                         self.edge(index, base_index, site);
-                        for name in self.from_submodules(base_index, site) {
+                        for name in self.submodules_named_by(base_index, site) {
                             targets.push(format!("{base}.{name}"));
                         }
                     }
@@ -358,7 +358,7 @@ impl Walk<'_> {
     }
 
     /// Submodule names a `from` import loads from an already-loaded package.
-    fn from_submodules(&self, base_index: usize, site: &ImportSite) -> Vec<String> {
+    fn submodules_named_by(&self, base_index: usize, site: &ImportSite) -> Vec<String> {
         let base = &self.path.modules[base_index];
         if !matches!(base.kind, ModuleKind::Package | ModuleKind::Namespace) {
             return Vec::new();

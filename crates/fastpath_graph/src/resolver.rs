@@ -69,6 +69,9 @@ pub struct ResolvedModule {
     pub path: Option<PathBuf>,
     /// `__path__`: where submodules are searched. Empty for anything but packages.
     pub locations: Vec<PathBuf>,
+    /// For an extension compiled from Python (mypyc, Cython's pure-Python mode), the `.py`
+    /// file shipped beside it: the same module-level imports, readable.
+    pub shadow_source: Option<PathBuf>,
 }
 
 impl ResolvedModule {
@@ -120,8 +123,15 @@ enum EntryType {
 type Listing = HashMap<Box<str>, EntryType>;
 
 enum DirHit {
-    Package { init: PathBuf, dir: PathBuf },
-    Module { path: PathBuf, kind: ModuleKind },
+    Package {
+        init: PathBuf,
+        dir: PathBuf,
+    },
+    Module {
+        path: PathBuf,
+        kind: ModuleKind,
+        shadow: Option<PathBuf>,
+    },
     Portion(PathBuf),
 }
 
@@ -332,13 +342,17 @@ impl Resolver {
                 };
                 found(name, kind, origin, Some(init), vec![dir])
             }
-            DirHit::Module { path, kind } => {
+            DirHit::Module { path, kind, shadow } => {
                 let origin = if kind == ModuleKind::Extension {
                     Origin::Extension
                 } else {
                     origin
                 };
-                found(name, kind, origin, Some(path), Vec::new())
+                let mut resolution = found(name, kind, origin, Some(path), Vec::new());
+                if let Resolution::Found(module) = &mut resolution {
+                    Arc::get_mut(module).expect("fresh").shadow_source = shadow;
+                }
+                resolution
             }
             DirHit::Portion(dir) => found(
                 name,
@@ -371,9 +385,14 @@ impl Resolver {
         for (suffix, kind) in &self.suffixes {
             let file = format!("{name}{suffix}");
             if listing.get(file.as_str()) == Some(&EntryType::File) {
+                let py = format!("{name}.py");
+                let shadow = (*kind == ModuleKind::Extension
+                    && listing.get(py.as_str()) == Some(&EntryType::File))
+                .then(|| dir.join(py));
                 return Some(DirHit::Module {
                     path: dir.join(file),
                     kind: *kind,
+                    shadow,
                 });
             }
         }
@@ -406,6 +425,7 @@ fn found(
         origin,
         path,
         locations,
+        shadow_source: None,
     }))
 }
 

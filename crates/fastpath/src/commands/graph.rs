@@ -1,0 +1,96 @@
+//! `fastpath graph`: the static cold path of one entry, or every import site under a directory.
+
+use std::collections::HashSet;
+
+use anyhow::{bail, Context as _, Result};
+use fastpath_graph::tree::scan_tree;
+use fastpath_graph::{cold_path, Resolver, Sources};
+use fastpath_report::graph::{
+    render_dot, render_json, render_mermaid, render_text, render_tree_json, render_tree_text,
+    GraphView,
+};
+
+use crate::cli::{Cli, GraphArgs, GraphFormat};
+use crate::commands::shared::{entry_module, interpreter, with_big_stack};
+use crate::printer::Printer;
+use crate::settings::{Overrides, Settings};
+use crate::ExitStatus;
+
+pub fn run(cli: &Cli, args: &GraphArgs, printer: &Printer) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let overrides = Overrides {
+        python: args.python.clone(),
+        src: args.src.clone(),
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(&cwd, &overrides)?;
+    if cli.show_settings {
+        settings.show(&mut printer.stdout())?;
+        return Ok(ExitStatus::Success);
+    }
+    let info = interpreter(&settings, printer, args.no_cache)?;
+    let target = info.as_ref().map(|i| i.target());
+
+    if let Some(dir) = &args.all {
+        if matches!(args.format, GraphFormat::Dot | GraphFormat::Mermaid) {
+            bail!("--all supports --format text or json");
+        }
+        let dir = cwd.join(dir);
+        if !dir.is_dir() {
+            bail!("--all {}: not a directory", dir.display());
+        }
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("--all {}", dir.display()))?;
+        let mut roots = settings.project_roots();
+        // A tree that is itself on the interpreter's path (a site-packages) keeps its origin.
+        if !info.as_ref().is_some_and(|i| i.sys_path.contains(&dir)) {
+            roots.insert(0, dir.clone());
+        }
+        let resolver = Resolver::new(roots, info.as_ref());
+        printer.progress(format!("scanning {} ...", dir.display()));
+        let tree = with_big_stack(|| scan_tree(&dir, &resolver, target.as_ref()));
+        let mut out = printer.stdout();
+        match args.format {
+            GraphFormat::Json => render_tree_json(&tree, &dir, info.as_ref(), &mut out)?,
+            _ => render_tree_text(&tree, &mut out)?,
+        }
+        Printer::flush(out)?;
+        return Ok(ExitStatus::Success);
+    }
+
+    let entry = match (&args.entry, settings.entries.value.as_slice()) {
+        (Some(entry), _) => entry.clone(),
+        (None, [one]) => one.clone(),
+        (None, []) => bail!(
+            "no entry: pass ENTRY (a module name or a .py file) or set `entry` in [tool.fastpath]"
+        ),
+        (None, many) => bail!(
+            "several entries are configured ({}): pass one as ENTRY",
+            many.join(", ")
+        ),
+    };
+    let (module, roots) = entry_module(&entry, &settings, &cwd)?;
+    let resolver = Resolver::new(roots, info.as_ref());
+    let sources = Sources::default();
+    let preloaded: HashSet<String> = info
+        .as_ref()
+        .map(|i| i.preloaded.iter().cloned().collect())
+        .unwrap_or_default();
+    let path =
+        with_big_stack(|| cold_path(&module, &resolver, &sources, target.as_ref(), &preloaded))?;
+    let view = GraphView {
+        cold_path: &path,
+        python: info.as_ref(),
+        root: &settings.root,
+    };
+    let mut out = printer.stdout();
+    match args.format {
+        GraphFormat::Text => render_text(&view, &mut out)?,
+        GraphFormat::Json => render_json(&view, &mut out)?,
+        GraphFormat::Dot => render_dot(&view, &mut out)?,
+        GraphFormat::Mermaid => render_mermaid(&view, &mut out)?,
+    }
+    Printer::flush(out)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,100 @@
+//! Steps several commands share: choosing and asking the interpreter, naming the entry, and
+//! running deep recursive work on a thread with room for it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use fastpath_graph::{
+    default_cache_dir, find_interpreter, query_interpreter, InterpreterError, InterpreterInfo,
+};
+
+use crate::printer::Printer;
+use crate::settings::{Settings, Source};
+
+/// The target interpreter's answers. An interpreter that was asked for (flag, environment,
+/// config) must work; when none was asked for and none is found, the analysis goes on with
+/// the project roots only, and says so.
+pub fn interpreter(
+    settings: &Settings,
+    printer: &Printer,
+    no_cache: bool,
+) -> Result<Option<InterpreterInfo>> {
+    let explicit = settings.python.value.as_deref();
+    let python = match find_interpreter(explicit) {
+        Ok((python, _)) => python,
+        Err(InterpreterError::NoneOnPath) => {
+            printer.warn("no Python interpreter found; only project modules will resolve (pass --python PATH)");
+            return Ok(None);
+        }
+        Err(error) => {
+            let flag = match settings.python.source {
+                Source::Flag => "--python",
+                Source::Environment => "FASTPATH_PYTHON",
+                Source::File => "`python` in the config file",
+                Source::Default => "the interpreter",
+            };
+            return Err(error)
+                .with_context(|| format!("{flag} does not name a usable interpreter"));
+        }
+    };
+    let cache = if no_cache { None } else { default_cache_dir() };
+    let info = query_interpreter(&python, cache.as_deref())?;
+    if info.version_info.0 < 3 {
+        bail!(
+            "{} is Python {}; fastpath needs Python 3",
+            python.display(),
+            info.version
+        );
+    }
+    Ok(Some(info))
+}
+
+/// The module name of ENTRY and the import roots it needs: a path to a `.py` file is named by
+/// its package structure and its root goes first, as `python -c "import entry"` run from that
+/// root would see it.
+pub fn entry_module(
+    entry: &str,
+    settings: &Settings,
+    cwd: &Path,
+) -> Result<(String, Vec<PathBuf>)> {
+    let mut roots = settings.project_roots();
+    let looks_like_path =
+        entry.ends_with(".py") || entry.contains('/') || entry.contains(std::path::MAIN_SEPARATOR);
+    if !looks_like_path {
+        if entry.is_empty() || !entry.split('.').all(is_identifier) {
+            bail!("ENTRY `{entry}` is neither a module name (like `app` or `pkg.main`) nor a path to a .py file");
+        }
+        return Ok((entry.to_string(), roots));
+    }
+    let path = cwd.join(entry);
+    if !path.is_file() {
+        bail!("ENTRY `{entry}`: no such file");
+    }
+    let path = path
+        .canonicalize()
+        .with_context(|| format!("ENTRY `{entry}`"))?;
+    let (name, root) = fastpath_graph::module_name_for_file(&path)
+        .with_context(|| format!("ENTRY `{entry}` has no module name"))?;
+    roots.retain(|r| r != &root);
+    roots.insert(0, root);
+    Ok((name, roots))
+}
+
+fn is_identifier(part: &str) -> bool {
+    let mut chars = part.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Runs `f` on a thread with a large stack: the import replay and the parser recurse as deep as
+/// the program's import chains and nesting go.
+pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, f)
+            .expect("spawn analysis thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}

@@ -1,0 +1,35 @@
+//! The one owner of stdout (results) and stderr (warnings, progress). Quiet mode lives here.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+pub struct Printer {
+    quiet: bool,
+}
+
+impl Printer {
+    pub fn new(quiet: bool) -> Self {
+        Printer { quiet }
+    }
+
+    /// Results go here; buffered, since outputs can be large.
+    pub fn stdout(&self) -> BufWriter<io::StdoutLock<'static>> {
+        BufWriter::with_capacity(1 << 16, io::stdout().lock())
+    }
+
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// A progress note, shown only to a person at a terminal.
+    pub fn progress(&self, message: impl std::fmt::Display) {
+        if !self.quiet && io::stderr().is_terminal() {
+            eprintln!("{message}");
+        }
+    }
+
+    pub fn flush(mut out: impl Write) -> io::Result<()> {
+        out.flush()
+    }
+}

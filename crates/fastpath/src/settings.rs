@@ -1,0 +1,307 @@
+//! The one place where configuration is resolved.
+//!
+//! Priority, highest first:
+//! 1. command-line flags;
+//! 2. environment (`FASTPATH_PYTHON`; `VIRTUAL_ENV` when choosing an interpreter);
+//! 3. `[tool.fastpath]` in the nearest `pyproject.toml`, or the nearest `fastpath.toml`, found by
+//!    walking up from the working directory (a `fastpath.toml` wins in the same directory);
+//! 4. defaults.
+//!
+//! The project root is the directory of that configuration file, else the working directory.
+//! `--show-settings` prints every resolved value and where it came from.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+
+/// The `[tool.fastpath]` table (or a whole `fastpath.toml`). Unknown keys are an error that names
+/// them, so a typo never silently does nothing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+// Policy keys are accepted (and validated) now; the `check` command reads them.
+#[allow(dead_code)]
+pub struct FileConfig {
+    pub entry: Option<Entries>,
+    pub manifest: Option<PathBuf>,
+    pub python: Option<PathBuf>,
+    pub src: Option<Vec<PathBuf>>,
+    pub budget_ms: Option<f64>,
+    pub cold_start_budget_ms: Option<f64>,
+    pub max_imports: Option<u32>,
+    pub tier1_max_ms: Option<f64>,
+    pub hot_path_min_usage: Option<f64>,
+    pub review_interval_days: Option<u32>,
+    pub banned: Option<Vec<String>>,
+    pub allow: Option<Vec<String>>,
+    pub runs: Option<u32>,
+}
+
+/// `entry = "app"` or `entry = ["app", "cli.__main__"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Entries {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Entries {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            Entries::One(e) => vec![e],
+            Entries::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Environment,
+    File,
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Flag => "command line",
+            Source::Environment => "environment",
+            Source::File => "config file",
+            Source::Default => "default",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+/// Flags that override configuration, as the commands received them.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub python: Option<PathBuf>,
+    pub src: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub root: PathBuf,
+    pub config_file: Option<PathBuf>,
+    pub entries: Setting<Vec<String>>,
+    /// `None` means: find one (`$VIRTUAL_ENV`, then `python3` on PATH).
+    pub python: Setting<Option<PathBuf>>,
+    /// Extra import roots, absolute, searched after the project root.
+    pub src: Setting<Vec<PathBuf>>,
+}
+
+impl Settings {
+    pub fn resolve(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
+        let (config_file, file) = match &overrides.config {
+            Some(path) => {
+                let path = cwd.join(path);
+                let config = read_config(&path)?.with_context(|| {
+                    format!("`--config {}` has no [tool.fastpath] table", path.display())
+                })?;
+                (Some(path), config)
+            }
+            None => match find_config(cwd)? {
+                Some((path, config)) => (Some(path), config),
+                None => (None, FileConfig::default()),
+            },
+        };
+        let root = config_file
+            .as_deref()
+            .and_then(Path::parent)
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+
+        // 1. flags  2. environment  3. file  4. default
+        let python = if let Some(p) = &overrides.python {
+            Setting {
+                value: Some(p.clone()),
+                source: Source::Flag,
+            }
+        } else if let Some(p) = std::env::var_os("FASTPATH_PYTHON") {
+            Setting {
+                value: Some(PathBuf::from(p)),
+                source: Source::Environment,
+            }
+        } else if let Some(p) = &file.python {
+            Setting {
+                value: Some(root.join(p)),
+                source: Source::File,
+            }
+        } else {
+            Setting {
+                value: None,
+                source: Source::Default,
+            }
+        };
+        let src = if !overrides.src.is_empty() {
+            Setting {
+                value: overrides.src.iter().map(|p| cwd.join(p)).collect(),
+                source: Source::Flag,
+            }
+        } else if let Some(src) = &file.src {
+            Setting {
+                value: src.iter().map(|p| root.join(p)).collect(),
+                source: Source::File,
+            }
+        } else {
+            Setting {
+                value: Vec::new(),
+                source: Source::Default,
+            }
+        };
+        let entries = match file.entry.clone() {
+            Some(entries) => Setting {
+                value: entries.into_vec(),
+                source: Source::File,
+            },
+            None => Setting {
+                value: Vec::new(),
+                source: Source::Default,
+            },
+        };
+        Ok(Settings {
+            root,
+            config_file,
+            entries,
+            python,
+            src,
+        })
+    }
+
+    /// Where modules of the project are searched, before the interpreter's path.
+    pub fn project_roots(&self) -> Vec<PathBuf> {
+        let mut roots = vec![self.root.clone()];
+        roots.extend(self.src.value.iter().cloned());
+        roots
+    }
+
+    pub fn show(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let config = self
+            .config_file
+            .as_deref()
+            .map_or_else(|| "none".to_string(), |p| p.display().to_string());
+        writeln!(out, "config file: {config}")?;
+        writeln!(out, "root: {}", self.root.display())?;
+        writeln!(
+            out,
+            "entry: {:?}  ({})",
+            self.entries.value, self.entries.source
+        )?;
+        let python = self.python.value.as_deref().map_or_else(
+            || "auto ($VIRTUAL_ENV, then python3 on PATH)".to_string(),
+            |p| p.display().to_string(),
+        );
+        writeln!(out, "python: {python}  ({})", self.python.source)?;
+        let src: Vec<String> = self
+            .src
+            .value
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        writeln!(out, "src: {src:?}  ({})", self.src.source)
+    }
+}
+
+/// Walks up from `start` to the nearest `fastpath.toml` or `pyproject.toml` with a
+/// `[tool.fastpath]` table.
+fn find_config(start: &Path) -> Result<Option<(PathBuf, FileConfig)>> {
+    for dir in start.ancestors() {
+        for name in ["fastpath.toml", "pyproject.toml"] {
+            let path = dir.join(name);
+            if path.is_file() {
+                if let Some(config) = read_config(&path)? {
+                    return Ok(Some((path, config)));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a configuration file; `None` for a `pyproject.toml` without `[tool.fastpath]`.
+fn read_config(path: &Path) -> Result<Option<FileConfig>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let section = if is_pyproject {
+        match table.get("tool").and_then(|t| t.get("fastpath")) {
+            Some(section) => section.clone(),
+            None => return Ok(None),
+        }
+    } else {
+        toml::Value::Table(table)
+    };
+    let where_ = if is_pyproject {
+        "[tool.fastpath] in "
+    } else {
+        ""
+    };
+    let config = FileConfig::deserialize(section)
+        .with_context(|| format!("invalid {where_}{}", path.display()))?;
+    Ok(Some(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.fastpath]\nbudjet-ms = 3\n",
+        )
+        .unwrap();
+        let error = Settings::resolve(dir.path(), &Overrides::default()).unwrap_err();
+        let chain = format!("{error:#}");
+        assert!(
+            chain.contains("budjet-ms") && chain.contains("pyproject.toml"),
+            "{chain}"
+        );
+    }
+
+    #[test]
+    fn flags_override_the_file_and_the_root_is_the_config_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("fastpath.toml"),
+            "python = 'py/bin/python'\nentry = 'app'\nsrc = ['src']\n",
+        )
+        .unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let settings = Settings::resolve(&nested, &Overrides::default()).unwrap();
+        assert_eq!(settings.root, dir.path());
+        assert_eq!(
+            settings.python.value.as_deref(),
+            Some(dir.path().join("py/bin/python").as_path())
+        );
+        assert_eq!(settings.entries.value, vec!["app"]);
+        assert_eq!(settings.src.value, vec![dir.path().join("src")]);
+        let flags = Overrides {
+            python: Some("/usr/bin/python3".into()),
+            ..Overrides::default()
+        };
+        let settings = Settings::resolve(&nested, &flags).unwrap();
+        assert_eq!(settings.python.source, Source::Flag);
+    }
+
+    #[test]
+    fn a_pyproject_without_our_table_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        let settings = Settings::resolve(dir.path(), &Overrides::default()).unwrap();
+        assert!(settings.config_file.is_none());
+    }
+}
