@@ -153,7 +153,18 @@ pub fn query_interpreter(
 }
 
 fn run_query(python: &Path) -> Result<InterpreterInfo, InterpreterError> {
-    let mut child = Command::new(python)
+    let mut command = Command::new(python);
+    // The query runs elsewhere, so relative PYTHONPATH entries must be made absolute here, where
+    // the user meant them.
+    if let Some(pythonpath) = std::env::var_os("PYTHONPATH") {
+        let absolute: Vec<PathBuf> = std::env::split_paths(&pythonpath)
+            .map(|p| absolute(&p))
+            .collect();
+        if let Ok(joined) = std::env::join_paths(absolute) {
+            command.env("PYTHONPATH", joined);
+        }
+    }
+    let mut child = command
         .arg("-c")
         .arg(QUERY)
         .current_dir(std::env::temp_dir())
@@ -238,12 +249,32 @@ struct CacheEntry {
 fn cache_key(python: &Path) -> Option<u64> {
     let meta = std::fs::metadata(python).ok()?;
     let link = std::fs::symlink_metadata(python).ok()?;
+    // The environment variables that change `sys.path` are part of the key.
+    let environment: Vec<String> = [
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONNOUSERSITE",
+        "PYTHONUSERBASE",
+    ]
+    .iter()
+    .map(|name| {
+        let value = std::env::var_os(name).unwrap_or_default();
+        let value = if *name == "PYTHONPATH" {
+            std::env::join_paths(std::env::split_paths(&value).map(|p| absolute(&p)))
+                .unwrap_or(value)
+        } else {
+            value
+        };
+        format!("{name}={}", value.to_string_lossy())
+    })
+    .collect();
     let text = format!(
-        "{CACHE_VERSION}\0{}\0{:?}\0{}\0{:?}",
+        "{CACHE_VERSION}\0{}\0{:?}\0{}\0{:?}\0{}",
         python.display(),
         stamp(meta.modified().ok()),
         meta.len(),
-        stamp(link.modified().ok())
+        stamp(link.modified().ok()),
+        environment.join("\0")
     );
     Some(fnv1a(text.as_bytes()))
 }

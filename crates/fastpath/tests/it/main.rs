@@ -1,0 +1,86 @@
+//! Integration tests: the real `fastpath` binary on fixture projects, output snapshotted with
+//! paths, interpreter versions and timings filtered. One binary, one module per feature.
+
+mod bad_input;
+mod graph;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The fixtures directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+}
+
+/// `python3` and its standard-library directory, or `None` (tests then skip with a message).
+pub fn python() -> Option<&'static (PathBuf, String, String)> {
+    static PYTHON: OnceLock<Option<(PathBuf, String, String)>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let out = Command::new("python3")
+                .args(["-c", "import sys, sysconfig, platform; print(sys.executable); print(sysconfig.get_paths()['stdlib']); print(platform.python_version())"])
+                .output()
+                .ok()?;
+            let text = String::from_utf8(out.stdout).ok()?;
+            let mut lines = text.lines();
+            Some((PathBuf::from(lines.next()?), lines.next()?.to_string(), lines.next()?.to_string()))
+        })
+        .as_ref()
+}
+
+#[macro_export]
+macro_rules! require_python {
+    () => {
+        match $crate::python() {
+            Some(python) => python,
+            None => {
+                eprintln!("skipped: no python3 on PATH");
+                return;
+            }
+        }
+    };
+}
+
+/// A `fastpath` command with a private interpreter cache and no inherited configuration.
+pub fn fastpath(cwd: &Path) -> Command {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| tempfile::tempdir().expect("cache dir"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fastpath"));
+    command
+        .current_dir(cwd)
+        .env("FASTPATH_CACHE_DIR", cache.path())
+        .env_remove("FASTPATH_PYTHON")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("PYTHONPATH");
+    command
+}
+
+/// Exit code, stdout and stderr in one text, with machine-specific parts replaced.
+pub fn run(command: &mut Command) -> String {
+    let output = command.output().expect("run fastpath");
+    let text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output
+            .status
+            .code()
+            .map_or("signal".into(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    filter(&text)
+}
+
+/// Replaces what differs between machines: interpreter paths and versions, fixture paths.
+pub fn filter(text: &str) -> String {
+    let mut text = text.to_string();
+    if let Some((executable, stdlib, version)) = python() {
+        text = text.replace(stdlib.as_str(), "[STDLIB]");
+        text = text.replace(&executable.display().to_string(), "[PYTHON]");
+        text = text.replace(&format!("\"{version}\""), "\"[VERSION]\"");
+        text = text.replace(&format!("Python {version} "), "Python [VERSION] ");
+    }
+    text.replace(&fixtures().display().to_string(), "[FIXTURES]")
+}
