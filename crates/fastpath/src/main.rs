@@ -36,6 +36,10 @@ impl From<ExitStatus> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The parser recurses as deep as a file nests; give the scanning threads room for it.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build_global();
     let printer = Printer::new(cli.quiet);
     let result = match &cli.command {
         Command::Graph(args) => commands::graph::run(&cli, args, &printer),

@@ -31,10 +31,11 @@ pub(crate) fn scan(source: &str, target: Option<&Target>) -> FileScan {
         next_try_id: 0,
     };
     for error in parsed.errors().iter().take(MAX_SYNTAX_PROBLEMS) {
-        let (line, column) = index.line_column(source, error.location.start().to_u32());
+        let offset = error.location.start().to_u32();
+        let (line, column) = index.line_column(source, offset);
         scanner.scan.problems.push(Problem {
             kind: ProblemKind::Syntax,
-            message: error.error.to_string(),
+            message: syntax_message(&error.error.to_string(), source, offset),
             line,
             column,
         });
@@ -445,6 +446,33 @@ impl Scanner<'_> {
             finder.visit_expr(expr);
         }
     }
+}
+
+/// The parser's message, printable (a NUL byte must not reach a terminal), with a hint when the
+/// line looks like Python 2.
+fn syntax_message(message: &str, source: &str, offset: u32) -> String {
+    let mut printable: String = message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let line_start = source[..(offset as usize).min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = source[line_start..].trim_start();
+    if ["print ", "exec ", "print\t"]
+        .iter()
+        .any(|p| line.starts_with(p))
+        && !line.starts_with("print (")
+    {
+        printable.push_str(" (this looks like Python 2, which fastpath does not analyse)");
+    }
+    printable
 }
 
 fn site_context(state: &State, is_lazy: bool) -> Context {

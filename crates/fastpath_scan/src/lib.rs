@@ -137,6 +137,16 @@ pub enum ProblemKind {
     Unreadable,
 }
 
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Syntax => "syntax error",
+            ProblemKind::Encoding => "encoding error",
+            ProblemKind::Unreadable => "unreadable",
+        }
+    }
+}
+
 /// Everything the scanner learns from one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileScan {

@@ -129,10 +129,11 @@ pub fn render_text(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
         for p in &path.problems {
             writeln!(
                 out,
-                "  {}:{}:{}: {}",
+                "  {}:{}:{}: {}: {}",
                 display_path(&p.path, view.root).display(),
                 p.problem.line,
                 p.problem.column,
+                p.problem.kind.as_str(),
                 p.problem.message
             )?;
         }
@@ -160,10 +161,11 @@ pub fn render_tree_text(tree: &Tree, out: &mut dyn Write) -> io::Result<()> {
         for problem in &file.problems {
             writeln!(
                 out,
-                "  {}:{}:{}: {}",
+                "  {}:{}:{}: {}: {}",
                 file.path.display(),
                 problem.line,
                 problem.column,
+                problem.kind.as_str(),
                 problem.message
             )?;
         }
