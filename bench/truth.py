@@ -34,11 +34,41 @@ OUT = BENCH / "out"
 
 # Import names (not distribution names) of the packages bench/requirements.txt installs.
 DEFAULT_ENTRIES = [
-    "requests", "flask", "click", "rich", "httpx", "attrs", "jinja2", "pydantic", "boto3",
-    "sqlalchemy", "yaml", "packaging", "urllib3", "certifi", "idna", "charset_normalizer",
-    "markupsafe", "werkzeug", "itsdangerous", "dateutil", "six", "typing_extensions", "anyio",
-    "sniffio", "h11", "pygments", "markdown_it", "mdurl", "tomli", "numpy", "pandas", "django",
-    "botocore", "fastapi", "starlette",
+    "requests",
+    "flask",
+    "click",
+    "rich",
+    "httpx",
+    "attrs",
+    "jinja2",
+    "pydantic",
+    "boto3",
+    "sqlalchemy",
+    "yaml",
+    "packaging",
+    "urllib3",
+    "certifi",
+    "idna",
+    "charset_normalizer",
+    "markupsafe",
+    "werkzeug",
+    "itsdangerous",
+    "dateutil",
+    "six",
+    "typing_extensions",
+    "anyio",
+    "sniffio",
+    "h11",
+    "pygments",
+    "markdown_it",
+    "mdurl",
+    "tomli",
+    "numpy",
+    "pandas",
+    "django",
+    "botocore",
+    "fastapi",
+    "starlette",
 ]
 
 # Runs inside the measured interpreter. It must not import anything before taking the first
@@ -116,10 +146,17 @@ def measure(entry: str, python: str, cwd: str, who: bool = False, timeout: float
     code = PROBE.replace("#WHO", WHO if who else "")
     proc = subprocess.run(
         [python, "-c", code, entry],
-        cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if proc.returncode != 0 or not proc.stdout:
-        raise RuntimeError(f"probe for {entry!r} failed (exit {proc.returncode}): {proc.stderr.strip()}")
+        raise RuntimeError(
+            f"probe for {entry!r} failed (exit {proc.returncode}): {proc.stderr.strip()}"
+        )
     record = json.loads(proc.stdout)
     record["entry"] = entry
     return record
@@ -144,7 +181,9 @@ def measure_all(entries: list[str], python: str, who: bool = True) -> dict[str, 
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("entries", nargs="*", default=DEFAULT_ENTRIES)
     ap.add_argument("--python", default=str(DEFAULT_PYTHON), help="interpreter to measure")
     ap.add_argument("--out", default=str(OUT / "truth.json"), help="combined JSON report")
@@ -160,11 +199,17 @@ def main() -> int:
     per_entry_dir = out.parent / "truth"
     per_entry_dir.mkdir(parents=True, exist_ok=True)
     for entry, rec in results.items():
-        (per_entry_dir / f"{entry}.json").write_text(json.dumps(rec, indent=1, sort_keys=True) + "\n")
-    out.write_text(json.dumps({"python": python, "entries": results}, indent=1, sort_keys=True) + "\n")
+        (per_entry_dir / f"{entry}.json").write_text(
+            json.dumps(rec, indent=1, sort_keys=True) + "\n"
+        )
+    out.write_text(
+        json.dumps({"python": python, "entries": results}, indent=1, sort_keys=True) + "\n"
+    )
 
     first = next(iter(results.values()))
-    print(f"python {first['executable']} {first['version']}; start-up set: {len(first['startup'])} modules")
+    print(
+        f"python {first['executable']} {first['version']}; start-up set: {len(first['startup'])} modules"
+    )
     print(f"{'entry':<20} {'loaded':>7} {'aliases':>8}  error")
     for entry, rec in results.items():
         print(f"{entry:<20} {len(rec['loaded']):>7} {len(rec['aliases']):>8}  {rec['error'] or ''}")
