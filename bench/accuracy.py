@@ -355,7 +355,12 @@ def main() -> int:
             report["fastpath"] = {"binary": str(binary)}
             res = {}
             for e in args.entries:
-                doc = run_fastpath(binary, e, python, cwd)
+                try:
+                    doc = run_fastpath(binary, e, python, cwd)
+                except (RuntimeError, subprocess.TimeoutExpired) as err:
+                    # One failing entry is scored as predicting nothing, and named; the rest run.
+                    print(f"error: {err}", file=sys.stderr)
+                    doc = {"modules": [], "_exit": None, "_stderr": str(err), "failed": True}
                 pred, modules = fastpath_prediction(doc)
                 ev = evaluate(truth[e], pred)
                 ev["extras"] = [
@@ -364,6 +369,7 @@ def main() -> int:
                 ]
                 ev["unresolved"] = doc.get("unresolved", [])
                 ev["exit"] = doc["_exit"]
+                ev["failed"] = doc.get("failed", False)
                 if doc["_stderr"]:
                     ev["stderr"] = doc["_stderr"][:4000]
                 res[e] = ev
