@@ -70,17 +70,28 @@ def timed(cmd: list[str], cwd: str) -> tuple[float, float, int]:
 
 
 def count_files(doc) -> int | None:
-    """Files in a tool's JSON: ruff's map keys; fastpath's `files` (list or map) if present."""
+    """Files in a tool's JSON: ruff's map keys; fastpath's `tree` entries (its `files` count is
+    checked against them and wins only when `tree` is absent)."""
     if isinstance(doc, dict):
         if "schema" not in doc:
             return len(doc)  # ruff: {file: [imported files]}
-        for key in ("files", "modules"):
+        for key in ("tree", "files", "modules"):
             if isinstance(doc.get(key), (list, dict)):
-                return len(doc[key])
+                listed = len(doc[key])
+                if isinstance(doc.get("files"), int) and doc["files"] != listed:
+                    print(
+                        f"  warning: fastpath says files={doc['files']} but lists {listed}",
+                        file=sys.stderr,
+                    )
+                return listed
+        if isinstance(doc.get("files"), int):
+            return doc["files"]
     return None
 
 
-def verify(name: str, cmd: list[str], cwd: str, expected: int) -> dict:
+def inspect_run(cmd: list[str], cwd: str) -> dict:
+    """Run a tool once, capturing its output, and describe what it scanned. Called in a child
+    interpreter (see verify) so that this process never holds a large JSON document."""
     proc = subprocess.run(
         cmd, cwd=cwd, env=truthmod.clean_env(), capture_output=True, text=True, check=False
     )
@@ -88,20 +99,35 @@ def verify(name: str, cmd: list[str], cwd: str, expected: int) -> dict:
         "exit": proc.returncode,
         "stdout_bytes": len(proc.stdout),
         "stderr_lines": len(proc.stderr.splitlines()),
+        "stderr_tail": proc.stderr.strip()[-1500:],
     }
     try:
         info["files"] = count_files(json.loads(proc.stdout))
     except json.JSONDecodeError:
         info["files"] = None
+    return info
+
+
+def verify(name: str, cmd: list[str], cwd: str, expected: int) -> dict:
+    # Why a child: on Linux a spawned process's ru_maxrss starts from the spawning process's
+    # high-water mark (vfork + exec carry it over), so this process must stay small for the
+    # peak-memory figures to be the tools' own. Parsing a tool's 10+ MB JSON here would not.
+    child = subprocess.run(
+        [sys.executable, __file__, "--inspect", cwd, "--", *cmd],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(child.stdout)
     same = info["files"] == expected
     info["same_files_as_disk"] = same
     print(
-        f"  {name}: exit {proc.returncode}, {info['files']} files in its JSON "
+        f"  {name}: exit {info['exit']}, {info['files']} files in its JSON "
         f"({'same as' if same else 'DIFFERENT FROM'} the {expected} .py files on disk), "
         f"{info['stdout_bytes'] / 1e6:.1f} MB of JSON, {info['stderr_lines']} stderr lines"
     )
-    if proc.returncode != 0:
-        print("    stderr: " + proc.stderr.strip()[-1500:].replace("\n", "\n    "))
+    if info["exit"] != 0:
+        print("    stderr: " + info["stderr_tail"].replace("\n", "\n    "))
     return info
 
 
@@ -122,6 +148,9 @@ def summary(walls: list[float], rss: list[float]) -> dict:
 
 
 def main() -> int:
+    if len(sys.argv) > 3 and sys.argv[1] == "--inspect" and sys.argv[3] == "--":
+        print(json.dumps(inspect_run(sys.argv[4:], sys.argv[2])))
+        return 0
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -201,6 +230,10 @@ def main() -> int:
 
         walls: dict[str, list[float]] = {n: [] for n in tools}
         rss: dict[str, list[float]] = {n: [] for n in tools}
+        # The floor of the peak-RSS figure: what a trivial program reports when spawned the
+        # same way (see verify). A tool's figure is max(its own peak, floor).
+        floor_mb = max(timed(["/bin/true"], cwd)[1] for _ in range(3))
+        print(f"peak-RSS floor (/bin/true spawned the same way): {floor_mb:.0f} MB")
         for name, cmd in tools.items():  # warm-up, discarded
             timed(cmd, cwd)
         for i in range(args.runs):
@@ -232,6 +265,7 @@ def main() -> int:
         "tree": str(site),
         **stats,
         "cores": os.cpu_count(),
+        "rss_floor_mb": floor_mb,
         "commands": tools,
         "checks": checks,
         "results": results,
