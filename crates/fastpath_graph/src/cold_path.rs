@@ -120,8 +120,6 @@ pub enum EntryError {
     NotFound(String),
     #[error("entry `{0}` is not a module name or a path to a `.py` file")]
     Invalid(String),
-    #[error("entry `{}` has no Python source to scan (it is {kind:?})", name)]
-    NoSource { name: String, kind: ModuleKind },
 }
 
 /// Builds the cold path of `entry` (an absolute module name).
@@ -136,12 +134,7 @@ pub fn cold_path(
         Resolution::Found(module) => module,
         _ => return Err(EntryError::NotFound(entry.to_string())),
     };
-    if resolved.source_path().is_none() && resolved.kind != ModuleKind::Namespace {
-        return Err(EntryError::NoSource {
-            name: entry.to_string(),
-            kind: resolved.kind,
-        });
-    }
+    // An entry without source (an extension, a built-in) is a cold path of one leaf.
     let mut walk = Walk {
         resolver,
         sources,
@@ -158,6 +151,7 @@ pub fn cold_path(
         },
         seen_preloaded: HashSet::new(),
         seen_problem_files: HashSet::new(),
+        registered: HashSet::new(),
     };
     // The entry's parents run first, as `import a.b.entry` would run them.
     if let Some((parent, _)) = entry.rsplit_once('.') {
@@ -196,6 +190,7 @@ struct Walk<'a> {
     path: ColdPath,
     seen_preloaded: HashSet<String>,
     seen_problem_files: HashSet<PathBuf>,
+    registered: HashSet<String>,
 }
 
 impl Walk<'_> {
@@ -232,6 +227,9 @@ impl Walk<'_> {
         if let Some(&index) = self.loaded.get(name) {
             return Load::Loaded(index);
         }
+        if self.registered.contains(name) {
+            return Load::Alias;
+        }
         if self.preloaded.contains(name) {
             if self.seen_preloaded.insert(name.to_string()) {
                 self.path.preloaded.push(name.to_string());
@@ -258,6 +256,8 @@ impl Walk<'_> {
         });
         if let Some(source) = module.source_path() {
             let scanned = self.sources.scan(source, self.target);
+            // `sys.modules["x"] = obj`: later imports of `x` find it there and load nothing.
+            self.registered.extend(scanned.registers.iter().cloned());
             if self.seen_problem_files.insert(source.to_path_buf()) {
                 for problem in &scanned.problems {
                     self.path.problems.push(FileProblem {

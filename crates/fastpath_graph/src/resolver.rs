@@ -79,13 +79,15 @@ impl ResolvedModule {
         !self.locations.is_empty()
     }
 
-    /// Whether the file is Python source that the scanner can read.
+    /// The Python source whose imports this module runs: its own file, or the source an
+    /// extension was compiled from.
     pub fn source_path(&self) -> Option<&Path> {
         match self.kind {
             ModuleKind::Source | ModuleKind::Package => self
                 .path
                 .as_deref()
                 .filter(|p| p.extension().is_some_and(|e| e == "py")),
+            ModuleKind::Extension => self.shadow_source.as_deref(),
             _ => None,
         }
     }
@@ -126,6 +128,7 @@ enum DirHit {
     Package {
         init: PathBuf,
         dir: PathBuf,
+        shadow: Option<PathBuf>,
     },
     Module {
         path: PathBuf,
@@ -271,6 +274,7 @@ impl Resolver {
                     init.is_file().then(|| DirHit::Package {
                         init,
                         dir: path.clone(),
+                        shadow: None,
                     })
                 }) {
                     return self.found_hit(name, hit, origin);
@@ -329,7 +333,7 @@ impl Resolver {
 
     fn found_hit(&self, name: &str, hit: DirHit, origin: Origin) -> Resolution {
         match hit {
-            DirHit::Package { init, dir } => {
+            DirHit::Package { init, dir, shadow } => {
                 let kind = if init.extension().is_some_and(|e| e == "py") {
                     ModuleKind::Package
                 } else {
@@ -340,7 +344,11 @@ impl Resolver {
                 } else {
                     origin
                 };
-                found(name, kind, origin, Some(init), vec![dir])
+                let mut resolution = found(name, kind, origin, Some(init), vec![dir]);
+                if let Resolution::Found(module) = &mut resolution {
+                    Arc::get_mut(module).expect("fresh").shadow_source = shadow;
+                }
+                resolution
             }
             DirHit::Module { path, kind, shadow } => {
                 let origin = if kind == ModuleKind::Extension {
@@ -373,9 +381,13 @@ impl Resolver {
                 for (suffix, _) in &self.suffixes {
                     let init = format!("__init__{suffix}");
                     if inner.get(init.as_str()) == Some(&EntryType::File) {
+                        let shadow = (*suffix != ".py"
+                            && inner.get("__init__.py") == Some(&EntryType::File))
+                        .then(|| package_dir.join("__init__.py"));
                         return Some(DirHit::Package {
                             init: package_dir.join(init),
                             dir: package_dir,
+                            shadow,
                         });
                     }
                 }
@@ -507,6 +519,34 @@ mod tests {
         );
         assert_eq!(resolver.resolve("plain.x"), Resolution::ParentNotPackage);
         assert_eq!(resolver.resolve("missing.x"), Resolution::NotFound);
+    }
+
+    #[test]
+    fn a_compiled_module_is_read_through_the_source_beside_it() {
+        let root = tree(&[
+            "mypyc_pkg/__init__.so",
+            "mypyc_pkg/__init__.py",
+            "mypyc_pkg/core.so",
+            "mypyc_pkg/core.py",
+            "bare.so",
+        ]);
+        let resolver = Resolver::new(vec![root.path().into()], None);
+        for name in ["mypyc_pkg", "mypyc_pkg.core"] {
+            let Resolution::Found(module) = resolver.resolve(name) else {
+                panic!("{name}")
+            };
+            assert_eq!(module.kind, ModuleKind::Extension);
+            assert!(
+                module
+                    .source_path()
+                    .is_some_and(|p| p.extension().unwrap() == "py"),
+                "{name}"
+            );
+        }
+        let Resolution::Found(bare) = resolver.resolve("bare") else {
+            panic!()
+        };
+        assert_eq!(bare.source_path(), None);
     }
 
     #[test]

@@ -50,10 +50,11 @@ pub(crate) fn scan(source: &str, target: Option<&Target>) -> FileScan {
 #[derive(Debug, Clone)]
 struct State {
     context: Context,
-    /// The module-level function holding the statement (with its class path), if any.
+    /// The `__qualname__` of the innermost function holding the statement, if any.
     function: Option<String>,
-    /// Class names from module level down to the statement, while outside any function.
-    classes: Vec<String>,
+    /// The `__qualname__` prefix of a definition made here: `C.` in a class body,
+    /// `f.<locals>.` in a function body.
+    scope: String,
     optional: bool,
     try_id: Option<u32>,
     fallback_for: Option<u32>,
@@ -66,7 +67,7 @@ impl State {
         State {
             context: Context::Eager,
             function: None,
-            classes: Vec::new(),
+            scope: String::new(),
             optional: false,
             try_id: None,
             fallback_for: None,
@@ -84,23 +85,16 @@ impl State {
         if inner.context != Context::TypeChecking {
             inner.context = Context::Deferred;
         }
-        if inner.function.is_none() {
-            let mut path = inner.classes.join(".");
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(name);
-            inner.function = Some(path);
-        }
+        let qualname = format!("{}{name}", self.scope);
+        inner.scope = format!("{qualname}.<locals>.");
+        inner.function = Some(qualname);
         inner
     }
 
     fn in_class(&self, name: &str) -> State {
         let mut inner = self.clone();
         inner.module_level = false;
-        if inner.function.is_none() {
-            inner.classes.push(name.to_string());
-        }
+        inner.scope = format!("{}{name}.", self.scope);
         inner
     }
 
@@ -243,6 +237,13 @@ impl Scanner<'_> {
                 if state.runs_at_import() {
                     if let Expr::Call(call) = &*assign.value {
                         self.eager_call(&call.func);
+                    }
+                }
+                if state.runs_at_import() {
+                    for target in &assign.targets {
+                        if let Some(name) = sys_modules_key(target) {
+                            self.scan.registers.push(name);
+                        }
                     }
                 }
                 self.exprs(assign.targets.iter().chain([&*assign.value]), state);
@@ -396,16 +397,13 @@ impl Scanner<'_> {
         } else {
             self.suite(&try_stmt.body, state);
         }
+        // A handler runs only when the body raised; every handler's sites say which body.
+        let mut handler_state = state.clone();
+        handler_state.fallback_for = Some(id);
         for handler in &try_stmt.handlers {
             let ExceptHandler::ExceptHandler(handler) = handler;
             self.exprs(handler.type_.as_deref(), state);
-            if handler.type_.as_deref().is_none_or(catches_import_error) {
-                let mut handler_state = state.clone();
-                handler_state.fallback_for = Some(id);
-                self.suite(&handler.body, &handler_state);
-            } else {
-                self.suite(&handler.body, state);
-            }
+            self.suite(&handler.body, &handler_state);
         }
         self.suite(&try_stmt.orelse, state);
         self.suite(&try_stmt.finalbody, state);
@@ -496,6 +494,8 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                 if self.state.context != Context::TypeChecking {
                     self.state.context = Context::Deferred;
                 }
+                self.state.function = Some(format!("{}<lambda>", self.state.scope));
+                self.state.scope = format!("{}<lambda>.<locals>.", self.state.scope);
                 walk_expr(self, expr);
                 self.state = outer;
                 return;
@@ -540,6 +540,20 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
             _ => {}
         }
         walk_expr(self, expr);
+    }
+}
+
+/// `"name"` in `sys.modules["name"]`.
+fn sys_modules_key(target: &Expr) -> Option<String> {
+    let Expr::Subscript(subscript) = target else {
+        return None;
+    };
+    if dotted_name(&subscript.value).as_deref() != Some("sys.modules") {
+        return None;
+    }
+    match &*subscript.slice {
+        Expr::StringLiteral(key) => Some(key.value.to_str().to_string()),
+        _ => None,
     }
 }
 
@@ -663,9 +677,9 @@ mod = importlib.import_module("dyn")
 19:5 ujson eager optional(try 0)
 21:5 json eager fallback(0)
 23:5 a eager
-25:5 b eager
+25:5 b eager fallback(1)
 27:5 cli main-guard
-28:13 in_lambda deferred
+28:13 in_lambda deferred in <lambda>
 29:7 dyn eager
 ";
         assert_eq!(render(source, None), expected);
@@ -692,6 +706,17 @@ mod = importlib.import_module("dyn")
 
     #[test]
     fn module_facts_and_eager_calls() {
+        let nested = "def make():\n    def __getattr__(name):\n        import meta\n    return __getattr__\n";
+        let scan = crate::scan_source(nested, None);
+        assert_eq!(
+            scan.sites[0].function.as_deref(),
+            Some("make.<locals>.__getattr__")
+        );
+        let registering = "import sys\ntry:\n    import _x\nexcept ImportError:\n    pass\nelse:\n    sys.modules['pkg._x'] = _x\ndef f():\n    sys.modules['no'] = 1\n";
+        assert_eq!(
+            crate::scan_source(registering, None).registers,
+            vec!["pkg._x"]
+        );
         let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
         let scan = crate::scan_source(source, Some(&Target::new(3, 15, "linux")));
         assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));

@@ -26,6 +26,22 @@ pub(crate) fn classify(test: &Expr, target: Option<&Target>) -> Test {
     if is_main_guard(test) {
         return Test::MainGuard;
     }
+    // `if TYPE_CHECKING or <runtime test>:` is the lazy-loading idiom (anyio): the body is the
+    // type checker's view, and at run time a fallback for when the lazy loader cannot be
+    // installed. Unless the runtime test is known to be true, the body counts as type-checking.
+    if let Expr::BoolOp(bool_op) = test {
+        if bool_op.op == BoolOp::Or && bool_op.values.iter().any(is_type_checking) {
+            let rest = bool_op
+                .values
+                .iter()
+                .filter(|v| !is_type_checking(v))
+                .map(|v| evaluate(v, target));
+            return match kleene(rest, true) {
+                Some(true) => Test::Decided(true),
+                _ => Test::TypeChecking,
+            };
+        }
+    }
     match evaluate(test, target) {
         Some(value) => Test::Decided(value),
         None => Test::Unknown,
@@ -372,5 +388,14 @@ mod tests {
         assert_eq!(test("typing.TYPE_CHECKING", None), Test::TypeChecking);
         assert_eq!(test("__name__ == '__main__'", None), Test::MainGuard);
         assert_eq!(test("'__main__' == __name__", None), Test::MainGuard);
+        assert_eq!(
+            test("TYPE_CHECKING or not install_lazy_importer()", None),
+            Test::TypeChecking
+        );
+        let py311 = Target::new(3, 11, "linux");
+        assert_eq!(
+            test("TYPE_CHECKING or sys.version_info < (3, 12)", Some(&py311)),
+            Test::Decided(true)
+        );
     }
 }

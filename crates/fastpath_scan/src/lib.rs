@@ -95,12 +95,14 @@ pub struct ImportSite {
     /// file is numbered in source order from 0, whether or not it catches `ImportError`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub try_id: Option<u32>,
-    /// Inside an `except ImportError` handler of the `try` with this id: runs only when an
-    /// import in that `try` body failed.
+    /// Inside an `except` handler of the `try` with this id: runs only when that `try` body
+    /// raised. The one failure a static view can predict is an import that cannot be found,
+    /// so a handler counts only when it catches `ImportError` and an import of its body fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_for: Option<u32>,
-    /// For deferred sites: the module-level function (or `Class.method`) that holds them, so a
-    /// call made at import time can promote them to eager.
+    /// For sites inside a function or lambda: the `__qualname__` of the innermost one
+    /// (`handler`, `Model.method`, `outer.<locals>.inner`, `<lambda>`), so a call made at import
+    /// time can promote exactly the imports of the function it calls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
     /// 1-based line of the statement (or call).
@@ -164,6 +166,10 @@ pub struct FileScan {
     /// The literal `__lazy_modules__`, when the module defines one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lazy_modules: Option<Vec<String>>,
+    /// Module names this module puts into `sys.modules` itself (`sys.modules["a.b"] = obj`) in
+    /// code that runs at import, in source order: importing them afterwards loads nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<String>,
     /// Whether the module defines a module-level `__getattr__` (PEP 562).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub has_getattr: bool,
