@@ -282,14 +282,15 @@ impl Walk<'_> {
                 .unwrap_or_default()
         };
         let mut failed_tries: HashSet<u32> = HashSet::new();
+        let called = scan.functions_run_at_import();
         for site in &scan.sites {
             let runs = match site.context {
                 Context::Eager => true,
                 // A function called at import time runs its imports then.
-                Context::Deferred => site
-                    .function
-                    .as_ref()
-                    .is_some_and(|f| scan.eager_calls.iter().any(|c| c == f)),
+                Context::Deferred => {
+                    !site.conditional
+                        && site.function.as_deref().is_some_and(|f| called.contains(f))
+                }
                 Context::TypeChecking | Context::Lazy | Context::MainGuard => false,
             };
             if !runs {
@@ -489,6 +490,7 @@ mod tests {
             try_id: None,
             fallback_for: None,
             function: None,
+            conditional: false,
             line: 1,
             column: 1,
         }

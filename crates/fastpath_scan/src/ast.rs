@@ -60,6 +60,8 @@ struct State {
     fallback_for: Option<u32>,
     /// Directly in the module body (or a module-level block), outside classes and functions.
     module_level: bool,
+    /// Inside a block of the innermost function (or of the module) that may not run.
+    conditional: bool,
 }
 
 impl State {
@@ -72,6 +74,7 @@ impl State {
             try_id: None,
             fallback_for: None,
             module_level: true,
+            conditional: false,
         }
     }
 
@@ -85,6 +88,7 @@ impl State {
         if inner.context != Context::TypeChecking {
             inner.context = Context::Deferred;
         }
+        inner.conditional = false;
         let qualname = format!("{}{name}", self.scope);
         inner.scope = format!("{qualname}.<locals>.");
         inner.function = Some(qualname);
@@ -95,6 +99,12 @@ impl State {
         let mut inner = self.clone();
         inner.module_level = false;
         inner.scope = format!("{}{name}.", self.scope);
+        inner
+    }
+
+    fn maybe(&self) -> State {
+        let mut inner = self.clone();
+        inner.conditional = true;
         inner
     }
 
@@ -146,6 +156,7 @@ impl Scanner<'_> {
                             try_id: None,
                             fallback_for: None,
                             function: None,
+                            conditional: false,
                             line,
                             column,
                         },
@@ -180,6 +191,7 @@ impl Scanner<'_> {
                         try_id: None,
                         fallback_for: None,
                         function: None,
+                        conditional: false,
                         line,
                         column,
                     },
@@ -196,18 +208,18 @@ impl Scanner<'_> {
                             .iter()
                             .map(|c| (c.test.as_ref(), &c.body[..])),
                     );
-                self.if_chain(&mut branches, state);
+                self.if_chain(&mut branches, state, false);
             }
             Stmt::Try(try_stmt) => self.try_stmt(try_stmt, state),
             Stmt::For(for_stmt) => {
                 self.exprs([&*for_stmt.target, &*for_stmt.iter], state);
-                self.suite(&for_stmt.body, state);
-                self.suite(&for_stmt.orelse, state);
+                self.suite(&for_stmt.body, &state.maybe());
+                self.suite(&for_stmt.orelse, &state.maybe());
             }
             Stmt::While(while_stmt) => {
                 self.exprs(std::iter::once(&*while_stmt.test), state);
-                self.suite(&while_stmt.body, state);
-                self.suite(&while_stmt.orelse, state);
+                self.suite(&while_stmt.body, &state.maybe());
+                self.suite(&while_stmt.orelse, &state.maybe());
             }
             Stmt::With(with) => {
                 self.exprs(with.items.iter().map(|item| &item.context_expr), state);
@@ -217,7 +229,7 @@ impl Scanner<'_> {
                 self.exprs(std::iter::once(&*match_stmt.subject), state);
                 for case in &match_stmt.cases {
                     self.exprs(case.guard.as_deref(), state);
-                    self.suite(&case.body, state);
+                    self.suite(&case.body, &state.maybe());
                 }
             }
             Stmt::Expr(expr) => {
@@ -232,6 +244,9 @@ impl Scanner<'_> {
                 if state.module_level {
                     if let [Expr::Name(target)] = &*assign.targets {
                         self.module_assignment(target.id.as_str(), &assign.value, false);
+                        if let Some(other) = dotted_name(&assign.value) {
+                            self.scan.aliases.insert(target.id.to_string(), other);
+                        }
                     }
                 }
                 if state.runs_at_import() {
@@ -300,6 +315,7 @@ impl Scanner<'_> {
         site.try_id = state.try_id;
         site.fallback_for = state.fallback_for;
         site.function.clone_from(&state.function);
+        site.conditional = state.conditional;
         self.scan.sites.push(site);
     }
 
@@ -354,30 +370,36 @@ impl Scanner<'_> {
         &mut self,
         branches: &mut dyn Iterator<Item = (Option<&'s Expr>, &'s [Stmt])>,
         state: &State,
+        uncertain: bool,
     ) {
         let Some((test, body)) = branches.next() else {
             return;
         };
+        let branch_state = if uncertain {
+            state.maybe()
+        } else {
+            state.clone()
+        };
         let Some(test) = test else {
             // A bare `else:`.
-            self.suite(body, state);
+            self.suite(body, &branch_state);
             return;
         };
         match condition::classify(test, self.target) {
             Test::TypeChecking => {
                 self.suite(body, &state.with_context(Context::TypeChecking));
-                self.if_chain(branches, state);
+                self.if_chain(branches, state, uncertain);
             }
             Test::MainGuard => {
                 self.suite(body, &state.with_context(Context::MainGuard));
-                self.if_chain(branches, state);
+                self.if_chain(branches, state, uncertain);
             }
             // The rest of the chain never runs.
-            Test::Decided(true) => self.suite(body, state),
-            Test::Decided(false) => self.if_chain(branches, state),
+            Test::Decided(true) => self.suite(body, &branch_state),
+            Test::Decided(false) => self.if_chain(branches, state, uncertain),
             Test::Unknown => {
-                self.suite(body, state);
-                self.if_chain(branches, state);
+                self.suite(body, &state.maybe());
+                self.if_chain(branches, state, true);
             }
         }
     }
@@ -398,7 +420,7 @@ impl Scanner<'_> {
             self.suite(&try_stmt.body, state);
         }
         // A handler runs only when the body raised; every handler's sites say which body.
-        let mut handler_state = state.clone();
+        let mut handler_state = state.maybe();
         handler_state.fallback_for = Some(id);
         for handler in &try_stmt.handlers {
             let ExceptHandler::ExceptHandler(handler) = handler;
@@ -501,6 +523,17 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                 return;
             }
             Expr::Call(call) => {
+                if let (Context::Deferred, false, Some(function), Some(callee)) = (
+                    self.state.context,
+                    self.state.conditional,
+                    &self.state.function,
+                    dotted_name(&call.func),
+                ) {
+                    let callees = self.scanner.scan.calls.entry(function.clone()).or_default();
+                    if !callees.contains(&callee) {
+                        callees.push(callee);
+                    }
+                }
                 let kind = match dotted_name(&call.func).as_deref() {
                     Some("importlib.import_module" | "import_module") => {
                         Some(SiteKind::ImportModule)
@@ -530,6 +563,7 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                                 try_id: None,
                                 fallback_for: None,
                                 function: None,
+                                conditional: false,
                                 line,
                                 column,
                             },
@@ -711,6 +745,14 @@ mod = importlib.import_module("dyn")
         assert_eq!(
             scan.sites[0].function.as_deref(),
             Some("make.<locals>.__getattr__")
+        );
+        let chained = "def a():\n    import x\ndef b():\n    return a()\nc = b\nfor n in []:\n    y = c(n)\ndef unused():\n    import z\n";
+        let scan = crate::scan_source(chained, None);
+        assert_eq!(
+            scan.functions_run_at_import()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec!["a", "b"]
         );
         let registering = "import sys\ntry:\n    import _x\nexcept ImportError:\n    pass\nelse:\n    sys.modules['pkg._x'] = _x\ndef f():\n    sys.modules['no'] = 1\n";
         assert_eq!(

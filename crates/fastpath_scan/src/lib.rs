@@ -16,6 +16,8 @@ mod decode;
 mod line_index;
 mod target;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 pub use crate::decode::{decode_source, Decoded};
@@ -105,10 +107,38 @@ pub struct ImportSite {
     /// time can promote exactly the imports of the function it calls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
+    /// Inside a block of its function (or of the module) that may not run: an `if` branch whose
+    /// test is not decided for the target, a loop body, an `except` handler, a `case`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub conditional: bool,
     /// 1-based line of the statement (or call).
     pub line: u32,
     /// 1-based column, in characters.
     pub column: u32,
+}
+
+impl FileScan {
+    /// The functions (by `__qualname__`) that code run at import time calls, directly or
+    /// through other functions of this module: their imports run at import time too.
+    pub fn functions_run_at_import(&self) -> std::collections::BTreeSet<&str> {
+        let mut run = std::collections::BTreeSet::new();
+        let mut work: Vec<&str> = self.eager_calls.iter().map(String::as_str).collect();
+        while let Some(mut name) = work.pop() {
+            // Follow `a = b` bindings, at most a few steps (they could form a cycle).
+            for _ in 0..8 {
+                match self.aliases.get(name) {
+                    Some(target) => name = target,
+                    None => break,
+                }
+            }
+            if run.insert(name) {
+                if let Some(callees) = self.calls.get(name) {
+                    work.extend(callees.iter().map(String::as_str));
+                }
+            }
+        }
+        run
+    }
 }
 
 impl ImportSite {
@@ -160,6 +190,16 @@ pub struct FileScan {
     /// decorator call, or the decorator itself), all in eager context only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eager_calls: Vec<String>,
+    /// The callees (dotted names) of the calls that certainly run in each function's own body
+    /// (not in a conditional block, not in functions nested in it), keyed by the function's
+    /// `__qualname__`: with `eager_calls` and
+    /// `aliases`, the graph follows calls made at import time down to the imports they run.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub calls: BTreeMap<String, Vec<String>>,
+    /// Module-level `name = other` bindings of one name to another (`__get_hash =
+    /// __get_openssl_constructor`), so a call through the alias is followed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
     /// The literal `__all__` list or tuple, when the module defines one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub all: Option<Vec<String>>,
