@@ -29,7 +29,7 @@ pub(crate) fn tier_heading(
     diagnostics: &mut Vec<ManifestDiagnostic>,
 ) -> Option<TierSection> {
     let text = &source.text[comment.start as usize..comment.end as usize];
-    let body = text[1..].trim_start();
+    let body = text.trim_start_matches('#').trim_start();
     let word = body.get(..4)?;
     if !word.eq_ignore_ascii_case("tier") {
         return None;
@@ -99,7 +99,7 @@ pub(crate) fn offset_in(parent: &str, child: &str) -> usize {
 /// Whether the comment is the `# HISTORY:` heading.
 pub(crate) fn is_history_heading(source: &Source, comment: Comment) -> bool {
     let text = &source.text[comment.start as usize..comment.end as usize];
-    text[1..]
+    text.trim_start_matches('#')
         .trim()
         .trim_end_matches(':')
         .trim_end()
@@ -236,6 +236,44 @@ fn counts(text: &str) -> (Option<u32>, Option<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn heading(text: &str) -> (Option<TierSection>, Vec<ManifestDiagnostic>) {
+        let mut diagnostics = Vec::new();
+        let source = Source::new(text.as_bytes(), &mut diagnostics);
+        let comment = Comment {
+            start: 0,
+            end: text.trim_end().len() as u32,
+            line: 1,
+        };
+        let section = tier_heading(&source, comment, &mut diagnostics);
+        (section, diagnostics)
+    }
+
+    #[test]
+    fn tier_heading_spellings() {
+        let (section, _) = heading("# Tier 1: Lightweight (<10ms)\n");
+        let section = section.unwrap();
+        assert_eq!((section.tier, section.title.as_str()), (1, "Lightweight"));
+        assert_eq!(section.criteria.as_deref(), Some("<10ms"));
+        assert_eq!(section.thresholds[0].value, 10.0);
+        let (section, _) = heading("## tier 2 - Hot path exceptions\n");
+        let section = section.unwrap();
+        assert_eq!(
+            (section.tier, section.title.as_str()),
+            (2, "Hot path exceptions")
+        );
+        assert!(section.criteria.is_none());
+        assert_eq!(heading("# Tier 3\n").0.unwrap().title, "");
+    }
+
+    #[test]
+    fn tier_words_that_are_not_headings() {
+        assert!(heading("# tiers are explained below\n").0.is_none());
+        assert!(heading("# tier list of imports\n").1.is_empty());
+        let (section, diagnostics) = heading("# Tier one: Lightweight\n");
+        assert!(section.is_none());
+        assert_eq!(diagnostics[0].kind, DiagnosticKind::TierHeading);
+    }
 
     #[test]
     fn history_counts() {

@@ -790,10 +790,12 @@ impl<'m> Editor<'m> {
                 let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
                 let trailing_comma =
                     !deletion_starts.contains(&k_end) && rest[blanks..].starts_with(',');
+                // One name per line (black's style) when no two names share a line and the
+                // last one does not sit on the `__all__ = [` line.
                 let own_line = text[source.line_start(k_start) as usize..k_start as usize]
                     .trim()
                     .is_empty()
-                    && (k == 0 || line_of(range(k - 1).1) != line_of(k_start));
+                    && (1..n).all(|i| line_of(range(i - 1).1) != line_of(range(i).0));
                 let indent = &text[source.line_start(k_start) as usize..k_start as usize];
                 let (at, insert) = match (own_line, trailing_comma) {
                     (true, true) => (

@@ -8,8 +8,23 @@
 //! and never overwrites changes made since the read. A malformed element is a
 //! [`ManifestDiagnostic`] at its line, never a panic, and the rest of the file still reads.
 //!
+//! # Where the format is loose, what this crate decided
+//!
+//! - `Last profiled:` and `Last reviewed:` are two spellings of the review date: both are read
+//!   ([`Manifest::last_profiled`] prefers the first), and [`Editor::set_last_profiled`]
+//!   updates whichever are written. `Target cold start:` and `Cold start target:` are one key.
+//! - One annotation covers a whole statement: `import a, b  # 3ms` costs 3 ms for both. A
+//!   parenthesised `from x import (` takes the comment on its last line, else its first.
+//! - Annotation grammar: see the `annotation` module. `PROFILED` in capitals must be followed
+//!   by a date; `profiled` in lower case is only a date when a digit follows (prose stays
+//!   prose). A single word ending in `ms` that is not a duration (`abcms`) is a bad cost.
+//! - Costs are written as the seed does: one decimal under 10 ms, whole numbers above.
+//! - A HISTORY line indented past `# ` continues the entry above it.
+//! - `from __future__` imports are not entries; imports inside module-level blocks are
+//!   reported and not read; `__all__` is read only as a literal list or tuple of strings.
+//!
 //! ```
-//! use fastpath_manifest::{Date, Manifest};
+//! use fastpath_manifest::Manifest;
 //!
 //! let text = b"import json  # 0.8ms, every request\n__all__ = ['json']\n";
 //! let (manifest, diagnostics) = Manifest::parse(text);

@@ -582,3 +582,78 @@ fn rendered_manifests_read_back_to_their_spec() {
         Some(2)
     );
 }
+
+/// Edited manifests must still compile under a real interpreter (skipped without `python3`).
+#[test]
+fn edited_manifests_compile_with_python() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: python3 is not available");
+        return;
+    }
+    let mut outputs = Vec::new();
+    for (name, bytes) in crate::all_fixtures() {
+        let (manifest, diagnostics) = Manifest::parse(&bytes);
+        if diagnostics
+            .iter()
+            .any(|d| d.kind == fastpath_manifest::DiagnosticKind::Syntax)
+        {
+            continue;
+        }
+        let mut editor = manifest.edit();
+        if let Some(first) = manifest.imports.first() {
+            let first = first.items[0].bound.clone();
+            editor.set_cost(&first, 3.3).unwrap();
+            editor.set_profiled(&first, date("2025-12-01")).unwrap();
+        }
+        if let Some(last) = manifest.imports.last() {
+            editor.remove_import(&last.items[0].bound.clone());
+        }
+        editor.add_import(new_import("added_one", 1, 1.0)).unwrap();
+        editor.add_import(new_import("added_two", 4, 50.0)).unwrap();
+        editor.set_last_profiled(date("2025-12-01"));
+        editor.append_history(date("2025-12-01"), "Edited").unwrap();
+        match editor.finish() {
+            Ok(out) => outputs.push((name, out)),
+            Err(EditError::DunderAllNotLiteral { .. }) => {}
+            Err(error) => panic!("{name}: {error}"),
+        }
+    }
+    assert!(outputs.len() >= 6);
+    for (name, out) in outputs {
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; compile(sys.stdin.buffer.read(), 'fast_path.py', 'exec')",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(&out).unwrap();
+        let result = child.wait_with_output().unwrap();
+        assert!(
+            result.status.success(),
+            "{name} no longer compiles:\n{}\n{}",
+            String::from_utf8_lossy(&result.stderr),
+            String::from_utf8_lossy(&out)
+        );
+    }
+}
+
+#[test]
+fn names_sharing_lines_keep_sharing_after_a_removal() {
+    let variants = fixture("variants.py");
+    let out = apply(&variants, |e| {
+        e.remove_import("boto3");
+        e.add_import(new_import("auth", 2, 20.0)).unwrap();
+    });
+    assert!(
+        text(&out).contains("           'gateway', 'auth')\n"),
+        "{}",
+        text(&out)
+    );
+}

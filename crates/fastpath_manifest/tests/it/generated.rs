@@ -314,6 +314,7 @@ fn edit_twice(
 
 #[test]
 fn generated_cost_and_date_edits_touch_one_line() {
+    let mut spliced = 0;
     for seed in seeds() {
         let generated = generate(seed);
         if generated.entries.is_empty() {
@@ -330,6 +331,21 @@ fn generated_cost_and_date_edits_touch_one_line() {
         });
         let before = parse_clean(seed, generated.text.as_bytes());
         let line = before.import(&name).unwrap().span.line as usize;
+        // Where the cost and the date were already written, the output is the input with
+        // exactly those two spans replaced: every other byte is the same.
+        let old = before.import(&name).unwrap().annotation.as_ref();
+        if let Some((cost, profiled)) =
+            old.and_then(|a| Some((a.cost.as_ref()?.span, a.profiled.as_ref()?.date_span)))
+        {
+            let bytes = generated.text.as_bytes();
+            let mut expected = bytes[..cost.start as usize].to_vec();
+            expected.extend_from_slice(format_ms(ms).as_bytes());
+            expected.extend_from_slice(&bytes[cost.end as usize..profiled.start as usize]);
+            expected.extend_from_slice(day.to_string().as_bytes());
+            expected.extend_from_slice(&bytes[profiled.end as usize..]);
+            assert_eq!(out, expected, "seed {seed}");
+            spliced += 1;
+        }
         let (removed, added) = line_diff(generated.text.as_bytes(), &out);
         assert_eq!(removed, vec![line], "seed {seed}");
         assert_eq!(added.len(), 1, "seed {seed}");
@@ -349,6 +365,11 @@ fn generated_cost_and_date_edits_touch_one_line() {
             }
         }
     }
+    // The generator must keep producing the case the byte-exact check covers.
+    assert!(
+        seeds().len() == 1 || spliced > 20,
+        "only {spliced} byte-exact checks ran"
+    );
 }
 
 #[test]
