@@ -1,0 +1,84 @@
+# fastpath profile bootstrap: run as `python -X importtime -c <this> RESULT ROOT ENTRY NONCE`.
+# Kept free of f-strings and of any import before the entry's, so that it runs (and reports its
+# version) on old interpreters and adds no rows to the measured import tree.
+import sys
+
+
+def _fastpath_main(argv):
+    result_path, root, entry, nonce = argv[1], argv[2], argv[3], argv[4]
+    # The entry sees the argv of a plain `python -c`, not the runner's arguments (a CLI entry
+    # may parse argv at import; the nonce stays private).
+    del sys.argv[1:]
+    real_err = sys.stderr
+    # `-c` puts '' (the working directory, which is ROOT) first; replace it so the project wins
+    # over site-packages exactly as a handler directory does on Lambda.
+    if sys.path and sys.path[0] == "":
+        sys.path[0] = root
+    else:
+        sys.path.insert(0, root)
+    # Everything importtime prints after this line on fd 2 belongs to the entry.
+    real_err.write("\nfastpath-mark begin " + nonce + "\n")
+    real_err.flush()
+    # The program's own Python-level output goes to fd 1, which the runner captures apart from
+    # the importtime rows on fd 2: even a line that looks like a row cannot reach the parser.
+    out = sys.stdout
+    try:
+        # Line buffering keeps the output of an entry killed for hanging readable.
+        out.reconfigure(line_buffering=True)
+    except BaseException:
+        pass
+    sys.stderr = out
+    sys.__stderr__ = out
+    status = "ok"
+    exc_info = None
+    try:
+        __import__(entry)
+    except SystemExit as e:
+        if e.code is None or e.code == 0:
+            status = "exit0"
+        else:
+            status = "raised"
+            exc_info = sys.exc_info()
+    except BaseException:
+        status = "raised"
+        exc_info = sys.exc_info()
+    modules = list(sys.modules)
+    real_err.write("fastpath-mark end " + nonce + "\n")
+    real_err.flush()
+    trace = ""
+    if exc_info is not None:
+        import traceback
+
+        trace = "".join(traceback.format_exception(*exc_info))
+        try:
+            out.write(trace)
+        except BaseException:
+            pass
+    try:
+        out.flush()
+    except BaseException:
+        pass
+    version = ".".join(str(p) for p in sys.version_info[:3])
+    fields = [
+        ("version", version),
+        ("implementation", sys.implementation.name),
+        ("executable", sys.executable or ""),
+        ("status", status),
+        ("modules", "\n".join(modules)),
+        ("traceback", trace),
+    ]
+    with open(result_path, "wb") as f:
+        for key, value in fields:
+            data = value.encode("utf-8", "surrogateescape")
+            f.write((key + " " + str(len(data)) + "\n").encode("ascii"))
+            f.write(data)
+            f.write(b"\n")
+    code = 3 if status == "raised" else 0
+    # Skip interpreter shutdown: non-daemon threads started by the entry must not keep the
+    # process alive, and shutdown is not part of a cold start.
+    import os
+
+    os._exit(code)
+
+
+_fastpath_main(sys.argv)

@@ -1,0 +1,360 @@
+//! What deferring each import site would save, priced with measured self times.
+//!
+//! `-X importtime` charges a shared dependency to whichever importer loaded it first, so its
+//! tree overstates what removing that importer saves. The truthful question is: if this one
+//! import statement stopped running at start-up, which modules would no longer load? Those are
+//! exactly the modules that become unreachable from the entry once the site's edges are gone.
+//! Each site is modelled as a node of its own between its importer and the modules it imports
+//! (`importer -> site -> imported`); the modules a site saves are then the modules its node
+//! dominates in the cold-path graph rooted at the entry (Cooper-Harvey-Kennedy, petgraph's
+//! `simple_fast`). A module also reachable through another site is saved by neither alone; the
+//! result says how much of what a site reaches is shared that way. Cycles need no special case.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::dominators::simple_fast;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+/// One import statement.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ImportSite {
+    /// File holding the statement, as the caller wants it shown (relative to the project).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// The statement's text, e.g. `import requests`.
+    pub statement: String,
+}
+
+/// An edge `importer -> imported` of the cold-path graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// Index into [`ColdGraph::modules`] of the importing module.
+    pub from: usize,
+    /// Index of the imported module.
+    pub to: usize,
+    /// Index into [`ColdGraph::sites`] of the statement that makes this edge; `None` for an
+    /// edge no statement shows (observed at run time), which cannot be deferred.
+    pub site: Option<usize>,
+}
+
+/// The cold path as the savings computation needs it: modules, sites, edges, and the entry.
+#[derive(Debug, Clone, Default)]
+pub struct ColdGraph {
+    /// Module names.
+    pub modules: Vec<String>,
+    /// Import statements.
+    pub sites: Vec<ImportSite>,
+    /// Edges; several may share a site (`import a.b` makes `a` and `a.b` edges).
+    pub edges: Vec<Edge>,
+    /// Index of the entry module.
+    pub root: usize,
+}
+
+/// What deferring one site would save.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saving {
+    /// The statement.
+    pub site: ImportSite,
+    /// The module whose source holds it.
+    pub importer: String,
+    /// Sum of the median self times of the modules that would no longer load, microseconds.
+    pub saved_us: f64,
+    /// Those modules, most expensive first (ties by name).
+    pub modules: Vec<String>,
+    /// Of those, how many have no measurement (counted, priced at zero).
+    pub unmeasured: usize,
+    /// Modules the site reaches that would still load through another path.
+    pub shared_modules: usize,
+    /// Their summed median self times: what a naive attribution would wrongly add.
+    pub shared_us: f64,
+}
+
+/// Computes the saving of every site reachable from the root, largest first (ties: more
+/// modules first, then by site). `self_us` maps module names to median self times.
+pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving> {
+    let module_count = graph.modules.len();
+    if graph.root >= module_count {
+        return Vec::new();
+    }
+    // Nodes 0..module_count are modules, then one node per site.
+    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(module_count + graph.sites.len(), 0);
+    for _ in 0..module_count + graph.sites.len() {
+        g.add_node(());
+    }
+    let site_node = |s: usize| NodeIndex::new(module_count + s);
+    let mut importer_of: Vec<Option<usize>> = vec![None; graph.sites.len()];
+    for edge in &graph.edges {
+        if edge.from >= module_count || edge.to >= module_count {
+            continue;
+        }
+        match edge.site {
+            Some(s) if s < graph.sites.len() => {
+                if g.find_edge(NodeIndex::new(edge.from), site_node(s))
+                    .is_none()
+                {
+                    g.add_edge(NodeIndex::new(edge.from), site_node(s), ());
+                }
+                if g.find_edge(site_node(s), NodeIndex::new(edge.to)).is_none() {
+                    g.add_edge(site_node(s), NodeIndex::new(edge.to), ());
+                }
+                importer_of[s].get_or_insert(edge.from);
+            }
+            _ => {
+                g.add_edge(NodeIndex::new(edge.from), NodeIndex::new(edge.to), ());
+            }
+        }
+    }
+    let root = NodeIndex::new(graph.root);
+    let dominators = simple_fast(&g, root);
+
+    // Children in the dominator tree, for every reachable node.
+    let mut dominated_children: Vec<Vec<usize>> = vec![Vec::new(); g.node_count()];
+    let mut reachable = vec![false; g.node_count()];
+    reachable[graph.root] = true;
+    for node in g.node_indices() {
+        if let Some(idom) = dominators.immediate_dominator(node) {
+            dominated_children[idom.index()].push(node.index());
+            reachable[node.index()] = true;
+        }
+    }
+    let cost = |m: usize| self_us.get(&graph.modules[m]).copied();
+
+    let mut savings = Vec::new();
+    for (s, site) in graph.sites.iter().enumerate() {
+        let node = site_node(s).index();
+        if !reachable[node] {
+            continue;
+        }
+        // Modules dominated by the site node.
+        let mut saved: Vec<usize> = Vec::new();
+        let mut stack = dominated_children[node].clone();
+        while let Some(n) = stack.pop() {
+            if n < module_count {
+                saved.push(n);
+            }
+            stack.extend(dominated_children[n].iter().copied());
+        }
+        let mut saved_flags = vec![false; module_count];
+        for &m in &saved {
+            saved_flags[m] = true;
+        }
+        // Modules the site reaches, for the shared part.
+        let mut shared_modules = 0;
+        let mut shared_us = 0.0;
+        // The walk stops at the entry: what a cycle back to it reaches is not this site's.
+        let mut seen = vec![false; g.node_count()];
+        let mut queue = std::collections::VecDeque::from([site_node(s)]);
+        seen[node] = true;
+        while let Some(n) = queue.pop_front() {
+            for next in g.neighbors(n) {
+                let i = next.index();
+                if seen[i] || i == graph.root {
+                    continue;
+                }
+                seen[i] = true;
+                queue.push_back(next);
+                if i < module_count && !saved_flags[i] {
+                    shared_modules += 1;
+                    shared_us += cost(i).unwrap_or(0.0);
+                }
+            }
+        }
+        let saved_us: f64 = saved.iter().filter_map(|&m| cost(m)).sum();
+        let unmeasured = saved.iter().filter(|&&m| cost(m).is_none()).count();
+        saved.sort_by(|&a, &b| {
+            cost(b)
+                .unwrap_or(0.0)
+                .total_cmp(&cost(a).unwrap_or(0.0))
+                .then_with(|| graph.modules[a].cmp(&graph.modules[b]))
+        });
+        savings.push(Saving {
+            site: site.clone(),
+            importer: importer_of[s]
+                .map(|m| graph.modules[m].clone())
+                .unwrap_or_default(),
+            saved_us,
+            modules: saved.iter().map(|&m| graph.modules[m].clone()).collect(),
+            unmeasured,
+            shared_modules,
+            shared_us,
+        });
+    }
+    savings.sort_by(|a, b| {
+        b.saved_us
+            .total_cmp(&a.saved_us)
+            .then_with(|| b.modules.len().cmp(&a.modules.len()))
+            .then_with(|| a.site.cmp(&b.site))
+    });
+    savings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a graph from `(importer, imported, site line)` triples; site lines become sites in
+    /// `<importer>.py`, `0` makes an unlabelled edge.
+    fn graph(root: &str, edges: &[(&str, &str, u32)]) -> ColdGraph {
+        let mut g = ColdGraph::default();
+        let index = |g: &mut ColdGraph, name: &str| {
+            g.modules.iter().position(|m| m == name).unwrap_or_else(|| {
+                g.modules.push(name.to_string());
+                g.modules.len() - 1
+            })
+        };
+        g.root = index(&mut g, root);
+        for &(from, to, line) in edges {
+            let (f, t) = (index(&mut g, from), index(&mut g, to));
+            let site = (line > 0).then(|| {
+                let site = ImportSite {
+                    file: format!("{from}.py"),
+                    line,
+                    statement: format!("import {to}"),
+                };
+                g.sites.iter().position(|s| s == &site).unwrap_or_else(|| {
+                    g.sites.push(site);
+                    g.sites.len() - 1
+                })
+            });
+            g.edges.push(Edge {
+                from: f,
+                to: t,
+                site,
+            });
+        }
+        g
+    }
+
+    fn costs(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        pairs.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+    }
+
+    fn find<'a>(savings: &'a [Saving], file: &str, line: u32) -> &'a Saving {
+        savings
+            .iter()
+            .find(|s| s.site.file == file && s.site.line == line)
+            .unwrap()
+    }
+
+    #[test]
+    fn chain_is_saved_by_its_first_site() {
+        let g = graph("app", &[("app", "a", 1), ("a", "b", 1), ("b", "c", 1)]);
+        let s = compute(&g, &costs(&[("a", 10.0), ("b", 20.0), ("c", 30.0)]));
+        let first = find(&s, "app.py", 1);
+        assert_eq!(first.saved_us, 60.0);
+        assert_eq!(first.modules, ["c", "b", "a"]);
+        assert_eq!(first.importer, "app");
+        assert_eq!(find(&s, "b.py", 1).saved_us, 30.0);
+        assert_eq!(s[0].site.file, "app.py");
+    }
+
+    #[test]
+    fn shared_dependency_is_saved_by_neither_heavy_import_alone() {
+        // app imports boto3 and requests; both import urllib3 (heavy, shared).
+        let g = graph(
+            "app",
+            &[
+                ("app", "boto3", 2),
+                ("app", "requests", 3),
+                ("boto3", "botocore", 1),
+                ("boto3", "urllib3", 2),
+                ("requests", "urllib3", 1),
+                ("requests", "idna", 2),
+            ],
+        );
+        let c = costs(&[
+            ("boto3", 5.0),
+            ("botocore", 100.0),
+            ("requests", 4.0),
+            ("idna", 6.0),
+            ("urllib3", 50.0),
+        ]);
+        let s = compute(&g, &c);
+        let boto = find(&s, "app.py", 2);
+        assert_eq!(boto.saved_us, 105.0);
+        assert_eq!(boto.modules, ["botocore", "boto3"]);
+        assert_eq!((boto.shared_modules, boto.shared_us), (1, 50.0));
+        let requests = find(&s, "app.py", 3);
+        assert_eq!(requests.saved_us, 10.0);
+        assert_eq!((requests.shared_modules, requests.shared_us), (1, 50.0));
+        assert!(s
+            .iter()
+            .all(|x| !x.modules.contains(&"urllib3".to_string()) || x.site.file != "app.py"));
+    }
+
+    #[test]
+    fn two_sites_in_one_file_to_the_same_module_save_nothing_alone() {
+        let g = graph("app", &[("app", "json", 1), ("app", "json", 7)]);
+        let s = compute(&g, &costs(&[("json", 9.0)]));
+        assert_eq!(s.len(), 2);
+        assert!(s.iter().all(|x| x.saved_us == 0.0 && x.shared_modules == 1));
+    }
+
+    #[test]
+    fn one_statement_with_several_edges_saves_them_together() {
+        // `import a.b` makes two edges with one site.
+        let mut g = graph("app", &[("app", "a", 1)]);
+        g.modules.push("a.b".to_string());
+        g.edges.push(Edge {
+            from: 0,
+            to: 2,
+            site: Some(0),
+        });
+        let s = compute(&g, &costs(&[("a", 1.0), ("a.b", 2.0)]));
+        assert_eq!(s[0].saved_us, 3.0);
+        assert_eq!(s[0].modules, ["a.b", "a"]);
+    }
+
+    #[test]
+    fn cycles_do_not_confuse_domination() {
+        // a <-> b cycle below one site; c reached from b and, separately, from the entry.
+        let g = graph(
+            "app",
+            &[
+                ("app", "a", 1),
+                ("a", "b", 1),
+                ("b", "a", 1),
+                ("b", "c", 2),
+                ("app", "c", 2),
+                ("c", "app", 1),
+            ],
+        );
+        let s = compute(&g, &costs(&[("a", 1.0), ("b", 2.0), ("c", 4.0)]));
+        let a_site = find(&s, "app.py", 1);
+        assert_eq!(a_site.modules, ["b", "a"]);
+        assert_eq!(a_site.saved_us, 3.0);
+        // The cycle back to the entry never counts the entry as shared or saved.
+        assert_eq!(find(&s, "app.py", 2).saved_us, 0.0);
+        assert_eq!(find(&s, "app.py", 2).shared_modules, 1);
+    }
+
+    #[test]
+    fn nested_sites_include_what_inner_sites_save() {
+        let g = graph("app", &[("app", "a", 1), ("a", "b", 3), ("a", "c", 4)]);
+        let s = compute(&g, &costs(&[("a", 1.0), ("b", 10.0), ("c", 100.0)]));
+        assert_eq!(s[0].site.file, "app.py");
+        assert_eq!(s[0].saved_us, 111.0);
+        assert_eq!(s[1].site, g.sites[2]);
+        assert_eq!(s[2].saved_us, 10.0);
+    }
+
+    #[test]
+    fn unmeasured_and_unreachable() {
+        // `x` has no measurement; `orphan.py`'s site is not on the cold path.
+        let g = graph("app", &[("app", "x", 1), ("orphan", "y", 1)]);
+        let s = compute(&g, &costs(&[]));
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].unmeasured, s[0].saved_us), (1, 0.0));
+    }
+
+    #[test]
+    fn unlabelled_edges_keep_modules_reachable() {
+        // An observed edge app -> lib (no statement) keeps lib loaded when `import lib` is
+        // deferred.
+        let g = graph("app", &[("app", "lib", 1), ("app", "lib", 0)]);
+        let s = compute(&g, &costs(&[("lib", 5.0)]));
+        assert_eq!(s[0].saved_us, 0.0);
+    }
+}
