@@ -99,6 +99,20 @@ pub enum AnomalyKind {
     },
     /// A row with a cumulative time below its self time.
     CumulativeBelowSelf,
+    /// A row whose cumulative time is not its self time plus its children's cumulative times
+    /// (beyond rounding): threads importing concurrently, or a row that is not CPython's.
+    Inconsistent {
+        /// The row whose arithmetic fails.
+        node: NodeId,
+        /// `cumulative - self - sum(children's cumulative)`, microseconds.
+        discrepancy_us: i64,
+    },
+    /// A well-formed row that is not CPython's: removing it restores its parent's arithmetic
+    /// exactly (something wrote a fake row straight to fd 2). It was set aside as foreign.
+    Spurious {
+        /// The module name it claimed.
+        name: String,
+    },
 }
 
 /// The parsed report: the tree, plus everything that was not part of it.
@@ -180,10 +194,95 @@ struct PendingCached {
     /// Highest depth the stream allows.
     high: usize,
     exact: bool,
+    /// Depth of the regular row before the gap, if any.
+    after: Option<usize>,
 }
 
 /// Parses importtime output (any text; foreign lines are set aside) and rebuilds the tree.
+///
+/// CPython computes `self = cumulative - sum(children's cumulative)` before rounding each
+/// figure up to a microsecond, so every parent's printed figures agree with its children's
+/// within a microsecond per row. A row that breaks this, and whose removal makes the tree
+/// agree with itself again, cannot be CPython's (something wrote a well-formed fake row straight
+/// to fd 2): it is set aside as foreign and reported as [`AnomalyKind::Spurious`]. Disagreements
+/// that no single row explains (threads importing concurrently) stay as
+/// [`AnomalyKind::Inconsistent`].
 pub fn parse(text: &str) -> ImportTime {
+    // Bounds keep a pathological stream (many threads importing at once) cheap to parse.
+    const MAX_REMOVED: usize = 8;
+    const MAX_CANDIDATES: usize = 64;
+    let mut excluded: Vec<usize> = Vec::new();
+    let mut removed: Vec<(usize, String)> = Vec::new();
+    let mut current = parse_excluding(text, &excluded);
+    while removed.len() < MAX_REMOVED {
+        let bad = inconsistent(&current);
+        if bad.is_empty() {
+            break;
+        }
+        let mut candidates: Vec<NodeId> = Vec::new();
+        for &id in &bad {
+            candidates.push(id);
+            candidates.extend(current.nodes[id].children.iter().copied());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.truncate(MAX_CANDIDATES);
+        let mut best: Option<(usize, NodeId, ImportTime)> = None;
+        for id in candidates {
+            let mut trial_excluded = excluded.clone();
+            trial_excluded.push(current.nodes[id].line);
+            let trial = parse_excluding(text, &trial_excluded);
+            let left = inconsistent(&trial).len();
+            // The removal must repair *other* rows: a row whose own figures are merely odd
+            // is not thereby fake.
+            let others_before = bad.len() - usize::from(bad.contains(&id));
+            if left < others_before && best.as_ref().is_none_or(|(b, _, _)| left < *b) {
+                best = Some((left, id, trial));
+            }
+        }
+        let Some((_, id, trial)) = best else { break };
+        excluded.push(current.nodes[id].line);
+        removed.push((current.nodes[id].line, current.nodes[id].name.clone()));
+        current = trial;
+    }
+    for (line, name) in removed {
+        current.anomalies.push(Anomaly {
+            line,
+            kind: AnomalyKind::Spurious { name },
+        });
+    }
+    current.anomalies.sort_by_key(|a| a.line);
+    current
+}
+
+/// Rounding slack of a parent's sum: one microsecond per row involved, plus one.
+fn slack(children: usize) -> i64 {
+    children as i64 + 2
+}
+
+/// `cumulative - self - sum(children's cumulative)` of a node.
+fn discrepancy(it: &ImportTime, id: NodeId) -> i64 {
+    let node = &it.nodes[id];
+    let children: i64 = node
+        .children
+        .iter()
+        .map(|&c| it.nodes[c].cumulative_us)
+        .sum();
+    node.cumulative_us - node.self_us - children
+}
+
+/// Nodes whose arithmetic fails.
+fn inconsistent(it: &ImportTime) -> Vec<NodeId> {
+    it.anomalies
+        .iter()
+        .filter_map(|a| match a.kind {
+            AnomalyKind::Inconsistent { node, .. } => Some(node),
+            _ => None,
+        })
+        .collect()
+}
+
+fn parse_excluding(text: &str, excluded_lines: &[usize]) -> ImportTime {
     let mut out = ImportTime::default();
     // Rows waiting for their parent, by depth. In a well-formed stream only the level just
     // below the next row is non-empty.
@@ -192,7 +291,7 @@ pub fn parse(text: &str) -> ImportTime {
     let mut gap: Vec<PendingCached> = Vec::new();
     // Depth of the previous regular row: the import stack cannot be shallower than this
     // until the next row is printed.
-    let mut previous_depth = 0usize;
+    let mut previous_depth: Option<usize> = None;
 
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -211,6 +310,10 @@ pub fn parse(text: &str) -> ImportTime {
                 continue;
             }
         };
+        if excluded_lines.contains(&line_no) {
+            out.foreign.push((line_no, line[start..].to_string()));
+            continue;
+        }
         match classify(&line[start..]) {
             Line::Header => out.header_seen = true,
             Line::Malformed => out.anomalies.push(Anomaly {
@@ -237,9 +340,10 @@ pub fn parse(text: &str) -> ImportTime {
                 });
                 gap.push(PendingCached {
                     index: out.cached.len() - 1,
-                    low: low.max(previous_depth),
+                    low: low.max(previous_depth.unwrap_or(0)),
                     high,
                     exact,
+                    after: previous_depth,
                 });
             }
             Line::Row {
@@ -295,7 +399,7 @@ pub fn parse(text: &str) -> ImportTime {
                 }
                 pending[depth].push(id);
                 settle_cached(&mut out, &mut gap, Some((id, depth)));
-                previous_depth = depth;
+                previous_depth = Some(depth);
             }
         }
     }
@@ -314,6 +418,19 @@ pub fn parse(text: &str) -> ImportTime {
     let mut roots: Vec<NodeId> = pending.into_iter().flatten().collect();
     roots.sort_unstable();
     out.roots = roots;
+    for id in 0..out.nodes.len() {
+        let off = discrepancy(&out, id);
+        if off.abs() > slack(out.nodes[id].children.len()) {
+            out.anomalies.push(Anomaly {
+                line: out.nodes[id].line,
+                kind: AnomalyKind::Inconsistent {
+                    node: id,
+                    discrepancy_us: off,
+                },
+            });
+        }
+    }
+    out.anomalies.sort_by_key(|a| a.line);
     out
 }
 
@@ -324,9 +441,11 @@ pub fn parse(text: &str) -> ImportTime {
 /// at most one more than the depth of the row after it (which is either still inside the
 /// importer, or the importer itself). If the stream ends, every open import has printed its row,
 /// so the cached rows after the last row ran at top level. Rows without padding are ambiguous
-/// within those bounds; they take the depth of the nearest padded row of the same gap
-/// (consecutive statements usually share their importer), the earlier one first, else the
-/// shallowest depth allowed. Such rows are marked `depth_exact: false`: a best effort.
+/// within those bounds. Only a padded row can show that a fresh import started, so without one
+/// the stack is assumed unchanged: an ambiguous row takes the depth of the cached row before it
+/// in the same gap; the first of a gap takes one more than the regular row before the gap (the
+/// statement ran in a module that started after that row finished, as `import os, sys` at the
+/// top of a module body do). Such rows are marked `depth_exact: false`: a best effort.
 fn settle_cached(
     out: &mut ImportTime,
     gap: &mut Vec<PendingCached>,
@@ -343,25 +462,17 @@ fn settle_cached(
         bound = entry.high;
     }
     // Earlier rows bound later ones from below.
-    let mut floor = 0;
-    let mut last_exact: Option<usize> = None;
-    for position in 0..gap.len() {
-        let entry = &gap[position];
-        let low = entry.low.max(floor).min(entry.high);
+    let mut floor: Option<usize> = None;
+    for entry in gap.iter() {
+        let low = entry.low.max(floor.unwrap_or(0)).min(entry.high);
         let depth = if entry.exact {
-            last_exact = Some(out.cached[entry.index].depth);
             out.cached[entry.index].depth
         } else {
-            let next_exact = gap[position + 1..]
-                .iter()
-                .find(|e| e.exact)
-                .map(|e| out.cached[e.index].depth);
-            last_exact
-                .or(next_exact)
-                .filter(|d| (low..=entry.high).contains(d))
-                .unwrap_or(low)
+            // Absent a padded row showing that a fresh import started, assume none did.
+            let guess = floor.or(entry.after.map(|d| d + 1)).unwrap_or(low);
+            guess.clamp(low, entry.high)
         };
-        floor = depth;
+        floor = Some(depth);
         out.cached[entry.index].depth = depth;
     }
     gap.clear();
@@ -498,15 +609,18 @@ import time:       100 |        110 | a
 
     #[test]
     fn negative_and_wide_values_parse_as_printed() {
+        // A clock step can make a parent's self time negative; a slow import overflows the
+        // 9- and 10-column fields.
         let text = "\
-import time:       -12 |        340 |   b
-import time: 12345678901 | 123456789012 | a
+import time:       340 |        340 |   b
+import time:       -12 |        328 | a
+import time: 12345678901 | 12345678901 | w
 ";
         let it = parse(text);
-        assert_eq!(it.nodes[0].self_us, -12);
-        assert_eq!(it.nodes[1].self_us, 12_345_678_901);
-        assert_eq!(it.nodes[1].cumulative_us, 123_456_789_012);
-        assert!(it.anomalies.is_empty());
+        assert_eq!(it.nodes[1].self_us, -12);
+        assert_eq!(it.nodes[2].self_us, 12_345_678_901);
+        assert_eq!(it.nodes[2].cumulative_us, 12_345_678_901);
+        assert!(it.anomalies.is_empty(), "{:?}", it.anomalies);
     }
 
     #[test]
@@ -515,7 +629,7 @@ import time: 12345678901 | 123456789012 | a
 import time:       abc |        340 |   b
 import time:        10 | 20
 import time:        10 |         20 |
-import time:       100 |        110 | a
+import time:       100 |        100 | a
 ";
         let it = parse(text);
         assert_eq!(it.anomalies.len(), 3);
@@ -531,7 +645,7 @@ import time:       100 |        110 | a
         // `b` (depth 1) was lost: `c` at depth 2 is closed by `a` at depth 0.
         let text = "\
 import time:        10 |         10 |     c
-import time:       100 |        130 | a
+import time:       100 |        110 | a
 ";
         let it = parse(text);
         assert_eq!(names(&it, &it.preorder()), ["a", "c"]);
@@ -550,6 +664,60 @@ import time:       100 |        130 | a
             it.anomalies[0].kind,
             AnomalyKind::Unclosed { depth: 2 }
         ));
+    }
+
+    #[test]
+    fn fake_row_written_straight_to_fd2_is_set_aside() {
+        // `noisy` wrote a well-formed row for `fake` while `app` was importing it; `app`'s
+        // figures do not include it, which no CPython row can do.
+        let text = "\
+import time:        40 |         40 |     json
+import time:      5000 |       5000 |   fake
+import time:        60 |        100 |   noisy
+import time:       200 |        300 | app
+";
+        let it = parse(text);
+        assert_eq!(names(&it, &it.preorder()), ["app", "noisy", "json"]);
+        assert_eq!(it.foreign.len(), 1);
+        assert!(it.foreign[0].1.contains("fake"));
+        assert_eq!(
+            it.anomalies,
+            [Anomaly {
+                line: 2,
+                kind: AnomalyKind::Spurious {
+                    name: "fake".to_string()
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn rounding_within_a_microsecond_per_row_is_not_an_anomaly() {
+        // CPython rounds each figure up: 3 children can put the sum off by a few microseconds.
+        let text = "\
+import time:        10 |         10 |   a
+import time:        10 |         10 |   b
+import time:        10 |         10 |   c
+import time:       100 |        128 | p
+";
+        assert!(parse(text).anomalies.is_empty());
+    }
+
+    #[test]
+    fn disagreement_that_no_single_row_explains_is_reported() {
+        let text = "\
+import time:        10 |         10 |   a
+import time:       100 |        500 | p
+";
+        let it = parse(text);
+        assert_eq!(
+            it.anomalies[0].kind,
+            AnomalyKind::Inconsistent {
+                node: 1,
+                discrepancy_us: 390
+            }
+        );
+        assert_eq!(it.nodes.len(), 2);
     }
 
     #[test]
@@ -615,10 +783,27 @@ import time:     10955 |      29396 | uuid
     }
 
     #[test]
-    fn cached_rows_without_padding_take_the_shallowest_consistent_depth() {
-        // `collections` at level 2 gets no padding (11 > 4 columns); `os` after it is exact.
+    fn cached_rows_of_a_module_with_only_cached_imports_belong_to_it() {
+        // encodings.utf_8 runs `import codecs` (cached) and nothing fresh.
+        let text = "\
+import time:       540 |        540 | encodings
+import time: cached    | cached     | codecs
+import time:       120 |        120 | encodings.utf_8
+";
+        let it = parse(text);
+        assert_eq!(it.cached[0].depth, 1);
+        assert_eq!(
+            it.cached[0].parent.map(|p| it.nodes[p].name.as_str()),
+            Some("encodings.utf_8")
+        );
+    }
+
+    #[test]
+    fn cached_rows_without_padding_use_their_padded_neighbours() {
+        // Under `platform` (level 2): `_io` is padded to 4 columns, `collections` (11) is not.
         let text = "\
 import time:       100 |        100 | earlier
+import time: cached    | cached     |  _io
 import time: cached    | cached     | collections
 import time: cached    | cached     |   os
 import time:       151 |        151 |     _wmi
@@ -645,6 +830,7 @@ import time: cached    | cached     | sys
             Some("uuid".to_string())
         );
         // After the last row every import has finished: top level.
+        assert_eq!(it.cached.iter().filter(|c| !c.depth_exact).count(), 3);
         assert_eq!(by_name("sys").depth, 0);
         assert_eq!(by_name("sys").parent, None);
     }

@@ -115,25 +115,9 @@ fn loaded_ancestor(tree: &ImportTime, loaded: &[bool], id: NodeId) -> Option<Nod
     None
 }
 
-/// Which nodes of `run` loaded: in `sys.modules` afterwards, and the first row of that name
-/// (a module loads once; a later row of the same name is a failed retry).
-fn loaded_flags(run: &Run) -> Vec<bool> {
-    let mut seen = std::collections::HashSet::new();
-    let mut flags = vec![false; run.imports.nodes.len()];
-    // Rows are in post-order; the load that succeeded is the one that stayed, and a name can
-    // only succeed once, so the first row in pre-order wins.
-    for id in run.imports.preorder() {
-        let name = &run.imports.nodes[id].name;
-        if run.modules.contains(name) && seen.insert(name.clone()) {
-            flags[id] = true;
-        }
-    }
-    flags
-}
-
 fn view(run: &Run) -> RunView {
     let tree = &run.imports;
-    let loaded = loaded_flags(run);
+    let loaded = run.loaded_nodes();
     let mut times: HashMap<String, (f64, f64)> = HashMap::new();
     let mut extra: HashMap<NodeId, f64> = HashMap::new();
     for (id, node) in tree.nodes.iter().enumerate() {
@@ -173,14 +157,14 @@ impl Profile {
     /// Summarises a measurement. `savings` starts empty.
     pub fn from_measurement(m: &Measurement) -> Profile {
         let views: Vec<RunView> = m.runs.iter().map(view).collect();
-        let totals: Vec<f64> = m.runs.iter().map(|r| r.imports.total_us() as f64).collect();
+        let totals: Vec<f64> = m.runs.iter().map(Run::total_us).collect();
         let walls: Vec<f64> = m.runs.iter().map(|r| r.wall_us).collect();
 
         // Tree shape from the first run; modules seen only in later runs follow, by name.
         let mut order: Vec<(String, Option<String>, Option<String>, usize)> = Vec::new();
         if let Some(first) = m.runs.first() {
             let tree = &first.imports;
-            let loaded = loaded_flags(first);
+            let loaded = first.loaded_nodes();
             let mut depth_of: HashMap<NodeId, usize> = HashMap::new();
             for id in tree.preorder() {
                 if !loaded[id] {

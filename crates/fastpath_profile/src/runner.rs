@@ -164,6 +164,35 @@ pub struct Run {
     pub outcome: EntryOutcome,
 }
 
+impl Run {
+    /// Which rows of [`Run::imports`] loaded a module: the module is in `sys.modules`
+    /// afterwards, and this is its first row in tree order (a module loads once; a later row
+    /// of the same name, like any row whose module is absent, is a failed attempt).
+    pub fn loaded_nodes(&self) -> Vec<bool> {
+        let mut seen = std::collections::HashSet::new();
+        let mut flags = vec![false; self.imports.nodes.len()];
+        for id in self.imports.preorder() {
+            let name = &self.imports.nodes[id].name;
+            if self.modules.contains(name) && seen.insert(name.as_str()) {
+                flags[id] = true;
+            }
+        }
+        flags
+    }
+
+    /// Time spent importing the entry: the cumulative times of the top-level rows that loaded,
+    /// in microseconds.
+    pub fn total_us(&self) -> f64 {
+        let loaded = self.loaded_nodes();
+        self.imports
+            .roots
+            .iter()
+            .filter(|&&r| loaded[r])
+            .map(|&r| self.imports.nodes[r].cumulative_us as f64)
+            .sum()
+    }
+}
+
 /// What the bytecode mode actually did on this interpreter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BytecodeReport {
@@ -622,6 +651,8 @@ struct Session<'a> {
     pinned: Option<usize>,
     env_removed: Vec<String>,
     removals: Vec<&'static str>,
+    /// The program spawned: the interpreter as given, then its `sys.executable` once known.
+    program: std::cell::RefCell<PathBuf>,
 }
 
 impl<'a> Session<'a> {
@@ -643,10 +674,7 @@ impl<'a> Session<'a> {
             });
         }
         let pinned = choose_cpu(config.pinning)?;
-        let mut removals: Vec<&'static str> = ALWAYS_REMOVED.to_vec();
-        if config.bytecode == Bytecode::Cached {
-            removals.push("PYTHONDONTWRITEBYTECODE");
-        }
+        let removals = removed_variables(config.bytecode);
         let mut env_removed: Vec<String> = removals
             .iter()
             .filter(|name| std::env::var_os(name).is_some())
@@ -668,12 +696,24 @@ impl<'a> Session<'a> {
             pinned,
             env_removed,
             removals,
+            program: std::cell::RefCell::new(config.python.clone()),
         })
+    }
+
+    /// Runs the interpreter directly from now on. A version manager's shim (pyenv's
+    /// `python3` is a shell script) would otherwise add its own start-up to every wall time;
+    /// `sys.executable` of a virtualenv is the virtualenv's own `bin/python`, so the
+    /// virtualenv is kept.
+    fn adopt_executable(&self, executable: &str) {
+        let path = Path::new(executable);
+        if !executable.is_empty() && path.is_absolute() && path.is_file() {
+            *self.program.borrow_mut() = path.to_path_buf();
+        }
     }
 
     /// A command with the environment, working directory and bytecode flags every run shares.
     fn command(&self) -> Command {
-        let mut cmd = Command::new(&self.config.python);
+        let mut cmd = Command::new(&*self.program.borrow());
         for name in &self.removals {
             cmd.env_remove(name);
         }
@@ -893,6 +933,7 @@ impl<'a> Session<'a> {
         let mut interpreter = None;
         for i in 1..=config.warmup {
             let (_, interp) = self.import_run(Phase::Warmup, i)?;
+            self.adopt_executable(&interp.executable);
             interpreter.get_or_insert(interp);
             progress(Progress {
                 phase: Phase::Warmup,
@@ -908,8 +949,11 @@ impl<'a> Session<'a> {
         let mut startup: Vec<f64> = Vec::new();
         let decision = loop {
             let (run, interp) = self.import_run(Phase::Measure, runs.len() + 1)?;
+            if interpreter.is_none() {
+                self.adopt_executable(&interp.executable);
+            }
             interpreter.get_or_insert(interp);
-            totals.push(run.imports.total_us() as f64);
+            totals.push(run.total_us());
             runs.push(run);
             progress(Progress {
                 phase: Phase::Measure,
@@ -966,6 +1010,16 @@ impl<'a> Session<'a> {
             decision,
         })
     }
+}
+
+/// Environment variables the child never inherits in `mode` (see the module documentation).
+fn removed_variables(mode: Bytecode) -> Vec<&'static str> {
+    let mut removals = ALWAYS_REMOVED.to_vec();
+    if mode == Bytecode::Cached {
+        // The warm-up must write `.pyc` files, as a deployed package has them.
+        removals.push("PYTHONDONTWRITEBYTECODE");
+    }
+    removals
 }
 
 /// Whether a `major.minor.micro` version is below `major.minor`.
@@ -1036,6 +1090,22 @@ import time:        30 |         30 | traceback\n";
         assert!(s.ended);
         let s = split_segments("no markers", "N1");
         assert_eq!(s.entry, None);
+    }
+
+    #[test]
+    fn inherited_variables_that_corrupt_a_measurement_are_removed() {
+        let cached = removed_variables(Bytecode::Cached);
+        for name in [
+            "PYTHONPROFILEIMPORTTIME",
+            "PYTHONSTARTUP",
+            "PYTHONINSPECT",
+            "PYTHONVERBOSE",
+            "PYTHONDONTWRITEBYTECODE",
+        ] {
+            assert!(cached.contains(&name), "{name}");
+        }
+        // Fresh mode passes -B itself; the variable is harmless there.
+        assert!(!removed_variables(Bytecode::Fresh).contains(&"PYTHONDONTWRITEBYTECODE"));
     }
 
     #[test]

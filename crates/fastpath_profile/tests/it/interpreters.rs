@@ -1,0 +1,367 @@
+//! The runner against real interpreters, on the fixture project `tests/fixtures/projects/basic`
+//! (copied to a temporary directory, so warm-up `.pyc` files never land in the repository).
+//! Each test skips with a message when its interpreter is missing. No timing is asserted.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use fastpath_profile::importtime::AnomalyKind;
+use fastpath_profile::runner::{
+    measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
+};
+use fastpath_profile::stats::StoppingRule;
+use fastpath_profile::Profile;
+
+const PYENV: &str = "/root/.pyenv/versions";
+
+/// `python3` when it runs, else `None` (and the caller skips).
+fn python3() -> Option<PathBuf> {
+    let ok = Command::new("python3")
+        .args(["-c", "import sys; assert sys.version_info >= (3, 7)"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        Some(PathBuf::from("python3"))
+    } else {
+        eprintln!("SKIP: no python3 >= 3.7 on PATH");
+        None
+    }
+}
+
+/// Interpreters under pyenv whose version starts with `prefix`.
+fn pyenv(prefix: &str) -> Option<PathBuf> {
+    let dir = std::fs::read_dir(PYENV).ok()?;
+    let mut found: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().join("bin/python"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    let python = found.pop();
+    if python.is_none() {
+        eprintln!("SKIP: no pyenv interpreter {prefix}* under {PYENV}");
+    }
+    python
+}
+
+/// A fresh copy of the fixture project.
+fn project() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/projects/basic");
+    let dst = tempfile::tempdir().unwrap();
+    copy_dir(&src, dst.path());
+    dst
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let target = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() == "__pycache__" {
+                continue;
+            }
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn quick(python: &Path, root: &Path, entry: &str) -> RunnerConfig {
+    let mut config = RunnerConfig::new(python, root, entry);
+    config.stopping = StoppingRule::fixed(3);
+    config.startup_runs = 2;
+    config.timeout = Duration::from_secs(60);
+    config
+}
+
+fn run(config: &RunnerConfig) -> Result<Measurement, RunError> {
+    measure(config, &mut |_| {})
+}
+
+fn loaded(m: &Measurement, name: &str) -> bool {
+    m.runs.iter().all(|r| r.modules.contains(name))
+}
+
+#[test]
+fn normal_entry_on_python3() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let mut seen: Vec<Progress> = Vec::new();
+    let m = measure(&quick(&python, dir.path(), "ok_entry"), &mut |p| {
+        seen.push(p)
+    })
+    .unwrap();
+    assert_eq!(m.runs.len(), 3);
+    assert_eq!(m.startup_wall_us.len(), 2);
+    assert!(m.interpreter.version.starts_with("3."));
+    assert_eq!(m.interpreter.implementation, "cpython");
+    assert!(Path::new(&m.interpreter.executable).is_absolute());
+    for name in ["ok_entry", "json", "json.decoder", "email.mime.text"] {
+        assert!(loaded(&m, name), "{name}");
+    }
+    let p = Profile::from_measurement(&m);
+    let by_name = |n: &str| p.modules.iter().find(|m| m.name == n).unwrap();
+    assert_eq!(p.modules[0].name, "ok_entry");
+    assert_eq!(by_name("json").importer.as_deref(), Some("ok_entry"));
+    assert_eq!(by_name("email").importer.as_deref(), Some("ok_entry"));
+    assert!(p.total_us.median > 0.0);
+    assert!(p.process_wall_us.median > p.total_us.median);
+    assert!(p.startup_us.unwrap().median > 0.0);
+    // Nothing of the bootstrap's own work is charged to the entry.
+    assert!(p
+        .modules
+        .iter()
+        .all(|m| m.name != "traceback" && m.name != "os"));
+    // Progress: one warm-up, three measured, two start-up reports.
+    let count = |phase| seen.iter().filter(|p| p.phase == phase).count();
+    assert_eq!(
+        (
+            count(Phase::Warmup),
+            count(Phase::Measure),
+            count(Phase::Startup)
+        ),
+        (1, 3, 2)
+    );
+    assert!(seen.iter().any(|p| p.median_total_us.is_some()));
+    eprintln!(
+        "python3: ok_entry import median {:.0} us (CV {:.1} %), process {:.0} us, start-up {:.0} us, pinned {:?}",
+        p.total_us.median,
+        100.0 * p.stability.robust_cv,
+        p.process_wall_us.median,
+        p.startup_us.unwrap().median,
+        p.pinned,
+    );
+}
+
+#[test]
+fn project_local_package_is_found_and_attributed() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let m = run(&quick(&python, dir.path(), "uses_local")).unwrap();
+    let p = Profile::from_measurement(&m);
+    let get = |n: &str| p.modules.iter().find(|m| m.name == n).unwrap();
+    assert_eq!(
+        get("localpkg.helper").importer.as_deref(),
+        Some("uses_local")
+    );
+    assert_eq!(get("localpkg").importer.as_deref(), Some("uses_local"));
+    assert_eq!(get("localpkg").parent.as_deref(), Some("localpkg.helper"));
+    assert_eq!(
+        get("fractions").importer.as_deref(),
+        Some("localpkg.helper")
+    );
+}
+
+#[test]
+fn entry_that_raises_is_a_typed_error_with_traceback_and_output() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let err = run(&quick(&python, dir.path(), "raises")).unwrap_err();
+    let RunError::EntryRaised {
+        entry,
+        phase,
+        traceback,
+        output,
+        ..
+    } = &err
+    else {
+        panic!("expected EntryRaised, got {err:?}");
+    };
+    assert_eq!(entry, "raises");
+    assert_eq!(*phase, Phase::Warmup);
+    assert!(
+        traceback.contains("ValueError: boom: settings missing"),
+        "{traceback}"
+    );
+    assert!(traceback.contains("raises.py"), "{traceback}");
+    assert!(output.contains("raises.py: about to fail"), "{output}");
+    assert!(err.to_string().contains("importing `raises` raised"));
+}
+
+#[test]
+fn entry_that_hangs_is_killed_at_the_timeout() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let mut config = quick(&python, dir.path(), "hangs");
+    config.timeout = Duration::from_millis(1500);
+    let err = run(&config).unwrap_err();
+    let RunError::Hung {
+        imported, output, ..
+    } = &err
+    else {
+        panic!("expected Hung, got {err:?}");
+    };
+    assert!(!imported);
+    assert!(output.contains("waiting forever"), "{output}");
+    let message = err.to_string();
+    assert!(
+        message.contains("hung")
+            && message.contains("1.5 s")
+            && message.contains("while importing"),
+        "{message}"
+    );
+}
+
+#[test]
+fn non_daemon_thread_does_not_keep_the_run_alive() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let mut config = quick(&python, dir.path(), "threaded");
+    config.timeout = Duration::from_secs(20);
+    let m = run(&config).unwrap();
+    assert!(loaded(&m, "threading"));
+}
+
+#[test]
+fn program_output_and_fake_rows_never_reach_the_tree() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let m = run(&quick(&python, dir.path(), "noisy")).unwrap();
+    for run in &m.runs {
+        let names: Vec<&str> = run.imports.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert!(
+            names.contains(&"noisy") && names.contains(&"colorsys"),
+            "{names:?}"
+        );
+        assert!(
+            names.iter().all(|n| !n.starts_with("fake_")),
+            "fake row in tree: {names:?}"
+        );
+        // The raw fd-2 row was seen and set aside; the partial line was split off.
+        assert!(run
+            .imports
+            .anomalies
+            .iter()
+            .any(|a| matches!(&a.kind, AnomalyKind::Spurious { name } if name == "fake_raw_fd2")));
+        assert!(run
+            .imports
+            .foreign
+            .iter()
+            .any(|(_, l)| l.starts_with("partial line without newline")));
+    }
+    let p = Profile::from_measurement(&m);
+    let colorsys = p.modules.iter().find(|m| m.name == "colorsys").unwrap();
+    assert_eq!(colorsys.importer.as_deref(), Some("noisy"));
+}
+
+#[test]
+fn fresh_bytecode_mode_on_python3() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let mut config = quick(&python, dir.path(), "uses_local");
+    config.bytecode = Bytecode::Fresh;
+    config.pinning = Pinning::Off;
+    let m = run(&config).unwrap();
+    assert_eq!(m.bytecode.note, None);
+    assert_eq!(m.pinned, None);
+    // Nothing was written next to the sources.
+    assert!(!dir.path().join("__pycache__").exists());
+    assert!(!dir.path().join("localpkg/__pycache__").exists());
+}
+
+#[test]
+fn cached_bytecode_mode_writes_pyc_in_warm_up() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    run(&quick(&python, dir.path(), "uses_local")).unwrap();
+    assert!(dir.path().join("localpkg/__pycache__").is_dir());
+}
+
+#[test]
+fn virtualenv_interpreter_is_kept() {
+    let Some(python) = python3() else { return };
+    let venv = tempfile::tempdir().unwrap();
+    let made = Command::new(&python)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(venv.path().join("v"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("SKIP: python3 -m venv failed");
+        return;
+    }
+    let venv_python = venv.path().join("v/bin/python");
+    let dir = project();
+    let m = run(&quick(&venv_python, dir.path(), "ok_entry")).unwrap();
+    assert!(
+        m.interpreter
+            .executable
+            .starts_with(&*venv.path().to_string_lossy()),
+        "{} is not the virtualenv's",
+        m.interpreter.executable
+    );
+}
+
+#[test]
+fn invalid_entry_and_missing_interpreter_are_clear_errors() {
+    let dir = project();
+    let err = run(&quick(Path::new("python3"), dir.path(), "not-a-module")).unwrap_err();
+    assert!(matches!(err, RunError::InvalidEntry { .. }), "{err:?}");
+    let err = run(&quick(
+        Path::new("/nonexistent/python"),
+        dir.path(),
+        "ok_entry",
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/python"), "{err}");
+    let err = run(&quick(
+        Path::new("python3"),
+        Path::new("/nonexistent/root"),
+        "app",
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/root"), "{err}");
+}
+
+#[test]
+fn every_pyenv_interpreter_from_3_7() {
+    let mut ran = 0;
+    for version in ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"] {
+        let Some(python) = pyenv(&format!("{version}.")) else {
+            continue;
+        };
+        let dir = project();
+        let mut config = quick(&python, dir.path(), "uses_local");
+        config.stopping = StoppingRule::fixed(2);
+        config.startup_runs = 1;
+        config.bytecode = Bytecode::Fresh;
+        let m = run(&config).unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert!(m.interpreter.version.starts_with(version), "{version}");
+        assert!(loaded(&m, "localpkg.helper"), "{version}");
+        assert!(loaded(&m, "fractions"), "{version}");
+        // 3.7 has no PYTHONPYCACHEPREFIX: the report says what was done instead.
+        assert_eq!(m.bytecode.note.is_some(), version == "3.7", "{version}");
+        let p = Profile::from_measurement(&m);
+        eprintln!(
+            "{version}: uses_local import median {:.0} us, start-up {:.0} us",
+            p.total_us.median,
+            p.startup_us.unwrap().median
+        );
+        ran += 1;
+    }
+    if ran == 0 {
+        eprintln!("SKIP: no pyenv interpreters");
+    }
+}
+
+#[test]
+fn python_2_and_3_6_are_refused_with_a_reason() {
+    for (prefix, expect) in [("2.7", "Python 2"), ("3.6", "3.6")] {
+        let Some(python) = pyenv(prefix) else {
+            continue;
+        };
+        let dir = project();
+        let err = run(&quick(&python, dir.path(), "ok_entry")).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            matches!(err, RunError::Unsupported { .. }),
+            "{prefix}: {err:?}"
+        );
+        assert!(message.contains(expect), "{prefix}: {message}");
+        assert!(message.contains("3.7 or later"), "{prefix}: {message}");
+    }
+}
