@@ -10,7 +10,7 @@
 //! `simple_fast`). A module also reachable through another site is saved by neither alone; the
 //! result says how much of what a site reaches is shared that way. Cycles need no special case.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use petgraph::algo::dominators::simple_fast;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -40,16 +40,72 @@ pub struct Edge {
 }
 
 /// The cold path as the savings computation needs it: modules, sites, edges, and the entry.
+/// Built with [`ColdGraph::new`], [`ColdGraph::module`], [`ColdGraph::site`] and
+/// [`ColdGraph::edge`], which deduplicate names and sites.
 #[derive(Debug, Clone, Default)]
 pub struct ColdGraph {
-    /// Module names.
-    pub modules: Vec<String>,
-    /// Import statements.
-    pub sites: Vec<ImportSite>,
-    /// Edges; several may share a site (`import a.b` makes `a` and `a.b` edges).
-    pub edges: Vec<Edge>,
+    modules: Vec<String>,
+    module_index: HashMap<String, usize>,
+    sites: Vec<ImportSite>,
+    site_index: HashMap<ImportSite, usize>,
+    edges: Vec<Edge>,
+    root: usize,
+}
+
+impl ColdGraph {
+    /// A graph whose root is the entry module `entry`.
+    pub fn new(entry: &str) -> ColdGraph {
+        let mut graph = ColdGraph::default();
+        graph.root = graph.module(entry);
+        graph
+    }
+
+    /// The index of module `name`, added if new.
+    pub fn module(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.module_index.get(name) {
+            return i;
+        }
+        self.modules.push(name.to_string());
+        self.module_index
+            .insert(name.to_string(), self.modules.len() - 1);
+        self.modules.len() - 1
+    }
+
+    /// The index of `site`, added if new.
+    pub fn site(&mut self, site: ImportSite) -> usize {
+        if let Some(&i) = self.site_index.get(&site) {
+            return i;
+        }
+        self.sites.push(site.clone());
+        self.site_index.insert(site, self.sites.len() - 1);
+        self.sites.len() - 1
+    }
+
+    /// Adds the edge `from -> to` made by `site` (`None`: no statement shows it, e.g. an
+    /// observed edge; such an edge cannot be deferred). Indices out of range are ignored.
+    pub fn edge(&mut self, from: usize, to: usize, site: Option<usize>) {
+        self.edges.push(Edge { from, to, site });
+    }
+
+    /// Module names, by index.
+    pub fn modules(&self) -> &[String] {
+        &self.modules
+    }
+
+    /// Sites, by index.
+    pub fn sites(&self) -> &[ImportSite] {
+        &self.sites
+    }
+
+    /// Edges, in insertion order.
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
     /// Index of the entry module.
-    pub root: usize,
+    pub fn root(&self) -> usize {
+        self.root
+    }
 }
 
 /// What deferring one site would save.
@@ -197,32 +253,17 @@ mod tests {
     /// Builds a graph from `(importer, imported, site line)` triples; site lines become sites in
     /// `<importer>.py`, `0` makes an unlabelled edge.
     fn graph(root: &str, edges: &[(&str, &str, u32)]) -> ColdGraph {
-        let mut g = ColdGraph::default();
-        let index = |g: &mut ColdGraph, name: &str| {
-            g.modules.iter().position(|m| m == name).unwrap_or_else(|| {
-                g.modules.push(name.to_string());
-                g.modules.len() - 1
-            })
-        };
-        g.root = index(&mut g, root);
+        let mut g = ColdGraph::new(root);
         for &(from, to, line) in edges {
-            let (f, t) = (index(&mut g, from), index(&mut g, to));
+            let (f, t) = (g.module(from), g.module(to));
             let site = (line > 0).then(|| {
-                let site = ImportSite {
+                g.site(ImportSite {
                     file: format!("{from}.py"),
                     line,
                     statement: format!("import {to}"),
-                };
-                g.sites.iter().position(|s| s == &site).unwrap_or_else(|| {
-                    g.sites.push(site);
-                    g.sites.len() - 1
                 })
             });
-            g.edges.push(Edge {
-                from: f,
-                to: t,
-                site,
-            });
+            g.edge(f, t, site);
         }
         g
     }
@@ -296,12 +337,8 @@ mod tests {
     fn one_statement_with_several_edges_saves_them_together() {
         // `import a.b` makes two edges with one site.
         let mut g = graph("app", &[("app", "a", 1)]);
-        g.modules.push("a.b".to_string());
-        g.edges.push(Edge {
-            from: 0,
-            to: 2,
-            site: Some(0),
-        });
+        let ab = g.module("a.b");
+        g.edge(0, ab, Some(0));
         let s = compute(&g, &costs(&[("a", 1.0), ("a.b", 2.0)]));
         assert_eq!(s[0].saved_us, 3.0);
         assert_eq!(s[0].modules, ["a.b", "a"]);
@@ -336,7 +373,7 @@ mod tests {
         let s = compute(&g, &costs(&[("a", 1.0), ("b", 10.0), ("c", 100.0)]));
         assert_eq!(s[0].site.file, "app.py");
         assert_eq!(s[0].saved_us, 111.0);
-        assert_eq!(s[1].site, g.sites[2]);
+        assert_eq!(s[1].site, g.sites()[2]);
         assert_eq!(s[2].saved_us, 10.0);
     }
 

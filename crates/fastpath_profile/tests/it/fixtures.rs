@@ -219,3 +219,46 @@ fn captured_report_survives_interleaved_foreign_output() {
         .iter()
         .all(|a| matches!(a.kind, AnomalyKind::MalformedRow { .. })));
 }
+
+#[test]
+fn savings_on_a_real_tree_equal_cumulative_times() {
+    use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
+    use std::collections::BTreeMap;
+    // On a tree nothing is shared, so deferring the statement that imports a module saves
+    // exactly its importtime cumulative time: the attribution and importtime must agree.
+    for (name, text) in captured() {
+        let it = parse(&text);
+        let key = |id: usize| format!("{}#{id}", it.nodes[id].name);
+        let mut graph = ColdGraph::new("<entry>");
+        let mut costs = BTreeMap::new();
+        for (id, node) in it.nodes.iter().enumerate() {
+            costs.insert(key(id), node.self_us as f64);
+            let from = match node.parent {
+                Some(p) => graph.module(&key(p)),
+                None => graph.root(),
+            };
+            let to = graph.module(&key(id));
+            let site = graph.site(ImportSite {
+                file: "tree.py".to_string(),
+                line: id as u32 + 1,
+                statement: format!("import {}", node.name),
+            });
+            graph.edge(from, to, Some(site));
+        }
+        let savings = compute(&graph, &costs);
+        assert_eq!(savings.len(), it.nodes.len(), "{name}");
+        for saving in &savings {
+            let id = saving.site.line as usize - 1;
+            let node = &it.nodes[id];
+            let slack = 2.0 * saving.modules.len() as f64 + 2.0;
+            assert!(
+                (saving.saved_us - node.cumulative_us as f64).abs() <= slack,
+                "{name}: {} saves {} but its cumulative is {}",
+                node.name,
+                saving.saved_us,
+                node.cumulative_us
+            );
+            assert_eq!(saving.shared_modules, 0, "{name}");
+        }
+    }
+}
