@@ -90,6 +90,9 @@ pub struct Profile {
     pub stability: Stability,
     /// Rows of the importtime output the parser had to work around, over all runs.
     pub anomalies: usize,
+    /// The entry was already imported during interpreter start-up (by `site`, a `.pth` file or
+    /// `sitecustomize`): its cost is part of start-up, and `total_us` does not include it.
+    pub entry_preloaded: bool,
     /// Loaded modules in tree order (pre-order, imports in the order they started).
     pub modules: Vec<ModuleStats>,
     /// Savings of deferring each import site, largest first (filled by the caller, which owns
@@ -246,6 +249,9 @@ impl Profile {
             startup_us: Summary::of(&m.startup_wall_us),
             stability,
             anomalies: m.runs.iter().map(|r| r.imports.anomalies.len()).sum(),
+            entry_preloaded: m.runs.first().is_some_and(|r| {
+                r.modules.contains(&m.entry) && r.imports.nodes.iter().all(|n| n.name != m.entry)
+            }),
             modules,
             savings: Vec::new(),
         }
@@ -395,6 +401,7 @@ mod tests {
         assert_eq!(p.process_wall_us.median, 21_000.0);
         assert_eq!(p.startup_us.unwrap().median, 10_500.0);
         assert!(p.stability.converged);
+        assert!(!p.entry_preloaded);
         assert_eq!(p.schema, "fastpath.profile/1");
     }
 
@@ -418,6 +425,16 @@ import time:       100 |        130 | app
             importer: None,
             module: "app".to_string()
         }));
+    }
+
+    #[test]
+    fn entry_imported_during_start_up_is_flagged() {
+        let mut m = measurement(vec![run("", &["app", "sys"], 1.0)]);
+        m.entry = "app".to_string();
+        let p = Profile::from_measurement(&m);
+        assert!(p.entry_preloaded);
+        assert_eq!(p.total_us.median, 0.0);
+        assert!(p.modules.is_empty());
     }
 
     #[test]

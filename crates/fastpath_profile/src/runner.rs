@@ -850,7 +850,7 @@ impl<'a> Session<'a> {
         };
         Ok((
             Run {
-                wall_us: finished.wall.as_secs_f64() * 1e6,
+                wall_us: finished.wall.as_micros() as f64,
                 imports,
                 modules: report.modules,
                 outcome,
@@ -925,7 +925,7 @@ impl<'a> Session<'a> {
                 output: String::new(),
             });
         }
-        Ok(finished.wall.as_secs_f64() * 1e6)
+        Ok(finished.wall.as_micros() as f64)
     }
 
     fn measure(self, progress: &mut dyn FnMut(Progress)) -> Result<Measurement, RunError> {
