@@ -12,10 +12,14 @@
 //!   corrupt the tree: the orphans are attached to the next row that closes above them;
 //! - odd values (negative self times from a clock step or threads, a number wider than its
 //!   column) are parsed as printed;
+//! - every row's figures must add up (`cumulative = self + children's cumulative`, within a
+//!   microsecond per row): a well-formed row that something wrote straight to fd 2 breaks its
+//!   parent's sum, and is set aside when removing it repairs the tree (see [`parse`]);
 //! - `-X importtime=2` (3.14) adds `cached` rows for imports satisfied by `sys.modules`. CPython
 //!   prints their name *right-aligned* in a field of `2 * level` columns (`"%*s"`), so a name
 //!   longer than its field carries no indentation at all. Their level is therefore recovered
-//!   from the constraints the post-order stream imposes (see [`ImportTime::cached`]).
+//!   from the constraints the post-order stream imposes, best effort when the padding is
+//!   missing (see [`CachedRow::depth_exact`]).
 //!
 //! Failed import attempts print rows too (`copy` tries `org.python.core`): whether a module
 //! really loaded is decided elsewhere, against `sys.modules`.
