@@ -38,6 +38,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check the project: the manifest, the cold path and (unless --static) its measured costs.
+    #[command(long_about = CHECK_LONG_ABOUT)]
+    Check(CheckArgs),
+    /// Explain a rule: what it finds, why it matters, what to do instead.
+    Explain(ExplainArgs),
     /// Show the cold path: every module importing ENTRY loads, and the statement that loads it.
     #[command(long_about = GRAPH_LONG_ABOUT)]
     Graph(GraphArgs),
@@ -61,6 +66,78 @@ Examples:
   fastpath graph src/mycli/__main__.py --format json
   fastpath graph app --python .venv/bin/python --format dot | dot -Tsvg > cold.svg
   fastpath graph --all .venv/lib/python3.11/site-packages --format json";
+
+const CHECK_LONG_ABOUT: &str = "\
+Check the project: the manifest, the cold path and (unless --static) its measured costs.
+
+The main job, for CI and pre-commit. Static rules (FP0xx) read source only: the entry imports \
+only the manifest; no undeclared third-party or banned module reaches the cold path through a \
+project module's import (the finding shows the whole chain); the manifest documents every cost, \
+its `__all__` matches, its dates are fresh. Measured rules (FP1xx) import the entry in fresh \
+interpreters (`fastpath profile`) and compare with the budgets.
+
+Exit status: 0 clean, 1 findings, 2 the check could not run.
+
+Examples:
+  fastpath check                        # the project around the working directory
+  fastpath check --static               # no project code runs: safe for pre-commit
+  fastpath check --output-format github # annotations on the pull request
+  fastpath explain FP002";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A directory (or file) inside the project; its configuration is found from there.
+    /// Default: the working directory.
+    pub path: Option<PathBuf>,
+
+    /// Run no project code: static rules only.
+    #[arg(long = "static")]
+    pub static_only: bool,
+
+    /// The target interpreter (see `fastpath graph --help`).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
+    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
+    pub profile: Option<PathBuf>,
+
+    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Kill a measured run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// How findings are printed.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
+    pub output_format: OutputFormat,
+
+    /// Ask the interpreter afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Source snippets with the import chain (like rustc and ruff).
+    Full,
+    /// One line per finding.
+    Concise,
+    /// `fastpath.check/1`.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`FP002`) or name (`undeclared-third-party-import`). Without it, lists every rule.
+    pub code: Option<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {

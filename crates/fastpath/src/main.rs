@@ -42,6 +42,8 @@ fn main() -> ExitCode {
         .build_global();
     let printer = Printer::new(cli.quiet);
     let result = match &cli.command {
+        Command::Check(args) => commands::check::run(&cli, args, &printer),
+        Command::Explain(args) => commands::explain::run(args, &printer),
         Command::Graph(args) => commands::graph::run(&cli, args, &printer),
     };
     match result {

@@ -14,14 +14,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use fastpath_check::Policy;
 use serde::Deserialize;
 
 /// The `[tool.fastpath]` table (or a whole `fastpath.toml`). Unknown keys are an error that names
 /// them, so a typo never silently does nothing.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-// Policy keys are accepted (and validated) now; the `check` command reads them.
-#[allow(dead_code)]
 pub struct FileConfig {
     pub entry: Option<Entries>,
     pub manifest: Option<PathBuf>,
@@ -97,6 +96,14 @@ pub struct Settings {
     pub python: Setting<Option<PathBuf>>,
     /// Extra import roots, absolute, searched after the project root.
     pub src: Setting<Vec<PathBuf>>,
+    /// The manifest file, absolute.
+    pub manifest: Setting<PathBuf>,
+    /// The rules' thresholds.
+    pub policy: Policy,
+    /// Which policy keys came from the config file (the rest are defaults).
+    policy_from_file: Vec<&'static str>,
+    /// `runs` from the configuration: a fixed number of measured runs.
+    pub runs: Option<u32>,
 }
 
 impl Settings {
@@ -167,12 +174,27 @@ impl Settings {
                 source: Source::Default,
             },
         };
+        let manifest = match &file.manifest {
+            Some(m) => Setting {
+                value: root.join(m),
+                source: Source::File,
+            },
+            None => Setting {
+                value: root.join("fast_path.py"),
+                source: Source::Default,
+            },
+        };
+        let (policy, policy_from_file) = policy(&file);
         Ok(Settings {
             root,
             config_file,
             entries,
             python,
             src,
+            manifest,
+            policy,
+            policy_from_file,
+            runs: file.runs,
         })
     }
 
@@ -206,8 +228,65 @@ impl Settings {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
-        writeln!(out, "src: {src:?}  ({})", self.src.source)
+        writeln!(out, "src: {src:?}  ({})", self.src.source)?;
+        writeln!(
+            out,
+            "manifest: {}  ({})",
+            self.manifest.value.display(),
+            self.manifest.source
+        )?;
+        let p = &self.policy;
+        let values: [(&str, String); 9] = [
+            ("budget-ms", p.budget_ms.to_string()),
+            ("cold-start-budget-ms", p.cold_start_budget_ms.to_string()),
+            ("max-imports", p.max_imports.to_string()),
+            ("tier1-max-ms", p.tier1_max_ms.to_string()),
+            ("hot-path-min-usage", p.hot_path_min_usage.to_string()),
+            ("review-interval-days", p.review_interval_days.to_string()),
+            ("banned", format!("{:?}", p.banned)),
+            ("allow", format!("{:?}", p.allow)),
+            (
+                "runs",
+                self.runs
+                    .map_or_else(|| "adaptive".to_string(), |r| r.to_string()),
+            ),
+        ];
+        for (key, value) in values {
+            let source = if self.policy_from_file.contains(&key) {
+                Source::File
+            } else {
+                Source::Default
+            };
+            writeln!(out, "{key}: {value}  ({source})")?;
+        }
+        Ok(())
     }
+}
+
+/// The policy: each key from the file when set there, else its default.
+fn policy(file: &FileConfig) -> (Policy, Vec<&'static str>) {
+    let mut policy = Policy::default();
+    let mut from_file = Vec::new();
+    macro_rules! take {
+        ($key:literal, $field:ident) => {
+            if let Some(value) = file.$field.clone() {
+                policy.$field = value;
+                from_file.push($key);
+            }
+        };
+    }
+    take!("budget-ms", budget_ms);
+    take!("cold-start-budget-ms", cold_start_budget_ms);
+    take!("max-imports", max_imports);
+    take!("tier1-max-ms", tier1_max_ms);
+    take!("hot-path-min-usage", hot_path_min_usage);
+    take!("review-interval-days", review_interval_days);
+    take!("banned", banned);
+    take!("allow", allow);
+    if file.runs.is_some() {
+        from_file.push("runs");
+    }
+    (policy, from_file)
 }
 
 /// Walks up from `start` to the nearest `fastpath.toml` or `pyproject.toml` with a

@@ -1,4 +1,6 @@
 //! One file per command.
 
+pub mod check;
+pub mod explain;
 pub mod graph;
 mod shared;

@@ -1,0 +1,74 @@
+//! What the manifest declares, and where an undeclared module enters the cold path.
+//!
+//! A module is *declared* when the manifest imports it or a package holding it. An undeclared
+//! module is reported where it crosses from project code into the rest of the world: the
+//! statement in a project module that imports it. Its own dependencies are its cost, not
+//! separate findings.
+
+use fastpath_graph::{Origin, Via};
+
+use crate::context::Context;
+use crate::diagnostic::{Label, Location};
+use crate::policy::covers;
+
+/// Dotted names the manifest imports (`import a.b` declares `a.b`; `from x import y` declares
+/// `x` and `x.y`).
+pub(crate) fn declared(cx: &Context<'_>) -> Vec<String> {
+    let Some(loaded) = cx.manifest else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for import in &loaded.manifest.imports {
+        for item in &import.items {
+            names.push(item.module.clone());
+            if item.name != "*" && !item.name.is_empty() && item.name != item.module {
+                names.push(format!("{}.{}", item.module, item.name));
+            }
+        }
+    }
+    names
+}
+
+pub(crate) fn is_declared(declared: &[String], module: &str) -> bool {
+    declared.iter().any(|d| covers(d, module))
+}
+
+/// Modules on the cold path whose first importer is a project module, with their index.
+pub(crate) fn boundary_modules<'c>(
+    cx: &'c Context<'_>,
+) -> impl Iterator<Item = (usize, &'c Via)> + 'c {
+    let path = cx.cold_path;
+    path.modules
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, module)| {
+            let via = module.via.as_ref()?;
+            let importer = path.index_of(&via.module)?;
+            (module.origin != Origin::Project && path.modules[importer].origin == Origin::Project)
+                .then_some((index, via))
+        })
+}
+
+pub(crate) fn via_location(cx: &Context<'_>, via: &Via) -> Location {
+    Location::new(cx.display(&via.path), via.line, via.column)
+}
+
+/// The statements from the entry down to the module at `index`, outermost first.
+pub(crate) fn chain(cx: &Context<'_>, index: usize) -> Vec<Label> {
+    cx.cold_path
+        .chain(index)
+        .into_iter()
+        .map(|via| Label {
+            location: via_location(cx, via),
+            message: via.statement.clone(),
+        })
+        .collect()
+}
+
+pub(crate) fn ms(us: f64) -> String {
+    if us < 10_000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else {
+        format!("{:.0} ms", us / 1000.0)
+    }
+}

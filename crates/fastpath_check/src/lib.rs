@@ -1,0 +1,33 @@
+//! The rules: what makes a cold path wrong, found from the static graph, the manifest and
+//! (when the entry was measured) its costs, reported as [`Diagnostic`]s with stable codes.
+//!
+//! Each rule lives in its own file under `rules/`, named for the problem it finds, with its
+//! explanation (what `fastpath explain CODE` prints) beside its code. [`RULES`] is the one
+//! table of codes: `FP0xx` static rules run no code; `FP1xx` need measurements; `FP2xx` are
+//! reserved for regressions against a baseline. Rules read a [`Context`] and never print.
+
+mod context;
+mod coverage;
+mod diagnostic;
+mod policy;
+mod registry;
+mod rules;
+
+pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost};
+pub use crate::diagnostic::{Diagnostic, Label, Location};
+pub use crate::policy::Policy;
+pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};
+
+/// Runs every rule that applies: static rules always, measured ones when the context carries
+/// measurements. Diagnostics come back sorted by file, line, column and code.
+pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rule in RULES {
+        if rule.kind == RuleKind::Measured && context.measurements.is_none() {
+            continue;
+        }
+        (rule.check)(context, &mut diagnostics);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
+}

@@ -1,0 +1,70 @@
+//! FP003: a banned module is on the cold path.
+
+use crate::context::Context;
+use crate::coverage::{chain, via_location};
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleKind};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "FP003",
+    name: "banned-module-on-cold-path",
+    kind: RuleKind::Static,
+    summary: "A module the policy bans is on the cold path",
+    explanation: r#"## What it does
+Reports every module of the `banned` list (and its submodules) that importing the entry loads,
+at the statement where it enters the cold path, with the chain that leads there. Declaring it
+in the manifest does not make it acceptable.
+
+## Why is this bad?
+Some packages are known to cost a large share of a cold-start budget on their own (boto3
+~150 ms, pandas ~270 ms, requests ~90 ms on CPython 3.11). The seed's month 3: `import boto3`
+made the cold start 3.2 s, and nobody noticed until users complained.
+
+## Example
+```python
+# gateway_wrappers.py, imported at module level on the cold path
+import boto3
+```
+
+## Use instead
+```python
+def upload(bucket, key, body):
+    import boto3
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+```
+
+## Options
+`banned` (default: boto3, botocore, pandas, numpy, scipy, matplotlib, requests, sklearn, torch,
+tensorflow), `allow` (exceptions).
+
+## Fix safety
+`fastpath fix` moves the import into the functions that use it; unsafe when a name is used at
+module level."#,
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (index, module) in cx.cold_path.modules.iter().enumerate() {
+        let Some(pattern) = cx.policy.banned_pattern(&module.name) else {
+            continue;
+        };
+        let Some(via) = &module.via else { continue };
+        // Report where the banned package enters, not each of its submodules.
+        let importer_banned = cx.policy.banned_pattern(&via.module) == Some(pattern);
+        if importer_banned {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "`{}` is banned from the cold path (banned: `{pattern}`)",
+                    module.name
+                ),
+                Some(via_location(cx, via)),
+            )
+            .with_chain(chain(cx, index))
+            .with_help("import it inside the functions that use it"),
+        );
+    }
+}

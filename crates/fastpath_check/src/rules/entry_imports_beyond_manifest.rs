@@ -1,0 +1,103 @@
+//! FP001: the entry imports something at module level besides the manifest.
+
+use fastpath_scan::{Context as SiteContext, SiteKind};
+
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::{Rule, RuleKind};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "FP001",
+    name: "entry-imports-beyond-manifest",
+    kind: RuleKind::Static,
+    summary: "The entry imports something at module level besides the manifest",
+    explanation: r#"## What it does
+Checks that the entry module (the one whose import is the cold start) imports nothing at module
+level except the fast-path manifest (and `from __future__` features).
+
+## Why is this bad?
+The manifest is the one place where the cold path is visible, costed and reviewed. An import next
+to it in the entry adds to every cold start without appearing there: the seed's month 2, when
+someone added `import requests` to `lambda_function.py` and cold start went from 2.1 s to 2.3 s.
+
+## Example
+```python
+# lambda_function.py
+from fast_path import *
+import requests
+```
+
+## Use instead
+```python
+# lambda_function.py
+from fast_path import *
+
+def lambda_handler(event, context):
+    import requests  # only when this path runs
+```
+Or, if it really belongs on every request, add it to `fast_path.py` with its measured cost.
+
+## Options
+`manifest` (the manifest's file name), `allow`.
+
+## Fix safety
+`fastpath fix` moves the import into the functions that use it; unsafe when a name is used at
+module level."#,
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let (Some(scan), Some(path)) = (cx.entry_scan, cx.entry_path) else {
+        return;
+    };
+    let path = cx.display(path);
+    let mut imports_manifest = false;
+    for site in scan
+        .sites
+        .iter()
+        .filter(|s| s.context == SiteContext::Eager)
+    {
+        let module = site.module.as_str();
+        let is_manifest = site.level == 0
+            && (module == cx.manifest_module
+                || (module.is_empty() && site.names.iter().any(|n| n.name == cx.manifest_module)));
+        if is_manifest {
+            imports_manifest = true;
+            continue;
+        }
+        if site.kind == SiteKind::From && module == "__future__" || cx.policy.allowed(module) {
+            continue;
+        }
+        let shown = format!("{}{}", ".".repeat(site.level as usize), module);
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "`{}` imports `{shown}` at module level, outside the manifest `{}`",
+                    cx.entry, cx.manifest_module
+                ),
+                Some(Location::new(&path, site.line, site.column)),
+            )
+            .with_help(format!(
+                "import it inside the function that needs it, or declare it in {} with its cost",
+                cx.display(cx.manifest_path).display()
+            )),
+        );
+    }
+    if !imports_manifest && cx.manifest.is_some() {
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "`{}` does not import the manifest `{}`",
+                    cx.entry, cx.manifest_module
+                ),
+                Some(Location::new(&path, 1, 1)),
+            )
+            .with_help(format!(
+                "start the entry with `from {} import *`",
+                cx.manifest_module
+            )),
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! FP104: an undeclared module on the cold path costs as much as a Tier 1 limit.
+
+use crate::context::Context;
+use crate::coverage::{boundary_modules, chain, declared, is_declared, ms, via_location};
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleKind};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "FP104",
+    name: "undeclared-costly-module",
+    kind: RuleKind::Measured,
+    summary: "A module the manifest does not declare costs `tier1-max-ms` or more",
+    explanation: r#"## What it does
+Finds modules that project code imports at module level on the cold path, that the manifest
+does not declare, and whose measured cost (everything importing them adds) is at least
+`tier1-max-ms`. The diagnostic shows the chain from the entry and the cost.
+
+## Why is this bad?
+This is the hidden slow import of the seed: standard library or third-party, declared nowhere,
+paid on every cold start.
+
+## Example
+```python
+# interface_cache.py, imported by gateway
+import urllib.request   # 20 ms, on every cold start
+```
+
+## Use instead
+Import it inside the function that uses it, or declare it in the manifest with its cost.
+
+## Options
+`tier1-max-ms` (default 10), `allow`.
+
+## Fix safety
+`fastpath fix` moves the import into the functions that use it; unsafe when a name is used at
+module level."#,
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(measured) = cx.measurements else {
+        return;
+    };
+    let declared = declared(cx);
+    let limit_us = cx.policy.tier1_max_ms * 1000.0;
+    for (index, via) in boundary_modules(cx) {
+        let name = &cx.cold_path.modules[index].name;
+        // Banned modules are FP003's, statically; one finding per problem.
+        if is_declared(&declared, name)
+            || cx.policy.allowed(name)
+            || cx.policy.banned_pattern(name).is_some()
+        {
+            continue;
+        }
+        let Some(cost) = measured.modules.get(name) else {
+            continue;
+        };
+        if cost.cumulative_us < limit_us {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost.cumulative_us)),
+                Some(via_location(cx, via)),
+            )
+            .with_chain(chain(cx, index))
+            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
+        );
+    }
+}

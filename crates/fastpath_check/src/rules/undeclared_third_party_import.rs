@@ -1,0 +1,85 @@
+//! FP002: a project module pulls a third-party package onto the cold path behind the
+//! manifest's back.
+
+use fastpath_graph::{Module, Origin};
+
+use crate::context::Context;
+use crate::coverage::{boundary_modules, chain, declared, is_declared, via_location};
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleKind};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "FP002",
+    name: "undeclared-third-party-import",
+    kind: RuleKind::Static,
+    summary: "A project module puts an undeclared third-party package on the cold path",
+    explanation: r#"## What it does
+Finds third-party packages that a project module imports at module level, on the entry's cold
+path, that the manifest does not declare. The diagnostic shows the whole chain of statements
+from the entry through the manifest down to the import.
+
+## Why is this bad?
+"Slow imports hidden across files" is the seed's first problem: `interface_cache.py` imports
+`requests` at module level, `gateway` imports `interface_cache`, and the manifest only says
+`import gateway  # 15ms`. The cost is real on every cold start and visible nowhere.
+
+## Example
+```python
+# interface_cache.py (imported by gateway, which fast_path.py imports)
+import requests
+```
+
+## Use instead
+```python
+def refresh(url):
+    import requests
+    return requests.get(url)
+```
+Or declare it in the manifest, with its measured cost and usage.
+
+## Options
+`allow` (modules that may be on the cold path undeclared), `banned` (reported by FP003 instead).
+
+## Fix safety
+`fastpath fix` moves the import into the functions that use it; unsafe when a name is used at
+module level."#,
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let declared = declared(cx);
+    for (index, via) in boundary_modules(cx) {
+        let module = &cx.cold_path.modules[index];
+        if !is_third_party(module) {
+            continue;
+        }
+        if is_declared(&declared, &module.name)
+            || cx.policy.allowed(&module.name)
+            || cx.policy.banned_pattern(&module.name).is_some()
+        {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!("`{}` (third-party) is on the cold path but not declared in the manifest", module.name),
+                Some(via_location(cx, via)),
+            )
+            .with_chain(chain(cx, index))
+            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
+        );
+    }
+}
+
+/// Third-party code, including compiled extensions outside the standard library's
+/// `lib-dynload`.
+fn is_third_party(module: &Module) -> bool {
+    match module.origin {
+        Origin::ThirdParty => true,
+        Origin::Extension => !module
+            .path
+            .as_ref()
+            .is_some_and(|p| p.components().any(|c| c.as_os_str() == "lib-dynload")),
+        _ => false,
+    }
+}

@@ -1,0 +1,72 @@
+//! `--output-format json`: `fastpath.check/1`.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use fastpath_check::Diagnostic;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct JsonLink<'a> {
+    file: &'a Path,
+    line: u32,
+    column: u32,
+    statement: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    message: &'a str,
+    file: Option<&'a Path>,
+    line: Option<u32>,
+    column: Option<u32>,
+    chain: Vec<JsonLink<'a>>,
+    notes: &'a [String],
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    schema: &'static str,
+    /// Whether measured rules ran.
+    measured: bool,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+pub fn render_json(
+    diagnostics: &[Diagnostic],
+    measured: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let json = JsonCheck {
+        schema: "fastpath.check/1",
+        measured,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.rule.code,
+                name: d.rule.name,
+                message: &d.message,
+                file: d.location.as_ref().map(|l| l.path.as_path()),
+                line: d.location.as_ref().map(|l| l.line),
+                column: d.location.as_ref().map(|l| l.column),
+                chain: d
+                    .chain
+                    .iter()
+                    .map(|l| JsonLink {
+                        file: &l.location.path,
+                        line: l.location.line,
+                        column: l.location.column,
+                        statement: &l.message,
+                    })
+                    .collect(),
+                notes: &d.notes,
+                help: d.help.as_deref(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    writeln!(out)
+}
