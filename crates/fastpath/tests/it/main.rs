@@ -2,6 +2,7 @@
 //! paths, interpreter versions and timings filtered. One binary, one module per feature.
 
 mod bad_input;
+mod check;
 mod graph;
 
 use std::path::{Path, PathBuf};
