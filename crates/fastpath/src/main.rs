@@ -8,6 +8,11 @@ mod settings;
 
 use std::process::ExitCode;
 
+// glibc's allocator serialises the parser's many small allocations across threads; mimalloc
+// keeps per-thread heaps (measured: malloc/free were a quarter of `graph --all` time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 use crate::cli::{Cli, Command};

@@ -523,22 +523,37 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                 return;
             }
             Expr::Call(call) => {
-                if let (Context::Deferred, false, Some(function), Some(callee)) = (
+                if let (Context::Deferred, false, Some(function)) = (
                     self.state.context,
                     self.state.conditional,
                     &self.state.function,
-                    dotted_name(&call.func),
                 ) {
-                    let callees = self.scanner.scan.calls.entry(function.clone()).or_default();
-                    if !callees.contains(&callee) {
-                        callees.push(callee);
+                    // Hot: one call per call expression of every function. Compare before
+                    // allocating; most callees repeat.
+                    if let Some(callee) = dotted_text(self.scanner.source, &call.func) {
+                        let calls = &mut self.scanner.scan.calls;
+                        if !calls.contains_key(function) {
+                            calls.insert(function.clone(), Vec::new());
+                        }
+                        let callees = calls.get_mut(function).expect("inserted above");
+                        if !callees.iter().any(|c| *c == callee) {
+                            callees.push(callee.into_owned());
+                        }
                     }
                 }
-                let kind = match dotted_name(&call.func).as_deref() {
-                    Some("importlib.import_module" | "import_module") => {
+                let kind = match &*call.func {
+                    Expr::Name(name) if name.id.as_str() == "import_module" => {
                         Some(SiteKind::ImportModule)
                     }
-                    Some("__import__") => Some(SiteKind::DunderImport),
+                    Expr::Name(name) if name.id.as_str() == "__import__" => {
+                        Some(SiteKind::DunderImport)
+                    }
+                    Expr::Attribute(attribute)
+                        if attribute.attr.as_str() == "import_module"
+                            && matches!(&*attribute.value, Expr::Name(n) if n.id.as_str() == "importlib") =>
+                    {
+                        Some(SiteKind::ImportModule)
+                    }
                     _ => None,
                 };
                 if let (Some(kind), Some(Expr::StringLiteral(literal))) =
@@ -588,6 +603,30 @@ fn sys_modules_key(target: &Expr) -> Option<String> {
     match &*subscript.slice {
         Expr::StringLiteral(key) => Some(key.value.to_str().to_string()),
         _ => None,
+    }
+}
+
+/// `a.b.c` for a chain of attribute accesses on a name, borrowed from the source when it is
+/// written without spaces (the common case).
+fn dotted_text<'s>(source: &'s str, expr: &Expr) -> Option<std::borrow::Cow<'s, str>> {
+    fn is_dotted(expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(_) => true,
+            Expr::Attribute(attribute) => is_dotted(&attribute.value),
+            _ => false,
+        }
+    }
+    if !is_dotted(expr) {
+        return None;
+    }
+    let text = &source[expr.range()];
+    if text
+        .bytes()
+        .all(|b| b == b'.' || b == b'_' || b.is_ascii_alphanumeric())
+    {
+        Some(std::borrow::Cow::Borrowed(text))
+    } else {
+        dotted_name(expr).map(std::borrow::Cow::Owned)
     }
 }
 
