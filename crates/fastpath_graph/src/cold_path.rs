@@ -328,7 +328,13 @@ impl Walk<'_> {
                 match self.load_chain(&base, Some(&frame)) {
                     Load::Loaded(base_index) => {
                         self.edge(index, base_index, site);
-                        for name in self.submodules_named_by(base_index, site) {
+                        let submodules = self.submodules_named_by(base_index, site);
+                        for imported in &site.names {
+                            if imported.name != "*" && !submodules.contains(&imported.name) {
+                                self.run_getattr(base_index, &imported.name);
+                            }
+                        }
+                        for name in submodules {
                             targets.push(format!("{base}.{name}"));
                         }
                     }
@@ -354,6 +360,73 @@ impl Walk<'_> {
                     Load::Missing => self.missing(&target, &frame, &mut failed_tries),
                     Load::Preloaded | Load::Alias => {}
                 }
+            }
+        }
+    }
+
+    /// `from pkg import name` where `pkg` defines no `name` but has a module `__getattr__`
+    /// (PEP 562): the imports of `__getattr__` that bind `name` run.
+    fn run_getattr(&mut self, base_index: usize, name: &str) {
+        let base = self.path.modules[base_index].clone();
+        let Some(path) = base
+            .path
+            .clone()
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        else {
+            return;
+        };
+        let scan = self.sources.scan(&path, self.target);
+        if !scan.has_getattr {
+            return;
+        }
+        let binds = |site: &ImportSite| {
+            site.names
+                .iter()
+                .any(|n| n.name == name || n.asname.as_deref() == Some(name))
+                || site.alias.as_deref() == Some(name)
+                || (site.kind != SiteKind::From && site.module.rsplit('.').next() == Some(name))
+        };
+        if scan
+            .sites
+            .iter()
+            .any(|s| s.context == Context::Eager && binds(s))
+        {
+            return; // defined at module level: `__getattr__` is not called
+        }
+        let package = if base.kind == ModuleKind::Package {
+            base.name.clone()
+        } else {
+            base.name
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default()
+        };
+        for site in scan
+            .sites
+            .iter()
+            .filter(|s| s.function.as_deref() == Some("__getattr__") && binds(s))
+        {
+            let Some(target) = absolute_module(site, &package) else {
+                continue;
+            };
+            let frame = SiteFrame {
+                module: &base.name,
+                path: &path,
+                site,
+                statement: statement(site),
+            };
+            let target = match site
+                .names
+                .iter()
+                .find(|n| n.name == name || n.asname.as_deref() == Some(name))
+            {
+                Some(n) if site.kind == SiteKind::From && self.is_submodule(&target, &n.name) => {
+                    format!("{target}.{}", n.name)
+                }
+                _ => target,
+            };
+            if let Load::Loaded(to) = self.load_chain(&target, Some(&frame)) {
+                self.edge(base_index, to, site);
             }
         }
     }

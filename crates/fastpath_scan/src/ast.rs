@@ -62,6 +62,9 @@ struct State {
     module_level: bool,
     /// Inside a block of the innermost function (or of the module) that may not run.
     conditional: bool,
+    /// In the body of `for NAME in <literal strings>:`: the name and its values, so
+    /// `__import__(NAME)` there is as good as a literal.
+    loop_strings: Option<(String, Vec<String>)>,
 }
 
 impl State {
@@ -75,6 +78,7 @@ impl State {
             fallback_for: None,
             module_level: true,
             conditional: false,
+            loop_strings: None,
         }
     }
 
@@ -213,7 +217,22 @@ impl Scanner<'_> {
             Stmt::Try(try_stmt) => self.try_stmt(try_stmt, state),
             Stmt::For(for_stmt) => {
                 self.exprs([&*for_stmt.target, &*for_stmt.iter], state);
-                self.suite(&for_stmt.body, &state.maybe());
+                let literal = match (&*for_stmt.target, literal_strings(&for_stmt.iter)) {
+                    (Expr::Name(name), Some(values)) if !values.is_empty() => {
+                        Some((name.id.to_string(), values))
+                    }
+                    _ => None,
+                };
+                // A loop over a non-empty literal certainly runs its body.
+                let mut body = if literal.is_some() {
+                    state.clone()
+                } else {
+                    state.maybe()
+                };
+                if literal.is_some() {
+                    body.loop_strings = literal;
+                }
+                self.suite(&for_stmt.body, &body);
                 self.suite(&for_stmt.orelse, &state.maybe());
             }
             Stmt::While(while_stmt) => {
@@ -556,34 +575,42 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                     }
                     _ => None,
                 };
-                if let (Some(kind), Some(Expr::StringLiteral(literal))) =
-                    (kind, call.arguments.args.first())
-                {
-                    let text = literal.value.to_str();
+                let names: Vec<String> = match (kind, call.arguments.args.first()) {
+                    (Some(_), Some(Expr::StringLiteral(literal))) => {
+                        vec![literal.value.to_str().to_string()]
+                    }
+                    (Some(_), Some(Expr::Name(variable))) => match &self.state.loop_strings {
+                        Some((name, values)) if *name == variable.id.as_str() => values.clone(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                for text in names {
                     let module = text.trim_start_matches('.');
                     let level = (text.len() - module.len()) as u32;
-                    if !module.is_empty() || level > 0 {
-                        let (line, column) = self.scanner.position(call.start().to_u32());
-                        let state = self.state.clone();
-                        self.scanner.push(
-                            &state,
-                            ImportSite {
-                                kind,
-                                module: module.to_string(),
-                                level,
-                                names: Vec::new(),
-                                alias: None,
-                                context: state.context,
-                                optional: false,
-                                try_id: None,
-                                fallback_for: None,
-                                function: None,
-                                conditional: false,
-                                line,
-                                column,
-                            },
-                        );
+                    if module.is_empty() && level == 0 {
+                        continue;
                     }
+                    let (line, column) = self.scanner.position(call.start().to_u32());
+                    let state = self.state.clone();
+                    self.scanner.push(
+                        &state,
+                        ImportSite {
+                            kind: kind.expect("names only for import calls"),
+                            module: module.to_string(),
+                            level,
+                            names: Vec::new(),
+                            alias: None,
+                            context: state.context,
+                            optional: false,
+                            try_id: None,
+                            fallback_for: None,
+                            function: None,
+                            conditional: false,
+                            line,
+                            column,
+                        },
+                    );
                 }
             }
             _ => {}
@@ -784,6 +811,17 @@ mod = importlib.import_module("dyn")
         assert_eq!(
             scan.sites[0].function.as_deref(),
             Some("make.<locals>.__getattr__")
+        );
+        let looped =
+            "for package in ('urllib3', 'idna'):\n    locals()[package] = __import__(package)\n";
+        let modules: Vec<_> = crate::scan_source(looped, None)
+            .sites
+            .iter()
+            .map(|s| (s.module.clone(), s.conditional))
+            .collect();
+        assert_eq!(
+            modules,
+            vec![("urllib3".to_string(), false), ("idna".to_string(), false)]
         );
         let chained = "def a():\n    import x\ndef b():\n    return a()\nc = b\nfor n in []:\n    y = c(n)\ndef unused():\n    import z\n";
         let scan = crate::scan_source(chained, None);
