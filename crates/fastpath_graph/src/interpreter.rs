@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 const QUERY: &str = include_str!("interpreter_query.py");
 const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bumped whenever the query or the cached shape changes.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// What the target interpreter told us about its import system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,8 +35,9 @@ editable = {}
 finders = []
 for finder in sys.meta_path:
     module_name = finder.__module__ if isinstance(finder, type) else type(finder).__module__
+    # The import system's own finders, and setuptools' shim that only serves `distutils`.
     if module_name in ("_frozen_importlib", "_frozen_importlib_external", "importlib._bootstrap",
-                       "importlib._bootstrap_external"):
+                       "importlib._bootstrap_external", "_distutils_hack"):
         continue
     module = sys.modules.get(module_name)
     mapping = getattr(module, "MAPPING", None)

@@ -39,6 +39,13 @@ pub fn interpreter(
     };
     let cache = if no_cache { None } else { default_cache_dir() };
     let info = query_interpreter(&python, cache.as_deref())?;
+    if !info.other_finders.is_empty() {
+        printer.warn(format!(
+            "{} has import hooks on sys.meta_path that fastpath cannot follow ({}); modules only they provide show as unresolved",
+            python.display(),
+            info.other_finders.join(", ")
+        ));
+    }
     if info.version_info.0 < 3 {
         bail!(
             "{} is Python {}; fastpath needs Python 3",
