@@ -7,6 +7,7 @@
 //! not decode are replaced so reading can go on, and reported.
 
 use encoding_rs::{Encoding, UTF_8};
+use fastpath_scan::{coding_cookie, cookie_line, encoding_for_python_label};
 
 use crate::model::{DiagnosticKind, LineEnding, ManifestDiagnostic, Span};
 
@@ -227,61 +228,6 @@ fn line_starts(text: &str) -> Vec<u32> {
 
 fn line_of(bytes: &[u8], offset: usize) -> u32 {
     bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u32 + 1
-}
-
-fn first_two_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    bytes.split(|&b| b == b'\n').take(2)
-}
-
-fn cookie_line(bytes: &[u8]) -> u32 {
-    first_two_lines(bytes)
-        .position(|line| parse_cookie(line).is_some())
-        .map_or(1, |i| i as u32 + 1)
-}
-
-/// PEP 263: `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` on line 1, or on line 2 when line 1 is
-/// blank or a comment.
-fn coding_cookie(bytes: &[u8]) -> Option<String> {
-    let mut lines = first_two_lines(bytes);
-    let first = lines.next()?;
-    if let Some(label) = parse_cookie(first) {
-        return Some(label);
-    }
-    let trimmed = first.trim_ascii_start();
-    if !(trimmed.is_empty() || trimmed.starts_with(b"#")) {
-        return None;
-    }
-    lines.next().and_then(parse_cookie)
-}
-
-fn parse_cookie(line: &[u8]) -> Option<String> {
-    let comment = line.trim_ascii_start().strip_prefix(b"#")?;
-    let at = comment.windows(6).position(|w| w == b"coding")?;
-    let after = &comment[at + 6..];
-    let after = after
-        .strip_prefix(b":")
-        .or_else(|| after.strip_prefix(b"="))?
-        .trim_ascii_start();
-    let len = after
-        .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        .count();
-    (len > 0).then(|| String::from_utf8_lossy(&after[..len]).into_owned())
-}
-
-/// Python codec names to WHATWG encodings; they differ mostly in spelling. WHATWG has no true
-/// ISO-8859-1 and reads it as windows-1252, which differs only in 0x80-0x9F and round-trips
-/// every byte, so splicing stays exact.
-fn encoding_for_python_label(label: &str) -> Option<&'static Encoding> {
-    let normalized = label.to_ascii_lowercase().replace('_', "-");
-    let mapped = match normalized.as_str() {
-        "utf8" | "utf-8" | "u8" | "utf" | "cp65001" => return Some(UTF_8),
-        "latin-1" | "latin1" | "iso-latin-1" | "l1" | "iso8859-1" | "8859" | "cp819" | "ascii"
-        | "us-ascii" => "iso-8859-1",
-        other if other.starts_with("utf-8-") => return Some(UTF_8),
-        other => other,
-    };
-    Encoding::for_label(mapped.as_bytes())
 }
 
 #[cfg(test)]

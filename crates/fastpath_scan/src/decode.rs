@@ -100,7 +100,8 @@ fn first_two_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes.split(|&b| b == b'\n').take(2)
 }
 
-fn cookie_line(bytes: &[u8]) -> u32 {
+/// The 1-based line of the coding cookie (1 when there is none).
+pub fn cookie_line(bytes: &[u8]) -> u32 {
     first_two_lines(bytes)
         .position(|line| parse_cookie(line).is_some())
         .map_or(1, |i| i as u32 + 1)
@@ -108,7 +109,7 @@ fn cookie_line(bytes: &[u8]) -> u32 {
 
 /// PEP 263: `^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)` on line 1 or 2; line 2 only counts when
 /// line 1 is blank or a comment.
-fn coding_cookie(bytes: &[u8]) -> Option<String> {
+pub fn coding_cookie(bytes: &[u8]) -> Option<String> {
     let mut lines = first_two_lines(bytes);
     let first = lines.next()?;
     if let Some(label) = parse_cookie(first) {
@@ -138,8 +139,10 @@ fn parse_cookie(line: &[u8]) -> Option<String> {
     (len > 0).then(|| String::from_utf8_lossy(&after[..len]).into_owned())
 }
 
-/// Python's codec names to WHATWG encodings; the names differ mostly by spelling.
-fn encoding_for_python_label(label: &str) -> Option<&'static Encoding> {
+/// Python's codec names to WHATWG encodings; the names differ mostly by spelling. WHATWG has no
+/// true ISO-8859-1 and reads it as windows-1252, which differs only in 0x80-0x9F and round-trips
+/// every byte.
+pub fn encoding_for_python_label(label: &str) -> Option<&'static Encoding> {
     let normalized = label.to_ascii_lowercase().replace('_', "-");
     let mapped = match normalized.as_str() {
         "utf8" | "utf-8" | "u8" | "utf" | "cp65001" => return Some(UTF_8),

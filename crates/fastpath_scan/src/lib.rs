@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use crate::decode::{decode_source, Decoded};
+pub use crate::decode::{
+    coding_cookie, cookie_line, decode_source, encoding_for_python_label, Decoded,
+};
 pub use crate::line_index::LineIndex;
 pub use crate::target::{Platform, Target};
 
