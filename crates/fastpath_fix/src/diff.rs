@@ -1,0 +1,239 @@
+//! Unified diffs of a file before and after an edit, for `--diff` previews.
+//!
+//! Code-mod edits are local, so the common head and tail are trimmed first and only the middle
+//! is compared, line by line, with a longest-common-subsequence table; a middle too large for
+//! that (never the case for these edits) is shown as one replaced block. Hunks carry three
+//! lines of context, like `diff -u` and `git diff`.
+
+const CONTEXT: usize = 3;
+/// Above this many cells the middle is shown as one replaced block.
+const MAX_CELLS: usize = 4_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Same,
+    Delete,
+    Insert,
+}
+
+/// `--- a/PATH` / `+++ b/PATH` and the hunks between `old` and `new`; empty when they are
+/// equal. A file created from nothing is shown against `/dev/null` when `old` is `None`.
+pub fn unified_diff(old: Option<&str>, new: &str, path: &str) -> String {
+    let old_text = old.unwrap_or("");
+    if old.is_some() && old_text == new {
+        return String::new();
+    }
+    let a: Vec<&str> = split_lines(old_text);
+    let b: Vec<&str> = split_lines(new);
+    let ops = diff_ops(&a, &b);
+    let mut out = String::new();
+    match old {
+        Some(_) => out.push_str(&format!("--- a/{path}\n+++ b/{path}\n")),
+        None => out.push_str(&format!("--- /dev/null\n+++ b/{path}\n")),
+    }
+    // Group ops into hunks with context.
+    let changes: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| **op != Op::Same)
+        .map(|(i, _)| i)
+        .collect();
+    let mut i = 0;
+    while i < changes.len() {
+        let start = changes[i].saturating_sub(CONTEXT);
+        let mut end = changes[i];
+        let mut j = i;
+        while j + 1 < changes.len() && changes[j + 1] <= end + 2 * CONTEXT + 1 {
+            j += 1;
+            end = changes[j];
+        }
+        let end = (end + CONTEXT + 1).min(ops.len());
+        // Line numbers at the hunk start.
+        let (mut old_line, mut new_line) = (0usize, 0usize);
+        for op in &ops[..start] {
+            match op {
+                Op::Same => {
+                    old_line += 1;
+                    new_line += 1;
+                }
+                Op::Delete => old_line += 1,
+                Op::Insert => new_line += 1,
+            }
+        }
+        let old_count = ops[start..end].iter().filter(|o| **o != Op::Insert).count();
+        let new_count = ops[start..end].iter().filter(|o| **o != Op::Delete).count();
+        out.push_str(&format!(
+            "@@ -{} +{} @@\n",
+            range(old_line, old_count),
+            range(new_line, new_count)
+        ));
+        let (mut ai, mut bi) = (old_line, new_line);
+        for op in &ops[start..end] {
+            let (mark, line) = match op {
+                Op::Same => {
+                    ai += 1;
+                    bi += 1;
+                    (' ', a[ai - 1])
+                }
+                Op::Delete => {
+                    ai += 1;
+                    ('-', a[ai - 1])
+                }
+                Op::Insert => {
+                    bi += 1;
+                    ('+', b[bi - 1])
+                }
+            };
+            out.push(mark);
+            let (body, has_break) = strip_break(line);
+            out.push_str(body);
+            out.push('\n');
+            if !has_break {
+                out.push_str("\\ No newline at end of file\n");
+            }
+        }
+        i = j + 1;
+    }
+    out
+}
+
+fn range(start: usize, count: usize) -> String {
+    match count {
+        0 => format!("{start},0"),
+        1 => format!("{}", start + 1),
+        _ => format!("{},{count}", start + 1),
+    }
+}
+
+/// Lines with their line breaks (`\n`, `\r\n` or `\r`).
+fn split_lines(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..=i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                let end = if bytes.get(i + 1) == Some(&b'\n') {
+                    i + 1
+                } else {
+                    i
+                };
+                lines.push(&text[start..=end]);
+                i = end;
+                start = end + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+fn strip_break(line: &str) -> (&str, bool) {
+    match line.strip_suffix('\n').or_else(|| line.strip_suffix('\r')) {
+        Some(body) => (body.strip_suffix('\r').unwrap_or(body), true),
+        None => (line, false),
+    }
+}
+
+fn diff_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ma, mb) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let mut ops = vec![Op::Same; head];
+    if (ma.len() + 1) * (mb.len() + 1) > MAX_CELLS {
+        ops.extend(std::iter::repeat_n(Op::Delete, ma.len()));
+        ops.extend(std::iter::repeat_n(Op::Insert, mb.len()));
+    } else {
+        // lcs[i][j]: longest common subsequence of ma[i..] and mb[j..].
+        let width = mb.len() + 1;
+        let mut lcs = vec![0u32; (ma.len() + 1) * width];
+        for i in (0..ma.len()).rev() {
+            for j in (0..mb.len()).rev() {
+                lcs[i * width + j] = if ma[i] == mb[j] {
+                    lcs[(i + 1) * width + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * width + j].max(lcs[i * width + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < ma.len() || j < mb.len() {
+            if i < ma.len() && j < mb.len() && ma[i] == mb[j] {
+                ops.push(Op::Same);
+                i += 1;
+                j += 1;
+            } else if j < mb.len()
+                && (i == ma.len() || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j])
+            {
+                ops.push(Op::Insert);
+                j += 1;
+            } else {
+                ops.push(Op::Delete);
+                i += 1;
+            }
+        }
+    }
+    ops.extend(std::iter::repeat_n(Op::Same, tail));
+    // Deletions first within a change, as `diff` prints them.
+    let mut k = 0;
+    while k < ops.len() {
+        if ops[k] == Op::Same {
+            k += 1;
+            continue;
+        }
+        let end = ops[k..]
+            .iter()
+            .position(|o| *o == Op::Same)
+            .map_or(ops.len(), |p| k + p);
+        ops[k..end].sort_by_key(|o| *o != Op::Delete);
+        k = end;
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_moved_line() {
+        let old = "a\nb\nimport x\nc\nd\ne\nf\ng\nh\ndef f():\n    return x\n";
+        let new = "a\nb\nc\nd\ne\nf\ng\nh\ndef f():\n    import x\n    return x\n";
+        assert_eq!(
+            unified_diff(Some(old), new, "m.py"),
+            "--- a/m.py\n+++ b/m.py\n@@ -1,6 +1,5 @@\n a\n b\n-import x\n c\n d\n e\n@@ -8,4 +7,5 @@\n g\n h\n def f():\n+    import x\n     return x\n"
+        );
+    }
+
+    #[test]
+    fn equal_texts_have_no_diff_and_new_files_diff_against_dev_null() {
+        assert_eq!(unified_diff(Some("a\n"), "a\n", "m.py"), "");
+        assert_eq!(
+            unified_diff(None, "a\nb", "new.py"),
+            "--- /dev/null\n+++ b/new.py\n@@ -0,0 +1,2 @@\n+a\n+b\n\\ No newline at end of file\n"
+        );
+    }
+
+    #[test]
+    fn crlf_lines_print_without_their_carriage_return() {
+        let diff = unified_diff(Some("a\r\nb\r\n"), "a\r\nc\r\n", "m.py");
+        assert_eq!(
+            diff,
+            "--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+        );
+    }
+}
