@@ -19,6 +19,10 @@ pub(crate) fn declared(cx: &Context<'_>) -> Vec<String> {
     };
     let mut names = Vec::new();
     for import in &loaded.manifest.imports {
+        // `from x import y`: the reader spells the item's module `x.y`; `x` is what loads.
+        if let fastpath_manifest::ImportForm::From { module, level: 0 } = &import.form {
+            names.push(module.clone());
+        }
         for item in &import.items {
             names.push(item.module.clone());
             if item.name != "*" && !item.name.is_empty() && item.name != item.module {

@@ -16,7 +16,7 @@ pub(crate) mod too_many_imports;
 pub(crate) mod undeclared_costly_module;
 pub(crate) mod undeclared_third_party_import;
 
-use fastpath_manifest::{Manifest, ManifestImport, Span};
+use fastpath_manifest::{ImportForm, Manifest, ManifestImport, Span};
 
 use crate::context::Context;
 use crate::diagnostic::Location;
@@ -55,11 +55,17 @@ pub(crate) fn tier(manifest: &Manifest, import: &ManifestImport) -> Option<u32> 
 pub(crate) fn imported_modules(cx: &Context<'_>, import: &ManifestImport) -> Vec<String> {
     let mut modules: Vec<String> = Vec::new();
     for item in &import.items {
-        let submodule = format!("{}.{}", item.module, item.name);
-        let module = if item.name != "*" && cx.cold_path.index_of(&submodule).is_some() {
-            submodule
-        } else {
-            item.module.clone()
+        let module = match &import.form {
+            // The reader spells `from x import y` as module `x.y`: a submodule when the cold
+            // path has it, else a name of `x`.
+            ImportForm::From { module, level: 0 } => {
+                if item.name != "*" && cx.cold_path.index_of(&item.module).is_some() {
+                    item.module.clone()
+                } else {
+                    module.clone()
+                }
+            }
+            _ => item.module.clone(),
         };
         if !modules.contains(&module) {
             modules.push(module);
