@@ -18,6 +18,31 @@ pub struct RenderEntry {
     pub ms: f64,
     /// `every request`, `95% usage`, or free words; `None` writes the cost alone.
     pub usage: Option<String>,
+    /// The statement to write instead of `import module` (`from x import y`, `import a as b`),
+    /// so that a manifest made from an entry binds the names the entry uses.
+    pub statement: Option<String>,
+    /// The names that statement binds, for `__all__`; empty means `module`'s top-level name.
+    pub exports: Vec<String>,
+}
+
+impl RenderEntry {
+    /// `import module` with its tier, cost and usage.
+    pub fn import(module: impl Into<String>, tier: u32, ms: f64, usage: Option<String>) -> Self {
+        RenderEntry {
+            module: module.into(),
+            tier,
+            ms,
+            usage,
+            statement: None,
+            exports: Vec::new(),
+        }
+    }
+
+    fn statement(&self) -> String {
+        self.statement
+            .clone()
+            .unwrap_or_else(|| format!("import {}", self.module))
+    }
 }
 
 /// Everything a fresh manifest says.
@@ -128,7 +153,7 @@ pub fn render(spec: &RenderSpec) -> String {
     let column = spec
         .entries
         .iter()
-        .map(|entry| "import ".len() + entry.module.chars().count() + 2)
+        .map(|entry| entry.statement().chars().count() + 2)
         .max()
         .unwrap_or(0)
         .max(COMMENT_COLUMN);
@@ -140,16 +165,22 @@ pub fn render(spec: &RenderSpec) -> String {
         ));
         let mut names: Vec<String> = Vec::new();
         for entry in spec.entries.iter().filter(|entry| entry.tier == tier) {
-            let statement = format!("import {}", entry.module);
+            let statement = entry.statement();
             let profiled = (tier >= 2).then_some(spec.profiled);
             let annotation = annotation_text(Some(entry.ms), entry.usage.as_deref(), profiled);
             let pad = column - statement.chars().count();
             out.push_str(&format!("{statement}{}# {annotation}\n", " ".repeat(pad)));
-            let bound = entry.module.split('.').next().unwrap_or(&entry.module);
-            let quoted = format!("'{bound}'");
-            let listed = all_lines.iter().flatten().any(|n: &String| *n == quoted);
-            if !listed && !names.contains(&quoted) {
-                names.push(quoted);
+            let bound: Vec<&str> = if entry.exports.is_empty() {
+                vec![entry.module.split('.').next().unwrap_or(&entry.module)]
+            } else {
+                entry.exports.iter().map(String::as_str).collect()
+            };
+            for bound in bound {
+                let quoted = format!("'{bound}'");
+                let listed = all_lines.iter().flatten().any(|n: &String| *n == quoted);
+                if !listed && !names.contains(&quoted) {
+                    names.push(quoted);
+                }
             }
         }
         all_lines.push(names);
@@ -211,16 +242,30 @@ mod tests {
     fn long_module_names_push_the_comment_column() {
         let date = "2025-11-08".parse().unwrap();
         let spec = RenderSpec::new(
-            vec![RenderEntry {
-                module: "a_really_long_package.sub".to_owned(),
-                tier: 1,
-                ms: 2.0,
-                usage: None,
-            }],
+            vec![RenderEntry::import(
+                "a_really_long_package.sub",
+                1,
+                2.0,
+                None,
+            )],
             date,
         );
         let text = render(&spec);
         assert!(text.contains("import a_really_long_package.sub  # 2.0ms\n"));
         assert!(text.contains("    'a_really_long_package'\n"));
+    }
+
+    #[test]
+    fn other_statements_export_the_names_they_bind() {
+        let date = "2025-11-08".parse().unwrap();
+        let mut entry = RenderEntry::import("decimal", 1, 2.0, None);
+        entry.statement = Some("from decimal import Decimal as D, ROUND_UP".to_owned());
+        entry.exports = vec!["D".to_owned(), "ROUND_UP".to_owned()];
+        let text = render(&RenderSpec::new(vec![entry], date));
+        assert!(text.contains("from decimal import Decimal as D, ROUND_UP  # 2.0ms\n"));
+        assert!(text.contains("    'D', 'ROUND_UP'\n"));
+        let (manifest, diagnostics) = crate::Manifest::parse(text.as_bytes());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(manifest.all.unwrap().names.len(), 2);
     }
 }

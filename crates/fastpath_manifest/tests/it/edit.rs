@@ -491,11 +491,8 @@ fn invalid_utf8_without_cookie_is_still_edited_in_place() {
 
 #[test]
 fn renderer_reproduces_the_seed_example() {
-    let entry = |module: &str, tier, ms, usage: &str| RenderEntry {
-        module: module.into(),
-        tier,
-        ms,
-        usage: Some(usage.into()),
+    let entry = |module: &str, tier, ms, usage: &str| {
+        RenderEntry::import(module, tier, ms, Some(usage.into()))
     };
     let mut spec = RenderSpec::new(
         vec![
@@ -525,18 +522,8 @@ fn renderer_reproduces_the_seed_example() {
 fn rendered_manifests_read_back_to_their_spec() {
     let spec = RenderSpec::new(
         vec![
-            RenderEntry {
-                module: "os.path".into(),
-                tier: 1,
-                ms: 0.05,
-                usage: None,
-            },
-            RenderEntry {
-                module: "boto3".into(),
-                tier: 2,
-                ms: 350.0,
-                usage: Some("90% usage".into()),
-            },
+            RenderEntry::import("os.path", 1, 0.05, None),
+            RenderEntry::import("boto3", 2, 350.0, Some("90% usage".into())),
         ],
         date("2026-01-31"),
     );
