@@ -46,6 +46,173 @@ pub enum Command {
     /// Show the cold path: every module importing ENTRY loads, and the statement that loads it.
     #[command(long_about = GRAPH_LONG_ABOUT)]
     Graph(GraphArgs),
+    /// Take the imports that `check` flags off the cold path: into functions, under
+    /// `if TYPE_CHECKING:`, or PEP 810 `lazy import`.
+    #[command(long_about = FIX_LONG_ABOUT)]
+    Fix(FixArgs),
+    /// Write a first `fast_path.py` for ENTRY from measurements, and point the entry at it.
+    #[command(long_about = INIT_LONG_ABOUT)]
+    Init(InitArgs),
+    /// The monthly review: re-profile, rewrite the manifest's costs and dates, add a HISTORY line.
+    #[command(long_about = UPDATE_LONG_ABOUT)]
+    Update(UpdateArgs),
+}
+
+const FIX_LONG_ABOUT: &str = "\
+Take the imports that `check` flags off the cold path (FP001, FP002, FP003, FP104).
+
+For each finding, the statement that puts the module on the cold path gets the best safe edit:
+- names used only in annotations that are never evaluated at run time: under
+  `if TYPE_CHECKING:` (adding `from typing import TYPE_CHECKING` when needed);
+- a Python 3.15+ target and no module-level use: PEP 810 `lazy import` (or the module added to
+  a `__lazy_modules__` defined before it);
+- names used at run time only inside functions: the import moves into each function that uses
+  them, right after its docstring.
+A name used at import time (decorator, base class, default argument, module-level call or
+statement, class body, `__all__`, `global`), an import kept for its side effects, or a function
+that itself runs at import is refused, with the reason. Fixes that could change what some code
+observes are unsafe and need --unsafe-fixes.
+
+Files are written atomically (temporary file, then rename) and never if they changed since they
+were read; encoding, line endings and every untouched byte are kept.
+
+Exit status: 0 every finding fixed (or none), 1 some remain (or, with --diff, changes to make),
+2 the tool failed.
+
+Examples:
+  fastpath fix --diff          # preview
+  fastpath fix --static        # static findings only; runs no project code
+  fastpath check --fix         # fix, then check what is left";
+
+const INIT_LONG_ABOUT: &str = "\
+Write a first `fast_path.py` for ENTRY (default: `entry` from the configuration).
+
+Measures ENTRY's module-level imports in fresh interpreters, classifies each by the policy:
+Tier 1 when it costs less than `tier1-max-ms`; heavier ones move to function level (with
+`fastpath fix`'s code-mods) unless `--hot` marks them as used on most requests (Tier 2). Writes
+the manifest in the seed's format (docstring with the criteria, `Last profiled`, target; tier
+sections; annotated imports; `__all__`; a first HISTORY line) and replaces the entry's
+module-level imports with `from fast_path import *`.
+
+Examples:
+  fastpath init lambda_function --diff
+  fastpath init app --hot gateway=95";
+
+const UPDATE_LONG_ABOUT: &str = "\
+The monthly review in one command: re-profile the entries, rewrite each import's ms annotation
+and `PROFILED` date and the docstring's `Last profiled` date, and append one HISTORY line (date,
+what changed, count, total).
+
+A cost is rewritten only when the measurement moved by more than 0.5 ms and 10 % from what the
+file says, so noise does not churn the file; every byte it does not need to change stays as it
+was, and a second run on the same day changes nothing.
+
+Examples:
+  fastpath update --diff
+  fastpath update --profile profile.json   # use a saved `fastpath profile --format json`";
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// A directory (or file) inside the project; its configuration is found from there.
+    pub path: Option<PathBuf>,
+
+    /// Show the changes as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Also apply fixes that declare themselves unsafe.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Fix static findings only: run no project code.
+    #[arg(long = "static")]
+    pub static_only: bool,
+
+    /// The target interpreter (see `fastpath graph --help`).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
+    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
+    pub profile: Option<PathBuf>,
+
+    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Kill a measured run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Ask the interpreter afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Entry module (`lambda_function`) or path to a `.py` file. Default: `entry` from the
+    /// configuration.
+    pub entry: Option<String>,
+
+    /// Show the new manifest and the entry's change as a diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// A module used on most requests: keep it on the cold path as a Tier 2 hot-path exception
+    /// even when it is heavy (`MODULE` or `MODULE=PERCENT`, repeatable).
+    #[arg(long, value_name = "MODULE[=PERCENT]")]
+    pub hot: Vec<String>,
+
+    /// The target interpreter (see `fastpath graph --help`).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Measured runs (default: adaptive, or `runs` from the configuration).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Kill a measured run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Ask the interpreter afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// A directory (or file) inside the project; its configuration is found from there.
+    pub path: Option<PathBuf>,
+
+    /// Show the change as a unified diff; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// The target interpreter (see `fastpath graph --help`).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Kill a measured run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Ask the interpreter afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 const GRAPH_LONG_ABOUT: &str = "\
@@ -117,6 +284,18 @@ pub struct CheckArgs {
     /// Ask the interpreter afresh instead of using the cached answer.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// First take flagged imports off the cold path (see `fastpath fix`), then check.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: also apply fixes that declare themselves unsafe.
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+
+    /// With --fix: show the fixes as a unified diff, write nothing, and skip the check.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

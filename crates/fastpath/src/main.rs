@@ -50,6 +50,9 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&cli, args, &printer),
         Command::Explain(args) => commands::explain::run(args, &printer),
         Command::Graph(args) => commands::graph::run(&cli, args, &printer),
+        Command::Fix(args) => commands::fix::run(&cli, args, &printer),
+        Command::Init(args) => commands::init::run(&cli, args, &printer),
+        Command::Update(args) => commands::update::run(&cli, args, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -16,6 +16,10 @@ impl Printer {
         BufWriter::with_capacity(1 << 16, io::stdout().lock())
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("warning: {message}");

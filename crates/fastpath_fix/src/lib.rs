@@ -436,36 +436,37 @@ impl FixSession {
     }
 
     /// Replaces the module-level import statements at `at` (lines and columns of the current
-    /// text) by one `line`, written where the first of them was. Used by `fastpath init` to turn
-    /// an entry's imports into `from fast_path import *`.
-    pub fn replace_imports(&mut self, at: &[(u32, u32)], line: &str) -> Result<(), FixError> {
+    /// text) by one `line`, written where the first of them was (or, when `at` is empty, after
+    /// the docstring and `__future__` imports). `None` only removes them. Used by `fastpath init`
+    /// to turn an entry's imports into `from fast_path import *`.
+    pub fn replace_imports(
+        &mut self,
+        at: &[(u32, u32)],
+        line: Option<&str>,
+    ) -> Result<(), FixError> {
         let parsed = parse(&self.text);
         let lines = Lines::new(&self.text);
         let eol = line_ending(&self.text);
+        let body = module_body(&parsed);
+        let position = |stmt: &Stmt| {
+            let start = stmt.start().to_u32();
+            let column = self.text[lines.line_start(start) as usize..start as usize]
+                .chars()
+                .count() as u32
+                + 1;
+            (lines.line(start), column)
+        };
         let mut edits = Vec::new();
-        let mut first = true;
-        let mut statements: Vec<&Stmt> = module_body(&parsed)
-            .iter()
-            .filter(|s| {
-                let start = s.start().to_u32();
-                let line_no = lines.line(start);
-                let column = self.text[lines.line_start(start) as usize..start as usize]
-                    .chars()
-                    .count() as u32
-                    + 1;
-                at.contains(&(line_no, column))
-            })
-            .collect();
-        statements.sort_by_key(|s| s.start());
-        for stmt in statements {
+        let mut line = line;
+        for stmt in body.iter().filter(|s| at.contains(&position(s))) {
             let start = lines.line_start(stmt.start().to_u32());
             let end = lines.next_line_start(stmt.end().to_u32(), self.text.len() as u32);
             let rest = self.text[stmt.end().to_usize()..end as usize].trim();
-            let own_line = self.text[start as usize..stmt.start().to_usize()]
+            let alone = self.text[start as usize..stmt.start().to_usize()]
                 .trim()
                 .is_empty()
                 && (rest.is_empty() || rest.starts_with('#'));
-            if !own_line {
+            if !alone {
                 return Err(FixError::NotEditable {
                     reason: format!(
                         "line {} holds more than the import statement",
@@ -473,15 +474,50 @@ impl FixSession {
                     ),
                 });
             }
-            let mut replacement = String::new();
-            if first {
-                replacement = format!("{line}{eol}");
-                if end as usize == self.text.len() && !self.text.ends_with(['\n', '\r']) {
-                    replacement = line.to_owned();
+            let mut end = end;
+            let replacement = match line.take() {
+                Some(line)
+                    if end as usize == self.text.len() && !self.text.ends_with(['\n', '\r']) =>
+                {
+                    line.to_owned()
                 }
-                first = false;
-            }
+                Some(line) => format!("{line}{eol}"),
+                None => {
+                    // Removing a line between two blank ones would leave a double gap.
+                    let blank = |from: u32| {
+                        let to = lines.next_line_start(from, self.text.len() as u32);
+                        to > from && self.text[from as usize..to as usize].trim().is_empty()
+                    };
+                    let previous_blank = start > 0 && blank(lines.line_start(start - 1));
+                    if previous_blank && (end as usize) < self.text.len() && blank(end) {
+                        end = lines.next_line_start(end, self.text.len() as u32);
+                    }
+                    String::new()
+                }
+            };
             edits.push(Edit::replace(start, end, replacement));
+        }
+        if let Some(line) = line {
+            // Nothing replaced: after the docstring and `from __future__` imports.
+            let after = body
+                .iter()
+                .enumerate()
+                .find(|(i, stmt)| match stmt {
+                    Stmt::Expr(e) if *i == 0 => !e.value.is_string_literal_expr(),
+                    Stmt::ImportFrom(f) => {
+                        f.module.as_ref().is_none_or(|m| m.as_str() != "__future__")
+                    }
+                    _ => true,
+                })
+                .map(|(_, s)| lines.line_start(s.start().to_u32()));
+            let edit = match after {
+                Some(at) => Edit::insert(at, format!("{line}{eol}")),
+                None if self.text.is_empty() || self.text.ends_with(['\n', '\r']) => {
+                    Edit::insert(self.text.len() as u32, format!("{line}{eol}"))
+                }
+                None => Edit::insert(self.text.len() as u32, format!("{eol}{line}")),
+            };
+            edits.push(edit);
         }
         if edits.is_empty() {
             return Ok(());
@@ -493,6 +529,7 @@ impl FixSession {
                 message: error.error.to_string(),
             });
         }
+        edits.sort_by_key(|e| (e.start, e.end));
         self.history.push(edits);
         self.text = new_text;
         Ok(())

@@ -24,6 +24,13 @@ use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
 
 pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
+    if args.fix {
+        // Fix first (its report goes to stderr), then check what is left.
+        let status = crate::commands::fix::run_for_check(cli, args, printer)?;
+        if args.diff {
+            return Ok(status);
+        }
+    }
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let start = match &args.path {
         Some(path) => {
@@ -144,7 +151,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     })
 }
 
-fn read_manifest(path: &Path) -> Result<Option<LoadedManifest>> {
+pub(crate) fn read_manifest(path: &Path) -> Result<Option<LoadedManifest>> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let (manifest, diagnostics) = Manifest::parse(&bytes);
@@ -162,7 +169,7 @@ fn read_manifest(path: &Path) -> Result<Option<LoadedManifest>> {
 }
 
 /// Today's date, or `FASTPATH_TODAY` (YYYY-MM-DD) so that date rules are reproducible.
-fn today() -> Result<Date> {
+pub(crate) fn today() -> Result<Date> {
     if let Ok(text) = std::env::var("FASTPATH_TODAY") {
         return text
             .parse::<Date>()
@@ -193,7 +200,7 @@ fn measure_entry(
     Ok(measurements_of(&Profile::from_measurement(&measurement)))
 }
 
-fn measurements_of(profile: &Profile) -> Measurements {
+pub(crate) fn measurements_of(profile: &Profile) -> Measurements {
     Measurements {
         modules: profile
             .modules
@@ -214,7 +221,7 @@ fn measurements_of(profile: &Profile) -> Measurements {
 }
 
 /// Measurements from a saved `fastpath.profile/1` document.
-fn read_profile(path: &Path) -> Result<Measurements> {
+pub(crate) fn read_profile(path: &Path) -> Result<Measurements> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("--profile {}", path.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)

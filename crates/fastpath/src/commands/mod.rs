@@ -2,5 +2,8 @@
 
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod graph;
+pub mod init;
 mod shared;
+pub mod update;

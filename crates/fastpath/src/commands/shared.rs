@@ -105,3 +105,25 @@ pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
+
+/// Measures importing `module` in fresh interpreters (the runner of `fastpath profile`): a
+/// fixed number of runs when `runs` (or `runs` in the configuration) says so, else adaptive.
+pub fn measure_profile(
+    settings: &Settings,
+    info: &InterpreterInfo,
+    module: &str,
+    runs: Option<u32>,
+    timeout: std::time::Duration,
+    printer: &Printer,
+) -> Result<fastpath_profile::Profile> {
+    use fastpath_profile::runner::{measure, RunnerConfig};
+    let mut config = RunnerConfig::new(info.executable.clone(), settings.root.clone(), module);
+    config.timeout = timeout;
+    if let Some(runs) = runs.or(settings.runs) {
+        config.stopping = fastpath_profile::stats::StoppingRule::fixed(runs.max(1) as usize);
+    }
+    printer.progress(format!("measuring `{module}` ..."));
+    let measurement =
+        measure(&config, &mut |_| {}).with_context(|| format!("measuring `{module}` failed"))?;
+    Ok(fastpath_profile::Profile::from_measurement(&measurement))
+}

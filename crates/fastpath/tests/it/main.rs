@@ -3,7 +3,10 @@
 
 mod bad_input;
 mod check;
+mod fix;
 mod graph;
+mod init;
+mod update;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,569 @@
+//! `fastpath fix` and `check --fix`: runs the rules whose findings say an import should leave
+//! the cold path (FP001, FP002, FP003, FP104), turns each finding into a request on the project
+//! statement that puts the module there, and lets `fastpath_fix` apply the best safe edit or
+//! say why not. Files are written atomically and only if unchanged since they were read.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use fastpath_check::{check, Context, Diagnostic, Measurements};
+use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, ReExport, Request, SourceFile};
+use fastpath_graph::{cold_path, ColdPath, InterpreterInfo, Origin, Resolver, Sources};
+use fastpath_manifest::{read_file, write_atomic};
+
+use crate::cli::{CheckArgs, Cli, FixArgs};
+use crate::commands::check::{measurements_of, read_manifest, read_profile, today};
+use crate::commands::shared::{entry_module, interpreter, measure_profile, with_big_stack};
+use crate::printer::Printer;
+use crate::settings::{Overrides, Settings};
+use crate::ExitStatus;
+
+/// Rules whose findings a fix can act on: "this import should leave the cold path".
+const FIXABLE: &[&str] = &["FP001", "FP002", "FP003", "FP104"];
+
+/// What a fix run was asked to do, from `fastpath fix` or `fastpath check --fix`.
+struct Job {
+    path: Option<PathBuf>,
+    static_only: bool,
+    python: Option<PathBuf>,
+    profile: Option<PathBuf>,
+    runs: Option<u32>,
+    timeout: Duration,
+    no_cache: bool,
+    diff: bool,
+    unsafe_fixes: bool,
+    /// Print the report on stderr (stdout belongs to `check`'s output).
+    report_to_stderr: bool,
+}
+
+pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
+    let job = Job {
+        path: args.path.clone(),
+        static_only: args.static_only,
+        python: args.python.clone(),
+        profile: args.profile.clone(),
+        runs: args.runs,
+        timeout: Duration::from_secs(args.timeout),
+        no_cache: args.no_cache,
+        diff: args.diff,
+        unsafe_fixes: args.unsafe_fixes,
+        report_to_stderr: args.diff,
+    };
+    fix(cli, &job, printer)
+}
+
+/// `check --fix`: the same, reporting on stderr.
+pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
+    let job = Job {
+        path: args.path.clone(),
+        static_only: args.static_only,
+        python: args.python.clone(),
+        profile: args.profile.clone(),
+        runs: args.runs,
+        timeout: Duration::from_secs(args.timeout),
+        no_cache: args.no_cache,
+        diff: args.diff,
+        unsafe_fixes: args.unsafe_fixes,
+        report_to_stderr: true,
+    };
+    fix(cli, &job, printer)
+}
+
+/// The directory whose configuration applies to PATH.
+pub(crate) fn start_dir(path: Option<&Path>) -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    Ok(match path {
+        Some(path) => {
+            let path = cwd.join(path);
+            if !path.exists() {
+                bail!("PATH {}: no such file or directory", path.display());
+            }
+            if path.is_dir() {
+                path
+            } else {
+                path.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
+            }
+        }
+        None => cwd,
+    })
+}
+
+/// One entry's cold path with what the fix needs around it.
+struct EntryView {
+    path: ColdPath,
+    entry_file: Option<PathBuf>,
+}
+
+/// One statement to fix, and the findings that point at it.
+#[derive(Debug)]
+struct Target {
+    request: Request,
+    findings: Vec<String>,
+}
+
+fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
+    let start = start_dir(job.path.as_deref())?;
+    let overrides = Overrides {
+        python: job.python.clone(),
+        src: Vec::new(),
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(&start, &overrides)?;
+    if settings.entries.value.is_empty() {
+        bail!(
+            "no entry to fix: set `entry` in [tool.fastpath] of {}",
+            settings.root.join("pyproject.toml").display()
+        );
+    }
+    let info = interpreter(&settings, printer, job.no_cache)?;
+    let saved = job.profile.as_deref().map(read_profile).transpose()?;
+    let manifest_path = settings.manifest.value.clone();
+    let manifest = read_manifest(&manifest_path)?;
+    let manifest_module = manifest_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("fast_path")
+        .to_string();
+    let today = today()?;
+
+    let mut views = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut measured: Option<Measurements> = None;
+    for entry in &settings.entries.value {
+        let (module, roots) = entry_module(entry, &settings, &settings.root)?;
+        let path = project_cold_path(&module, &roots, info.as_ref())?;
+        let sources = Sources::default();
+        let target = info.as_ref().map(InterpreterInfo::target);
+        let entry_file = path.modules.first().and_then(|m| m.path.clone());
+        let entry_scan = entry_file
+            .as_deref()
+            .map(|p| sources.scan(p, target.as_ref()));
+        let measurements = if job.static_only {
+            None
+        } else if let Some(saved) = &saved {
+            Some(saved.clone())
+        } else if let Some(info) = &info {
+            let profile =
+                measure_profile(&settings, info, &module, job.runs, job.timeout, printer)?;
+            Some(measurements_of(&profile))
+        } else {
+            printer.warn("no interpreter: measured findings (FP104) are not fixed");
+            None
+        };
+        let context = Context {
+            root: &settings.root,
+            policy: &settings.policy,
+            entry: &module,
+            entry_path: entry_file.as_deref(),
+            entry_scan: entry_scan.as_deref(),
+            manifest_module: &manifest_module,
+            manifest_path: &manifest_path,
+            manifest: manifest.as_ref(),
+            cold_path: &path,
+            measurements: measurements.as_ref(),
+            today,
+        };
+        diagnostics.extend(
+            check(&context)
+                .into_iter()
+                .filter(|d| FIXABLE.contains(&d.rule.code)),
+        );
+        if measured.is_none() {
+            measured = measurements;
+        }
+        views.push(EntryView { path, entry_file });
+    }
+
+    let project_files = project_files(&views);
+    let manifest_file = canonical(&manifest_path);
+    let entry_files: HashSet<PathBuf> = views
+        .iter()
+        .filter_map(|v| v.entry_file.as_deref().map(canonical))
+        .collect();
+    let mut targets: BTreeMap<PathBuf, Vec<Target>> = BTreeMap::new();
+    let mut report: Vec<String> = Vec::new();
+    for diagnostic in &diagnostics {
+        if diagnostic.message.contains("does not import the manifest") {
+            continue;
+        }
+        let Some((file, line, column)) =
+            statement_of(diagnostic, &settings.root, &project_files, &manifest_file)
+        else {
+            let shown = diagnostic.location.as_ref().map_or_else(String::new, |l| {
+                format!("{}:{}:{}: ", l.path.display(), l.line, l.column)
+            });
+            report.push(format!(
+                "{shown}{} not fixed: the import is in the manifest or outside the project; edit it by hand",
+                diagnostic.rule.code
+            ));
+            continue;
+        };
+        let modules = backticked_modules(&diagnostic.message);
+        let finding = format!("{} {}", diagnostic.rule.code, diagnostic.message);
+        let list = targets.entry(file).or_default();
+        match list
+            .iter_mut()
+            .find(|t| t.request.line == line && t.request.column == column)
+        {
+            Some(existing) => {
+                for m in modules {
+                    if !existing.request.modules.contains(&m) {
+                        existing.request.modules.push(m);
+                    }
+                }
+                existing.findings.push(finding);
+            }
+            None => list.push(Target {
+                request: Request {
+                    line,
+                    column,
+                    modules,
+                },
+                findings: vec![finding],
+            }),
+        }
+    }
+
+    let target_version = info.as_ref().map(InterpreterInfo::target);
+    let mut fixed = 0usize;
+    let mut remaining = 0usize;
+    let mut changed_files = 0usize;
+    let mut diffs = String::new();
+    for (file, mut list) in targets {
+        list.sort_by_key(|t| (t.request.line, t.request.column));
+        let shown = display(&file, &settings.root);
+        let (bytes, stamp) = read_file(&file)?;
+        let mut session = match FixSession::new(&bytes) {
+            Ok(session) => session,
+            Err(error) => {
+                remaining += list.len();
+                report.push(format!("{shown}: not fixed: {error}"));
+                continue;
+            }
+        };
+        let options = FixOptions {
+            target: target_version.clone(),
+            lazy_style: Default::default(),
+            allow_new_imports: !entry_files.contains(&file),
+            reexports: reexports(&file, &views, target_version.as_ref()),
+            unsafe_fixes: job.unsafe_fixes,
+        };
+        for target in &list {
+            let at = format!("{shown}:{}:{}", target.request.line, target.request.column);
+            let codes = codes(&target.findings);
+            let outcome = session
+                .take_off_cold_path(&target.request, &options)
+                .with_context(|| format!("fixing {at}"))?;
+            match outcome {
+                Outcome::Fixed(fix) => {
+                    fixed += target.findings.len();
+                    report.push(format!(
+                        "{at}: {codes} fixed ({}): {}",
+                        fix.safety.as_str(),
+                        fix.description
+                    ));
+                }
+                Outcome::UnsafeSkipped(fix) => {
+                    remaining += target.findings.len();
+                    report.push(format!(
+                        "{at}: {codes} not fixed: an unsafe fix is available with --unsafe-fixes: {} ({})",
+                        fix.description,
+                        fix.unsafe_reason.unwrap_or_default()
+                    ));
+                }
+                Outcome::Refused(refusal) => {
+                    remaining += target.findings.len();
+                    report.push(format!(
+                        "{at}: {codes} not fixed: `{}`: {}",
+                        refusal.statement, refusal.reason
+                    ));
+                }
+                Outcome::NothingToDo { why, .. } => {
+                    remaining += target.findings.len();
+                    report.push(format!("{at}: {codes} not fixed: {why}"));
+                }
+            }
+        }
+        if !session.changed() {
+            continue;
+        }
+        changed_files += 1;
+        let new_bytes = session.finish()?;
+        if job.diff {
+            let new_text = SourceFile::new(&new_bytes).text().to_owned();
+            diffs.push_str(&unified_diff(
+                Some(session.original_text()),
+                &new_text,
+                &shown,
+            ));
+        } else {
+            write_atomic(&file, &new_bytes, Some(&stamp))?;
+        }
+    }
+
+    // Output: the diff on stdout; the report on stdout for `fix`, stderr for `check --fix`.
+    {
+        let mut out = printer.stdout();
+        use std::io::Write as _;
+        out.write_all(diffs.as_bytes())?;
+        crate::printer::Printer::flush(out)?;
+    }
+    let total = fixed + remaining;
+    let verb = if job.diff { "Would fix" } else { "Fixed" };
+    let mut summary = match total {
+        0 => "No finding to fix.".to_owned(),
+        _ => format!(
+            "{verb} {fixed} of {total} finding{} in {changed_files} file{}.",
+            plural(total),
+            plural(changed_files)
+        ),
+    };
+    if fixed > 0 && !job.diff {
+        if let Some(gone) = left_cold_path(&settings, &views, info.as_ref(), measured.as_ref())? {
+            summary.push(' ');
+            summary.push_str(&gone);
+        }
+    }
+    report.push(summary);
+    if job.report_to_stderr {
+        if !printer.is_quiet() {
+            for line in &report {
+                eprintln!("{line}");
+            }
+        }
+    } else {
+        let mut out = printer.stdout();
+        use std::io::Write as _;
+        for line in &report {
+            writeln!(out, "{line}")?;
+        }
+        crate::printer::Printer::flush(out)?;
+    }
+    Ok(if remaining > 0 || (job.diff && fixed > 0) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn codes(findings: &[String]) -> String {
+    let codes: BTreeSet<&str> = findings
+        .iter()
+        .filter_map(|f| f.split_whitespace().next())
+        .collect();
+    codes.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn project_cold_path(
+    module: &str,
+    roots: &[PathBuf],
+    info: Option<&InterpreterInfo>,
+) -> Result<ColdPath> {
+    let resolver = Resolver::new(roots.to_vec(), info);
+    let sources = Sources::default();
+    let target = info.map(InterpreterInfo::target);
+    let preloaded: HashSet<String> = info
+        .map(|i| i.preloaded.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(with_big_stack(|| {
+        cold_path(module, &resolver, &sources, target.as_ref(), &preloaded)
+    })?)
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn display(path: &Path, root: &Path) -> String {
+    let root = canonical(root);
+    path.strip_prefix(&root)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+/// The project's source files on any entry's cold path.
+fn project_files(views: &[EntryView]) -> HashSet<PathBuf> {
+    views
+        .iter()
+        .flat_map(|v| v.path.modules.iter())
+        .filter(|m| m.origin == Origin::Project)
+        .filter_map(|m| m.path.as_deref().map(canonical))
+        .collect()
+}
+
+/// The project statement a finding is about: its own location when that is a project file
+/// other than the manifest, else the innermost statement of its chain that is.
+fn statement_of(
+    diagnostic: &Diagnostic,
+    root: &Path,
+    project: &HashSet<PathBuf>,
+    manifest: &Path,
+) -> Option<(PathBuf, u32, u32)> {
+    let mut candidates = Vec::new();
+    if let Some(location) = &diagnostic.location {
+        candidates.push(location);
+    }
+    candidates.extend(diagnostic.chain.iter().rev().map(|label| &label.location));
+    for location in candidates {
+        let file = canonical(&root.join(&location.path));
+        if file == manifest {
+            // The manifest declares its imports on purpose; a finding that leads through it
+            // is fixed further down the chain, or by editing the manifest.
+            return None;
+        }
+        if project.contains(&file) {
+            return Some((file, location.line, location.column));
+        }
+    }
+    None
+}
+
+/// Dotted names quoted in a message: the modules a finding is about.
+fn backticked_modules(message: &str) -> Vec<String> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| {
+            !word.is_empty()
+                && word.trim_start_matches('.').split('.').all(|part| {
+                    part.chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_')
+                        && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                })
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The names other project modules on the cold path import from `file`'s module.
+fn reexports(
+    file: &Path,
+    views: &[EntryView],
+    target: Option<&fastpath_scan::Target>,
+) -> Vec<ReExport> {
+    let modules: Vec<&fastpath_graph::Module> = views
+        .iter()
+        .flat_map(|v| v.path.modules.iter())
+        .filter(|m| m.origin == Origin::Project)
+        .collect();
+    let Some(this) = modules
+        .iter()
+        .find(|m| m.path.as_deref().map(canonical).as_deref() == Some(file))
+    else {
+        return Vec::new();
+    };
+    let sources = Sources::default();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for other in &modules {
+        let Some(path) = other.path.as_deref() else {
+            continue;
+        };
+        if canonical(path) == file || !seen.insert(canonical(path)) {
+            continue;
+        }
+        let is_package = path.file_name().is_some_and(|n| n == "__init__.py");
+        let package = if is_package {
+            other.name.as_str()
+        } else {
+            other.name.rsplit_once('.').map_or("", |(p, _)| p)
+        };
+        let scan = sources.scan(path, target);
+        for site in &scan.sites {
+            if site.kind != fastpath_scan::SiteKind::From {
+                continue;
+            }
+            if fastpath_graph::cold_path::absolute_module(site, package).as_deref()
+                != Some(this.name.as_str())
+            {
+                continue;
+            }
+            let by = format!(
+                "{}:{}",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                site.line
+            );
+            for name in &site.names {
+                out.push(ReExport {
+                    name: (name.name != "*").then(|| name.name.clone()),
+                    by: by.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// After a fix: which modules left the cold path, and what they cost when measured.
+fn left_cold_path(
+    settings: &Settings,
+    views: &[EntryView],
+    info: Option<&InterpreterInfo>,
+    measured: Option<&Measurements>,
+) -> Result<Option<String>> {
+    let before: BTreeSet<String> = views
+        .iter()
+        .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
+        .collect();
+    let mut after: BTreeSet<String> = BTreeSet::new();
+    for entry in &settings.entries.value {
+        let (module, roots) = entry_module(entry, settings, &settings.root)?;
+        let path = project_cold_path(&module, &roots, info)?;
+        after.extend(path.modules.into_iter().map(|m| m.name));
+    }
+    let gone: Vec<&String> = before.difference(&after).collect();
+    if gone.is_empty() {
+        return Ok(None);
+    }
+    let mut text = format!(
+        "{} module{} left the cold path",
+        gone.len(),
+        plural(gone.len())
+    );
+    if let Some(measured) = measured {
+        let us: f64 = gone
+            .iter()
+            .filter_map(|m| measured.modules.get(m.as_str()))
+            .map(|c| c.self_us)
+            .sum();
+        text.push_str(&format!(
+            "; they took {:.1} ms of import time when measured before the fix",
+            us / 1000.0
+        ));
+    }
+    text.push('.');
+    Ok(Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_are_read_from_the_backticks_of_a_message() {
+        assert_eq!(
+            backticked_modules(
+                "`urllib.request` is banned from the cold path (banned: `urllib.request`)"
+            ),
+            ["urllib.request", "urllib.request"]
+        );
+        assert_eq!(
+            backticked_modules(
+                "`app` imports `.util` at module level, outside the manifest `fast_path`"
+            ),
+            ["app", ".util", "fast_path"]
+        );
+        assert!(backticked_modules("costs 3.0 ms").is_empty());
+    }
+}

@@ -1,0 +1,393 @@
+//! `fastpath init`: a first manifest for a project that has none. Measures the entry's
+//! module-level imports, keeps the light ones (and those `--hot` marks as used on most requests)
+//! in a new `fast_path.py` in the seed's format, moves the heavy ones to function level with
+//! `fastpath_fix`'s code-mods, and replaces what stays with `from fast_path import *`.
+//!
+//! Costs come from one measurement of the entry, attributed through the static graph: an
+//! import's *standalone* cost (its module and everything that module loads, by measured self
+//! time) decides whether it is light, because the order of the entry's imports must not hide a
+//! dependency's cost behind an earlier import; the annotation then gives its cost in the
+//! manifest's order (what it adds after the imports above it), which is what `fastpath update`
+//! and `check` measure later, and what adds up to the fast path's total.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use fastpath_check::Measurements;
+use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, Request, SourceFile};
+use fastpath_graph::InterpreterInfo;
+use fastpath_manifest::{format_ms, read_file, render, write_atomic, RenderEntry, RenderSpec};
+
+use crate::cli::{Cli, InitArgs};
+use crate::commands::check::{measurements_of, read_profile, today};
+use crate::commands::fix::project_cold_path;
+use crate::commands::shared::{entry_module, interpreter, measure_profile};
+use crate::printer::Printer;
+use crate::settings::{Overrides, Settings};
+use crate::ExitStatus;
+
+/// One module-level import of the entry and what init decided for it.
+struct Decision {
+    statement: String,
+    line: u32,
+    column: u32,
+    modules: Vec<String>,
+    bound: Vec<String>,
+    /// What importing it alone loads (static graph).
+    closure: BTreeSet<String>,
+    /// Measured self time of `closure`, milliseconds.
+    standalone_ms: f64,
+    /// Its cost in the manifest's order, milliseconds (set once the order is known).
+    ms: f64,
+    kind: Kind,
+}
+
+enum Kind {
+    Tier1,
+    Hot(String),
+    Defer,
+}
+
+pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let overrides = Overrides {
+        python: args.python.clone(),
+        src: Vec::new(),
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(&cwd, &overrides)?;
+    if cli.show_settings {
+        settings.show(&mut printer.stdout())?;
+        return Ok(ExitStatus::Success);
+    }
+    let entry = match (&args.entry, settings.entries.value.as_slice()) {
+        (Some(entry), _) => entry.clone(),
+        (None, [entry]) => entry.clone(),
+        (None, []) => bail!("no ENTRY: pass one (`fastpath init lambda_function`) or set `entry` in [tool.fastpath]"),
+        (None, _) => bail!("the configuration names several entries: pass the one to start from"),
+    };
+    let manifest_path = settings.manifest.value.clone();
+    if manifest_path.exists() {
+        bail!(
+            "{} already exists: `fastpath update` refreshes it",
+            manifest_path.display()
+        );
+    }
+    let manifest_module = manifest_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("fast_path")
+        .to_owned();
+    let (module, roots) = entry_module(&entry, &settings, &cwd)?;
+    let info = interpreter(&settings, printer, args.no_cache)?;
+    let path = project_cold_path(&module, &roots, info.as_ref())?;
+    let Some(entry_file) = path.modules.first().and_then(|m| m.path.clone()) else {
+        bail!("ENTRY `{entry}`: no source file found for `{module}`");
+    };
+    let measured = measure(&settings, args, info.as_ref(), &module, printer)?;
+
+    let (bytes, stamp) = read_file(&entry_file)?;
+    let mut session =
+        FixSession::new(&bytes).with_context(|| format!("cannot edit {}", entry_file.display()))?;
+    let policy = &settings.policy;
+    let hot = parse_hot(&args.hot)?;
+    let mut decisions = Vec::new();
+    let mut manifest_import = None;
+    for import in session.top_level_imports() {
+        if import.is_future || import.is_lazy {
+            continue;
+        }
+        if import.modules.contains(&manifest_module) {
+            manifest_import = Some((import.line, import.column));
+            continue;
+        }
+        if import.is_star {
+            printer.warn(format!(
+                "{}:{}: `{}` is a star import; it stays in the entry",
+                entry_file.display(),
+                import.line,
+                import.statement
+            ));
+            continue;
+        }
+        let closure = closure_of(&import.modules, &import.bound, &roots, info.as_ref());
+        let ms = self_ms(&closure, &measured);
+        let hot_usage = import
+            .modules
+            .iter()
+            .chain(&import.bound)
+            .find_map(|name| hot.iter().find(|(m, _)| m == name).map(|(_, u)| u.clone()));
+        let kind = if let Some(usage) = hot_usage {
+            Kind::Hot(usage)
+        } else if ms < policy.tier1_max_ms {
+            Kind::Tier1
+        } else {
+            Kind::Defer
+        };
+        decisions.push(Decision {
+            statement: import.statement.lines().collect::<Vec<_>>().join(" "),
+            line: import.line,
+            column: import.column,
+            modules: import.modules,
+            bound: import.bound,
+            closure,
+            standalone_ms: ms,
+            ms,
+            kind,
+        });
+    }
+
+    // Heavy imports move to function level; what cannot move stays on the cold path, declared.
+    let options = FixOptions {
+        target: info.as_ref().map(InterpreterInfo::target),
+        allow_new_imports: false,
+        ..FixOptions::default()
+    };
+    let mut deferred = Vec::new();
+    for decision in &mut decisions {
+        if !matches!(decision.kind, Kind::Defer) {
+            continue;
+        }
+        let request = Request {
+            line: decision.line,
+            column: decision.column,
+            modules: decision.modules.clone(),
+        };
+        match session.take_off_cold_path(&request, &options)? {
+            Outcome::Fixed(fix) => deferred.push(format!(
+                "{} ({} with what it loads): {}",
+                decision.statement,
+                format_ms(decision.standalone_ms),
+                fix.description
+            )),
+            Outcome::Refused(refusal) => {
+                printer.warn(format!(
+                    "`{}` costs {} but stays on the cold path: {}",
+                    decision.statement,
+                    format_ms(decision.ms),
+                    refusal.reason
+                ));
+                decision.kind = Kind::Hot("needed at import time".to_owned());
+            }
+            Outcome::UnsafeSkipped(fix) => {
+                printer.warn(format!(
+                    "`{}` costs {} but stays on the cold path: moving it is unsafe ({})",
+                    decision.statement,
+                    format_ms(decision.ms),
+                    fix.unsafe_reason.unwrap_or_default()
+                ));
+                decision.kind = Kind::Hot("needed at import time".to_owned());
+            }
+            Outcome::NothingToDo { why, .. } => {
+                printer.warn(format!("`{}`: {why}", decision.statement));
+                decision.kind = Kind::Hot("needed at import time".to_owned());
+            }
+        }
+    }
+
+    // The manifest's order: Tier 1, then Tier 2, each in the entry's order. Each import costs
+    // what it loads that the imports above it have not.
+    decisions.sort_by_key(|d| (!matches!(d.kind, Kind::Tier1), d.line));
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for decision in decisions
+        .iter_mut()
+        .filter(|d| !matches!(d.kind, Kind::Defer))
+    {
+        let new: BTreeSet<String> = decision.closure.difference(&seen).cloned().collect();
+        decision.ms = self_ms(&new, &measured);
+        seen.extend(new);
+    }
+    let kept: Vec<&Decision> = decisions
+        .iter()
+        .filter(|d| !matches!(d.kind, Kind::Defer))
+        .collect();
+    let today = today()?;
+    let entries: Vec<RenderEntry> = kept
+        .iter()
+        .map(|d| {
+            let (tier, usage) = match &d.kind {
+                Kind::Tier1 => (1, None),
+                Kind::Hot(usage) => (2, Some(usage.clone())),
+                Kind::Defer => unreachable!(),
+            };
+            let mut entry = RenderEntry::import(
+                d.modules.first().cloned().unwrap_or_default(),
+                tier,
+                d.ms,
+                usage,
+            );
+            let plain = d.statement == format!("import {}", entry.module);
+            if !plain {
+                entry.statement = Some(d.statement.clone());
+                entry.exports = d.bound.clone();
+            }
+            entry
+        })
+        .collect();
+    let mut spec = RenderSpec::new(entries, today);
+    spec.header = manifest_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    spec.tier1_max_ms = policy.tier1_max_ms;
+    spec.hot_path_min_usage_percent = policy.hot_path_min_usage * 100.0;
+    spec.cold_start_target_ms = policy.cold_start_budget_ms;
+    let manifest_text = render(&spec);
+
+    // The entry: what stays becomes one star import of the manifest.
+    let now = session.top_level_imports();
+    let positions: Vec<(u32, u32)> = now
+        .iter()
+        .filter(|i| {
+            kept.iter()
+                .any(|d| d.statement == i.statement.lines().collect::<Vec<_>>().join(" "))
+        })
+        .map(|i| (i.line, i.column))
+        .collect();
+    let line = format!("from {manifest_module} import *");
+    session.replace_imports(
+        &positions,
+        if manifest_import.is_some() {
+            None
+        } else {
+            Some(line.as_str())
+        },
+    )?;
+    let entry_bytes = session.finish()?;
+
+    let shown_entry = display(&entry_file, &settings, &cwd);
+    let shown_manifest = display(&manifest_path, &settings, &cwd);
+    let mut out = printer.stdout();
+    use std::io::Write as _;
+    if args.diff {
+        out.write_all(unified_diff(None, &manifest_text, &shown_manifest).as_bytes())?;
+        let new_text = SourceFile::new(&entry_bytes).text().to_owned();
+        out.write_all(
+            unified_diff(Some(session.original_text()), &new_text, &shown_entry).as_bytes(),
+        )?;
+        Printer::flush(out)?;
+        return Ok(ExitStatus::Success);
+    }
+    write_atomic(&manifest_path, manifest_text.as_bytes(), None)?;
+    if entry_bytes != bytes {
+        if let Err(error) = write_atomic(&entry_file, &entry_bytes, Some(&stamp)) {
+            // Never leave half a change: the manifest goes again.
+            let _ = std::fs::remove_file(&manifest_path);
+            return Err(error.into());
+        }
+    }
+    let total: f64 = kept.iter().map(|d| d.ms).sum();
+    let tier1 = kept
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::Tier1))
+        .count();
+    writeln!(
+        out,
+        "Wrote {shown_manifest}: {} import{} ({tier1} Tier 1, {} Tier 2), {} total, profiled {today}.",
+        kept.len(),
+        if kept.len() == 1 { "" } else { "s" },
+        kept.len() - tier1,
+        format_ms(total)
+    )?;
+    for line in &deferred {
+        writeln!(out, "Moved to function level: {line}")?;
+    }
+    writeln!(
+        out,
+        "{shown_entry} now imports only `{manifest_module}` at module level."
+    )?;
+    Printer::flush(out)?;
+    Ok(ExitStatus::Success)
+}
+
+fn display(path: &std::path::Path, settings: &Settings, cwd: &std::path::Path) -> String {
+    let root = settings
+        .root
+        .canonicalize()
+        .unwrap_or(settings.root.clone());
+    let cwd = cwd.canonicalize().unwrap_or(cwd.to_path_buf());
+    let path = path.canonicalize().unwrap_or(path.to_path_buf());
+    path.strip_prefix(&cwd)
+        .or_else(|_| path.strip_prefix(&root))
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+/// `--hot MODULE[=PERCENT]`: the usage text each one gets.
+fn parse_hot(values: &[String]) -> Result<Vec<(String, String)>> {
+    values
+        .iter()
+        .map(|value| match value.split_once('=') {
+            None => Ok((value.clone(), "every request".to_owned())),
+            Some((module, percent)) => {
+                let number: f64 = percent
+                    .trim_end_matches('%')
+                    .parse()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .with_context(|| {
+                        format!("--hot {value}: PERCENT must be a number from 0 to 100")
+                    })?;
+                Ok((module.to_owned(), format!("{number}% usage")))
+            }
+        })
+        .collect()
+}
+
+fn measure(
+    settings: &Settings,
+    args: &InitArgs,
+    info: Option<&InterpreterInfo>,
+    module: &str,
+    printer: &Printer,
+) -> Result<Measurements> {
+    if let Some(profile) = &args.profile {
+        return read_profile(profile);
+    }
+    let Some(info) = info else {
+        bail!("no Python interpreter to measure with: pass --python PATH (or --profile FILE)");
+    };
+    let profile = measure_profile(
+        settings,
+        info,
+        module,
+        args.runs,
+        Duration::from_secs(args.timeout),
+        printer,
+    )?;
+    Ok(measurements_of(&profile))
+}
+
+/// The modules importing these statement modules loads, by the static graph (`from x import
+/// y` loads `x`, and `x.y` when that is a module).
+fn closure_of(
+    modules: &[String],
+    bound: &[String],
+    roots: &[std::path::PathBuf],
+    info: Option<&InterpreterInfo>,
+) -> BTreeSet<String> {
+    let mut names: Vec<String> = modules.to_vec();
+    for module in modules {
+        names.extend(bound.iter().map(|name| format!("{module}.{name}")));
+    }
+    let mut closure = BTreeSet::new();
+    for name in names {
+        if name.starts_with('.') {
+            continue;
+        }
+        if let Ok(path) = project_cold_path(&name, roots, info) {
+            closure.extend(path.modules.into_iter().map(|m| m.name));
+        }
+    }
+    closure
+}
+
+/// Measured self time of `modules`, milliseconds (modules not measured, such as those loaded
+/// at interpreter start-up, cost nothing).
+fn self_ms(modules: &BTreeSet<String>, measured: &Measurements) -> f64 {
+    modules
+        .iter()
+        .filter_map(|m| measured.modules.get(m))
+        .map(|c| c.self_us)
+        .sum::<f64>()
+        / 1000.0
+}
