@@ -38,8 +38,13 @@ def upload(bucket, key, body):
 tensorflow), `allow` (exceptions).
 
 ## Fix safety
-`fastpath fix` moves the import into the functions that use it; unsafe when a name is used at
-module level."#,
+`fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
+appear only in annotations, as a PEP 810 `lazy import` on Python 3.15+, else into the functions
+that use them, after their docstrings. These fixes are safe (only *when* the module loads
+changes). It refuses, saying why, when a name is used at import time (decorator, base class,
+default argument, module-level call or statement, class body, `__all__`, `global`) or the import
+looks kept for its side effects. Fixes that may change what code observes (an annotation read
+at run time, a package name bound by two imports) are unsafe and need `--unsafe-fixes`."#,
     check,
 };
 
