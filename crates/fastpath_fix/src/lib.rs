@@ -227,9 +227,12 @@ impl FixSession {
         for batch in &self.history {
             let mut shifted = offset as i64;
             for edit in batch {
-                if edit.start == edit.end && edit.start == offset || offset >= edit.end {
+                let insertion = edit.start == edit.end;
+                if insertion && edit.start <= offset || !insertion && offset >= edit.end {
+                    // Text inserted before the statement (or replaced before it) moves it.
                     shifted += edit.text.len() as i64 - (edit.end - edit.start) as i64;
-                } else if offset > edit.start {
+                } else if offset >= edit.start && offset < edit.end {
+                    // The statement itself was replaced or deleted.
                     return None;
                 }
             }
@@ -766,6 +769,44 @@ mod tests {
             session.text(),
             "\ndef f():\n    import b\n    import a\n    return a.x, b.y\n"
         );
+    }
+
+    #[test]
+    fn a_statement_an_earlier_fix_replaced_is_left_alone() {
+        let source = "from __future__ import annotations\nimport a, b\n\ndef f(x: a.X, y: b.Y):\n    return x\n";
+        let mut session = FixSession::new(source.as_bytes()).unwrap();
+        let options = FixOptions {
+            allow_new_imports: true,
+            ..FixOptions::default()
+        };
+        let request = |module: &str| Request {
+            line: 2,
+            column: 1,
+            modules: vec![module.to_owned()],
+        };
+        let first = session.take_off_cold_path(&request("a"), &options).unwrap();
+        assert!(matches!(first, Outcome::Fixed(_)), "{first:?}");
+        let second = session.take_off_cold_path(&request("b"), &options).unwrap();
+        assert!(matches!(second, Outcome::Fixed(_)), "{second:?}");
+        assert_eq!(
+            session.text(),
+            "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\n    import b\n\ndef f(x: a.X, y: b.Y):\n    return x\n"
+        );
+        // A whole statement replaced by a fix is not looked for again.
+        let mut session = FixSession::new(b"import a\n\ndef f():\n    return a\n").unwrap();
+        let request = Request {
+            line: 1,
+            column: 1,
+            modules: Vec::new(),
+        };
+        assert!(matches!(
+            session.take_off_cold_path(&request, &options).unwrap(),
+            Outcome::Fixed(_)
+        ));
+        assert!(matches!(
+            session.take_off_cold_path(&request, &options).unwrap(),
+            Outcome::NothingToDo { .. }
+        ));
     }
 
     #[test]
