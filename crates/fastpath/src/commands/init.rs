@@ -391,3 +391,36 @@ fn self_ms(modules: &BTreeSet<String>, measured: &Measurements) -> f64 {
         .sum::<f64>()
         / 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_modules_take_a_percentage() {
+        let hot = parse_hot(&["gateway".to_owned(), "boto3=95".to_owned()]).unwrap();
+        assert_eq!(
+            hot,
+            [
+                ("gateway".to_owned(), "every request".to_owned()),
+                ("boto3".to_owned(), "95% usage".to_owned())
+            ]
+        );
+        let error = parse_hot(&["boto3=lots".to_owned()]).unwrap_err();
+        assert!(error.to_string().contains("--hot boto3=lots"), "{error}");
+    }
+
+    #[test]
+    fn self_time_counts_measured_modules_only() {
+        let mut measured = Measurements::default();
+        measured.modules.insert(
+            "json".to_owned(),
+            fastpath_check::ModuleCost {
+                self_us: 800.0,
+                cumulative_us: 1400.0,
+            },
+        );
+        let closure: BTreeSet<String> = ["json".to_owned(), "sys".to_owned()].into();
+        assert_eq!(self_ms(&closure, &measured), 0.8);
+    }
+}

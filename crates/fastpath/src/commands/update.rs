@@ -302,3 +302,38 @@ fn cost_of(import: &ManifestImport, measured: &BTreeMap<String, Range>) -> Optio
         max: found.iter().map(|r| r.max).sum(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(median: f64) -> Range {
+        Range {
+            median,
+            min: median - 100.0,
+            max: median + 100.0,
+        }
+    }
+
+    #[test]
+    fn a_statement_costs_the_modules_it_loads() {
+        let (manifest, _) = Manifest::parse(
+            b"import a.b  # 1ms\nfrom x import y, z  # 2ms\nfrom x import sub  # 3ms\n",
+        );
+        let measured: BTreeMap<String, Range> = [
+            ("a.b".to_owned(), range(1000.0)),
+            ("x".to_owned(), range(2000.0)),
+            ("x.sub".to_owned(), range(500.0)),
+        ]
+        .into();
+        let costs: Vec<f64> = manifest
+            .imports
+            .iter()
+            .map(|i| cost_of(i, &measured).unwrap().median)
+            .collect();
+        // `from x import y, z`: `x` once; `from x import sub`: `x` and the submodule.
+        assert_eq!(costs, [1000.0, 2000.0, 2500.0]);
+        let (missing, _) = Manifest::parse(b"import time  # 0.4ms\n");
+        assert!(cost_of(&missing.imports[0], &measured).is_none());
+    }
+}
