@@ -335,6 +335,21 @@ impl Scanner<'_> {
         site.fallback_for = state.fallback_for;
         site.function.clone_from(&state.function);
         site.conditional = state.conditional;
+        // PEP 810: `__lazy_modules__` makes the later eager imports of the modules it names
+        // lazy, on a target that honours it. Only imports after it: the walk is in source order.
+        let lazy_named = self
+            .scan
+            .lazy_modules
+            .as_ref()
+            .is_some_and(|m| m.contains(&site.module));
+        if lazy_named
+            && site.level == 0
+            && site.context == Context::Eager
+            && matches!(site.kind, SiteKind::Import | SiteKind::From)
+            && self.target.is_some_and(Target::supports_lazy_imports)
+        {
+            site.context = Context::Lazy;
+        }
         self.scan.sites.push(site);
     }
 
@@ -835,6 +850,14 @@ mod = importlib.import_module("dyn")
         assert_eq!(
             crate::scan_source(registering, None).registers,
             vec!["pkg._x"]
+        );
+        let before = "import json\n__lazy_modules__ = ['json']\nimport json\n";
+        let scan = crate::scan_source(before, Some(&Target::new(3, 15, "linux")));
+        let contexts: Vec<_> = scan.sites.iter().map(|s| s.context).collect();
+        assert_eq!(
+            contexts,
+            vec![Context::Eager, Context::Lazy],
+            "only imports after __lazy_modules__"
         );
         let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
         let scan = crate::scan_source(source, Some(&Target::new(3, 15, "linux")));

@@ -235,26 +235,5 @@ pub fn scan_bytes(bytes: &[u8], target: Option<&Target>) -> FileScan {
 
 /// Scans already-decoded Python source.
 pub fn scan_source(source: &str, target: Option<&Target>) -> FileScan {
-    finish(ast::scan(source, target), target)
-}
-
-/// The steps every scanner shares after its walk: `__lazy_modules__` (PEP 810) makes the eager
-/// imports of the modules it names lazy, wherever they stand in the file, on a target that
-/// honours it.
-fn finish(mut scan: FileScan, target: Option<&Target>) -> FileScan {
-    if let (Some(lazy), Some(true)) = (
-        &scan.lazy_modules,
-        target.map(Target::supports_lazy_imports),
-    ) {
-        for site in &mut scan.sites {
-            let named = lazy.contains(&site.module) && site.level == 0;
-            if named
-                && site.context == Context::Eager
-                && matches!(site.kind, SiteKind::Import | SiteKind::From)
-            {
-                site.context = Context::Lazy;
-            }
-        }
-    }
-    scan
+    ast::scan(source, target)
 }
