@@ -14,7 +14,7 @@
 //! significance level is therefore divided by the number of looks the plan allows (Bonferroni),
 //! and the plan's bound caps the runs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -300,44 +300,6 @@ pub fn sequential<E>(
     }
 }
 
-/// Modules of `current` that `reference` does not have, keeping only those whose importer is
-/// not itself new (where a new dependency enters; what it imports comes with it).
-pub fn newly_loaded<'a>(
-    reference: &BTreeSet<String>,
-    current: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-) -> Vec<(&'a str, usize)> {
-    let current: Vec<(&str, Option<&str>)> = current.into_iter().collect();
-    let new: BTreeSet<&str> = current
-        .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| !reference.contains(*n))
-        .collect();
-    let mut entering: Vec<(&str, usize)> = Vec::new();
-    for (name, importer) in &current {
-        if new.contains(name) && !importer.is_some_and(|i| new.contains(i)) {
-            entering.push((name, 0));
-        }
-    }
-    // Count what came in with each entering module (its new descendants by importer).
-    let importer_of: BTreeMap<&str, Option<&str>> = current.iter().copied().collect();
-    for &name in &new {
-        let mut current = importer_of.get(name).copied().flatten();
-        let mut guard = 0;
-        while let Some(i) = current {
-            if let Some(slot) = entering.iter_mut().find(|(e, _)| *e == i) {
-                slot.1 += 1;
-                break;
-            }
-            guard += 1;
-            if guard > importer_of.len() {
-                break;
-            }
-            current = importer_of.get(i).copied().flatten();
-        }
-    }
-    entering
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,20 +561,5 @@ mod tests {
         let a = series(5, 1, 1_000.0);
         let b = series(6, 2, 1_000.0);
         assert!(compare(Mode::Paired, &a, &b, &Thresholds::default(), 0.05).is_none());
-    }
-
-    #[test]
-    fn new_modules_are_reported_where_they_enter() {
-        let reference: BTreeSet<String> = ["app", "json"].iter().map(|s| s.to_string()).collect();
-        let current = [
-            ("app", None),
-            ("json", Some("app")),
-            ("requests", Some("app")),
-            ("requests.api", Some("requests")),
-            ("urllib3", Some("requests")),
-            ("csv", Some("json")),
-        ];
-        let entering = newly_loaded(&reference, current);
-        assert_eq!(entering, [("requests", 2), ("csv", 0)]);
     }
 }

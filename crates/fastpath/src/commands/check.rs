@@ -111,6 +111,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             cold_path: &path,
             measurements: measurements.as_ref(),
             today,
+            regression: None,
         };
         for diagnostic in check(&context) {
             // Several entries share the manifest: report its findings once.
