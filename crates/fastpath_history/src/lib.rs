@@ -8,6 +8,7 @@
 //! Nothing here prints or parses arguments; the clock is read only by [`clock::now`].
 
 pub mod baseline;
+pub mod chart;
 pub mod clock;
 pub mod decision;
 pub mod environment;
@@ -15,3 +16,4 @@ pub mod gate;
 pub mod git;
 mod jsonfmt;
 pub mod series;
+pub mod store;
