@@ -165,6 +165,8 @@ pub struct Repository<'g> {
     pub root: PathBuf,
     /// The clone is shallow: history before its boundary commits is missing.
     pub shallow: bool,
+    /// A shallow clone's boundary commits (they look like root commits to git blame).
+    boundary: Vec<String>,
 }
 
 impl std::fmt::Debug for Repository<'_> {
@@ -194,7 +196,23 @@ impl<'g> Repository<'g> {
         };
         let shallow = text(git.run(dir, &["rev-parse", "--is-shallow-repository"])?) == "true";
         let root = root.canonicalize().unwrap_or(root);
-        Ok(Repository { git, root, shallow })
+        let mut boundary = Vec::new();
+        if shallow {
+            let file = text(git.run(dir, &["rev-parse", "--git-path", "shallow"])?);
+            let file = dir.join(file);
+            boundary = std::fs::read_to_string(file)
+                .unwrap_or_default()
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
+        }
+        Ok(Repository {
+            git,
+            root,
+            shallow,
+            boundary,
+        })
     }
 
     fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
@@ -267,7 +285,15 @@ impl<'g> Repository<'g> {
         args.push(relative);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         match self.run(&argv) {
-            Ok(out) => parse_porcelain(&String::from_utf8_lossy(&out)),
+            Ok(out) => {
+                let mut lines = parse_porcelain(&String::from_utf8_lossy(&out))?;
+                // `--root` keeps a real root commit from being called a boundary; a shallow
+                // clone's cut-off commits look like roots, so they are marked from its list.
+                for line in lines.values_mut() {
+                    line.boundary |= self.boundary.contains(&line.commit);
+                }
+                Ok(lines)
+            }
             // Untracked files and lines past the end have no history to tell.
             Err(GitError::Failed { stderr, .. })
                 if stderr.contains("no such path")
@@ -336,6 +362,15 @@ pub struct Worktree<'g> {
     /// The commit checked out.
     pub commit: String,
     _parent: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Worktree<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worktree")
+            .field("path", &self.path)
+            .field("commit", &self.commit)
+            .finish()
+    }
 }
 
 impl Drop for Worktree<'_> {
