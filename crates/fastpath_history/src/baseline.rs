@@ -94,6 +94,12 @@ pub struct EntryBaseline {
     pub pinned_cpu: Option<usize>,
     /// Time importing the entry.
     pub total_us: Samples,
+    /// CPU time of each run's process (what `check` decides on), when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_us: Option<Samples>,
+    /// CPU time of `python -c pass` runs made along with them: the machine's speed then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_cpu_us: Option<Samples>,
     /// Whole-process wall time (start-up plus imports), for information.
     pub process_wall_us: Samples,
     /// Modules on the static cold path, sorted.
@@ -116,6 +122,9 @@ impl EntryBaseline {
             runs: series.len(),
             pinned_cpu,
             total_us: Samples::of(&series.total_us),
+            cpu_us: series.cpu().map(Samples::of),
+            startup_cpu_us: (!series.startup_cpu_us.is_empty())
+                .then(|| Samples::of(&series.startup_cpu_us)),
             process_wall_us: Samples::of(process_wall_us),
             cold_path,
             modules: series
@@ -139,6 +148,16 @@ impl EntryBaseline {
     pub fn series(&self) -> Series {
         Series {
             total_us: self.total_us.values(),
+            cpu_us: self
+                .cpu_us
+                .as_ref()
+                .map(Samples::values)
+                .unwrap_or_default(),
+            startup_cpu_us: self
+                .startup_cpu_us
+                .as_ref()
+                .map(Samples::values)
+                .unwrap_or_default(),
             modules: self
                 .modules
                 .iter()
@@ -166,6 +185,15 @@ impl EntryBaseline {
                 self.runs,
                 self.total_us.samples.len()
             ));
+        }
+        if let Some(cpu) = &self.cpu_us {
+            if cpu.samples.len() != self.runs {
+                return Err(format!(
+                    "`runs` is {} but `cpu_us` has {} samples",
+                    self.runs,
+                    cpu.samples.len()
+                ));
+            }
         }
         for (name, m) in &self.modules {
             if m.self_us.samples.len() != self.runs || m.cumulative_us.samples.len() != self.runs {
@@ -268,9 +296,29 @@ impl Baseline {
             .unwrap_or(Path::new("."));
         let mut file = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
         std::io::Write::write_all(&mut file, self.to_text().as_bytes()).map_err(error)?;
+        // A temporary file is private (0600); the baseline is a project file like any other.
+        let permissions = match std::fs::metadata(path) {
+            Ok(old) => old.permissions(),
+            Err(_) => default_permissions(),
+        };
+        file.as_file().set_permissions(permissions).map_err(error)?;
         file.persist(path).map_err(|e| error(e.error))?;
         Ok(())
     }
+}
+
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> std::fs::Permissions {
+    tempfile::tempfile()
+        .and_then(|f| f.metadata())
+        .map(|m| m.permissions())
+        .expect("a temporary file")
 }
 
 #[cfg(test)]
@@ -287,6 +335,7 @@ mod tests {
                 (900.0 + i as f64, 900.0 + i as f64, Some("app".to_string())),
             );
             series.push(1000.0 + i as f64, modules);
+            series.cpu_us.push(11_000.0 + i as f64);
         }
         let mut b = Baseline::new(
             "2025-11-20T09:30:00Z".to_string(),

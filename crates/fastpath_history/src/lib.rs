@@ -8,6 +8,7 @@
 //! Nothing here prints or parses arguments; the clock is read only by [`clock::now`].
 
 pub mod baseline;
+pub mod calibration;
 pub mod chart;
 pub mod clock;
 pub mod decision;

@@ -31,6 +31,15 @@ pub struct ModuleSeries {
 pub struct Series {
     /// Time importing the entry, per run.
     pub total_us: Vec<f64>,
+    /// CPU time of each run's whole process (user + system), when it was measured for every
+    /// run; empty otherwise. A busy machine inflates wall times by whole time slices a run
+    /// waited for its CPU; CPU time counts the work only.
+    #[serde(default)]
+    pub cpu_us: Vec<f64>,
+    /// CPU times of `python -c pass` runs made along with these runs: the machine's speed at
+    /// the time (see [`crate::calibration`]); empty when not measured.
+    #[serde(default)]
+    pub startup_cpu_us: Vec<f64>,
     /// Every module loaded in any run, by name.
     pub modules: BTreeMap<String, ModuleSeries>,
 }
@@ -46,17 +55,17 @@ impl Series {
         self.total_us.is_empty()
     }
 
-    /// A series of the given runs.
+    /// A series of the given runs (without CPU times).
     pub fn from_runs<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Series {
         let mut series = Series::default();
         for run in runs {
-            series.push_run(run);
+            series.push_run(run, None);
         }
         series
     }
 
-    /// Appends one measured run.
-    pub fn push_run(&mut self, run: &Run) {
+    /// Appends one measured run, with its process's CPU time when known.
+    pub fn push_run(&mut self, run: &Run, cpu_us: Option<f64>) {
         let loaded = run.loaded_nodes();
         let tree = &run.imports;
         let loaded_ancestor = |id: usize| {
@@ -88,7 +97,18 @@ impl Series {
                 );
             }
         }
+        let complete = self.cpu_us.len() == self.len();
         self.push(run.total_us(), times);
+        match cpu_us {
+            Some(cpu) if complete => self.cpu_us.push(cpu),
+            // One run without it makes the whole series without it.
+            _ => self.cpu_us.clear(),
+        }
+    }
+
+    /// The CPU times, when every run has one.
+    pub fn cpu(&self) -> Option<&[f64]> {
+        (!self.is_empty() && self.cpu_us.len() == self.len()).then_some(self.cpu_us.as_slice())
     }
 
     /// Appends one run given as totals: `module -> (self, cumulative, parent)`. Modules absent
@@ -128,6 +148,29 @@ impl Series {
         self.modules
             .values()
             .all(|m| m.self_us.len() == self.len() && m.cumulative_us.len() == self.len())
+    }
+}
+
+/// CPU time (user + system) of every child process this process has reaped so far, in
+/// microseconds. The difference around one measured run (which reaps exactly its interpreter)
+/// is that run's CPU time; `None` where the system does not say.
+pub fn children_cpu_us() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes one plain struct we own.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
+                return None;
+            }
+            usage
+        };
+        let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+        Some(us(usage.ru_utime) + us(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 
@@ -175,6 +218,13 @@ import time:        10 |         70 | app\n";
         let second = run(second_text, &["heavy", "app"]);
         let series = Series::from_runs([&first, &second]);
         assert_eq!(series.total_us, [360.0, 70.0]);
+        assert_eq!(series.cpu(), None);
+        let mut with_cpu = Series::default();
+        with_cpu.push_run(&first, Some(900.0));
+        with_cpu.push_run(&second, Some(800.0));
+        assert_eq!(with_cpu.cpu(), Some(&[900.0, 800.0][..]));
+        with_cpu.push_run(&second, None);
+        assert_eq!(with_cpu.cpu(), None);
         assert!(series.is_consistent());
         // `org.python.core` failed: its 100 us belong to `copy`.
         assert_eq!(series.modules["copy"].self_us, [300.0, 0.0]);
@@ -182,6 +232,19 @@ import time:        10 |         70 | app\n";
         assert_eq!(series.modules["heavy"].cumulative_us, [50.0, 60.0]);
         assert_eq!(series.modules["app"].parent, None);
         assert_eq!(series.modules["copy"].parent.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn children_cpu_time_grows_with_a_busy_child() {
+        let Some(before) = children_cpu_us() else {
+            return;
+        };
+        let status = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(children_cpu_us().unwrap() > before);
     }
 
     #[test]

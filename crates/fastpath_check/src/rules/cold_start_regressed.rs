@@ -19,8 +19,14 @@ The decision is a statistical test, not a bare threshold: rank-based (Mann-Whitn
 baseline, Wilcoxon signed-rank on the paired differences against a revision), with a
 Hodges-Lehmann estimate of the shift and its confidence interval. It reports a regression when
 the shift is significant and at least the minimum effect, `max(regression-min-ms,
-regression-min-percent of the reference)`; when the answer is unclear it adds runs, up to
-`regression-max-runs`.
+regression-min-percent of the reference's import time)`; when the answer is unclear it adds
+runs, up to `regression-max-runs`.
+
+What is compared is each run's CPU time, since a busy machine inflates wall time by whole time
+slices a run waited for its CPU. Against a baseline, start-up is left out and the runs are
+rescaled by the interpreter's start-up CPU time then and now (a machine that is slower per
+instruction), and the fastest quarter of each side is compared (a run that lost its CPU is
+slower, never faster).
 
 ## Why is this bad?
 The seed's months 1 to 3: the cold start crept from 2.1 s to 3.2 s one import at a time, and
@@ -47,6 +53,9 @@ None."#,
 };
 
 /// The numbers behind a shift, for a note.
+///
+/// `before_us` and `after_us` are the import times (what percentages are of); `delta_us` and its
+/// interval are the tested shift, which may be of CPU time (the method says).
 pub(crate) fn describe(shift: &ShiftFinding) -> String {
     let bound = |us: f64| {
         if us.is_finite() {
@@ -82,16 +91,20 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut diagnostic = Diagnostic::new(
         &RULE,
         format!(
-            "importing `{}` got {} slower{}: {} in {}, {} now",
+            "the cold start of `{}` got {} slower{} than in {}",
             cx.entry,
             ms(shift.delta_us),
             percent(shift.delta_us, shift.before_us),
-            ms(shift.before_us),
             regression.reference,
-            ms(shift.after_us)
         ),
         location,
     )
+    .with_note(format!(
+        "import time {} in {}, {} now",
+        ms(shift.before_us),
+        regression.reference,
+        ms(shift.after_us)
+    ))
     .with_note(format!("{}; {}", regression.method, describe(shift)));
     for note in &regression.notes {
         diagnostic = diagnostic.with_note(note.clone());
