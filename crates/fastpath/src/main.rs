@@ -45,6 +45,10 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&cli, args, &printer),
         Command::Explain(args) => commands::explain::run(args, &printer),
         Command::Graph(args) => commands::graph::run(&cli, args, &printer),
+        Command::Baseline(args) => commands::baseline::run(&cli, args, &printer),
+        Command::Record(args) => commands::record::run(&cli, args, &printer),
+        Command::History(args) => commands::history::run(&cli, args, &printer),
+        Command::Blame(args) => commands::blame::run(&cli, args, &printer),
     };
     match result {
         Ok(status) => status.into(),

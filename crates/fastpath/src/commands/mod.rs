@@ -1,6 +1,11 @@
 //! One file per command.
 
+pub mod baseline;
+pub mod blame;
 pub mod check;
 pub mod explain;
 pub mod graph;
+pub mod history;
+pub mod record;
+mod regression;
 mod shared;
