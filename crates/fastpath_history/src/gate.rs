@@ -156,16 +156,39 @@ fn shift_of(mode: Mode, base: &[f64], new: &[f64], alpha: f64) -> Option<Shift> 
 /// did. Paired runs need no trimming: a lost time slice is as likely on either side of a pair,
 /// so it cancels in the signed-rank test.
 pub fn fastest_quarter(values: &[f64]) -> Vec<f64> {
+    fastest(values, 4)
+}
+
+/// The fastest `1 / part` of the values (at least 3, or all of them when fewer).
+fn fastest(values: &[f64], part: usize) -> Vec<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    sorted.truncate(values.len().div_ceil(4).max(3));
+    sorted.truncate(values.len().div_ceil(part).max(3));
     sorted
 }
 
+/// How much of each side a comparison against a baseline keeps: the cold start keeps the
+/// fastest quarter; modules, attributed only once the cold start regressed and needing more
+/// runs to reach significance one by one, keep the fastest half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Quarter,
+    Half,
+}
+
+impl Keep {
+    fn part(self) -> usize {
+        match self {
+            Keep::Quarter => 4,
+            Keep::Half => 2,
+        }
+    }
+}
+
 /// Where a side's values are: the median (of the fastest quarter against a baseline).
-fn location(mode: Mode, values: &[f64]) -> f64 {
+fn location(mode: Mode, values: &[f64], keep: Keep) -> f64 {
     match mode {
-        Mode::Independent => median(&fastest_quarter(values)),
+        Mode::Independent => median(&fastest(values, keep.part())),
         Mode::Paired => median(values),
     }
 }
@@ -176,9 +199,10 @@ fn assess(
     new: &[f64],
     thresholds: &Thresholds,
     alpha: f64,
+    keep: Keep,
 ) -> Option<Assessment> {
     let (base, new) = match mode {
-        Mode::Independent => (fastest_quarter(base), fastest_quarter(new)),
+        Mode::Independent => (fastest(base, keep.part()), fastest(new, keep.part())),
         Mode::Paired => (base.to_vec(), new.to_vec()),
     };
     let shift = shift_of(mode, &base, &new, alpha)?;
@@ -205,8 +229,8 @@ pub fn compare(
     if base.is_empty() || new.is_empty() || (mode == Mode::Paired && base.len() != new.len()) {
         return None;
     }
-    let imports_before_us = location(mode, &base.total_us);
-    let imports_after_us = location(mode, &new.total_us);
+    let imports_before_us = location(mode, &base.total_us, Keep::Quarter);
+    let imports_after_us = location(mode, &new.total_us, Keep::Quarter);
     let calibrated = match (mode, base.cpu(), new.cpu()) {
         (Mode::Independent, Some(b), Some(n)) => {
             let then = &base.startup_cpu_us;
@@ -220,13 +244,20 @@ pub fn compare(
     };
     let (total, on_cpu) = match cpu {
         Some((b, n)) => {
-            let mut total = assess(mode, b, n, thresholds, alpha)?;
+            let mut total = assess(mode, b, n, thresholds, alpha, Keep::Quarter)?;
             total.min_effect = thresholds.min_effect(imports_before_us);
             total.verdict = verdict(&total.shift, total.min_effect);
             (total, true)
         }
         _ => (
-            assess(mode, &base.total_us, &new.total_us, thresholds, alpha)?,
+            assess(
+                mode,
+                &base.total_us,
+                &new.total_us,
+                thresholds,
+                alpha,
+                Keep::Quarter,
+            )?,
             false,
         ),
     };
@@ -262,7 +293,7 @@ fn attribute(
 ) -> Vec<ModuleAssessment> {
     // A cheap screen first: only modules whose median grew by the minimum effect are tested, so
     // the significance level is split over few tests.
-    let location = |values: &[f64]| location(mode, values);
+    let location = |values: &[f64]| location(mode, values, Keep::Half);
     let mut screened: Vec<&str> = Vec::new();
     for (name, series) in &new.modules {
         let before = base.module(name);
@@ -283,6 +314,7 @@ fn attribute(
             &after.cumulative_us,
             thresholds,
             alpha_each,
+            Keep::Half,
         ) else {
             continue;
         };
@@ -332,6 +364,7 @@ fn attribute(
                 &residual(new),
                 thresholds,
                 alpha_each,
+                Keep::Half,
             )
             .filter(|r| r.verdict == Verdict::Regressed)
             .map(|r| r.shift.estimate)

@@ -4,6 +4,7 @@
 mod bad_input;
 mod check;
 mod graph;
+mod regression;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
