@@ -51,6 +51,8 @@ pub struct Regression {
     pub reference: String,
     /// How the decision was made, for a note: runs, test, pairing.
     pub method: String,
+    /// How module costs were compared, for FP202's note.
+    pub module_method: String,
     /// The entry's import total; `None` when nothing was measured (`--static`).
     pub cold_start: Option<ShiftFinding>,
     /// Responsible modules, largest growth first.
@@ -155,6 +157,7 @@ mod tests {
         let regression = Regression {
             reference: "the baseline fastpath-baseline.json".to_string(),
             method: "40 baseline runs against 10 new runs, Mann-Whitney".to_string(),
+            module_method: "module import times".to_string(),
             cold_start: Some(shift(45_000.0, 55_000.0, true)),
             modules: vec![
                 ModuleRegression {

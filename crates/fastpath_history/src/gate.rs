@@ -415,6 +415,11 @@ pub fn sequential<E>(
         let unclear = comparison.total.verdict == Verdict::Unclear;
         if !unclear || new.len() >= max {
             comparison.decided = !unclear;
+            // Modules are tested once, after the runs stopped: one look, so the whole
+            // significance level (split over the modules tested) applies.
+            if comparison.regressed() {
+                comparison.modules = attribute(mode, base, new, thresholds, thresholds.alpha);
+            }
             return Ok(Some(comparison));
         }
         let before = new.len();

@@ -576,6 +576,16 @@ impl Gate {
                 c.new_runs
             ),
         };
+        regression.module_method = match c.mode {
+            Mode::Independent => format!(
+                "module import times (wall) of {} baseline runs against {} runs now, Mann-Whitney test on the fastest half of each side",
+                c.base_runs, c.new_runs
+            ),
+            Mode::Paired => format!(
+                "module import times (wall) of {} interleaved pairs, Wilcoxon signed-rank test on the paired differences",
+                c.new_runs
+            ),
+        };
         let mut cold_start = finding(&c.total);
         cold_start.before_us = c.imports_before_us;
         cold_start.after_us = c.imports_after_us;

@@ -117,7 +117,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for change in &module.changes {
             diagnostic = diagnostic.with_note(change.clone());
         }
-        diagnostic = diagnostic.with_note(format!("{}; {}", regression.method, describe(shift)));
+        diagnostic =
+            diagnostic.with_note(format!("{}; {}", regression.module_method, describe(shift)));
         out.push(diagnostic.with_help(
             "move the work out of import time (compute on first use), or import the module inside the functions that need it",
         ));
