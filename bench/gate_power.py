@@ -70,6 +70,19 @@ def import_total_ms(python, project, runs=9):
     return statistics.median(totals)
 
 
+def paired_delta_ms(python, a, b, pairs=15):
+    """Median over alternating pairs of (CPU time importing app in b) - (in a), in ms."""
+    import_total_ms(python, a, runs=1)
+    import_total_ms(python, b, runs=1)
+    diffs = []
+    for i in range(pairs):
+        first, second = (a, b) if i % 2 == 0 else (b, a)
+        x = import_total_ms(python, first, runs=1)
+        y = import_total_ms(python, second, runs=1)
+        diffs.append(y - x if first == a else x - y)
+    return statistics.median(diffs)
+
+
 def calibrate(python):
     """Loop iterations per ms of CPU in `_work`, measured in the target interpreter."""
     code = (
@@ -113,13 +126,18 @@ def make_project(python, directory, target_ms, delta_ms, per_ms):
         measured = import_total_ms(python, directory)
         n = max(0, int(n + (target_ms - measured) * per_ms))
     (directory / "work.py").write_text(WORK.format(n=n))
-    base = import_total_ms(python, directory)
+    # The added work is tuned on two copies measured alternately (the machine's speed drifts
+    # with other jobs, so base and changed must be measured at the same moments).
     extra = int(delta_ms * per_ms)
-    for _ in range(2):
-        (directory / "work.py").write_text(WORK.format(n=n + extra))
-        grown = import_total_ms(python, directory) - base
+    twin = directory.parent / "twin"
+    for _ in range(3):
+        shutil.rmtree(twin, ignore_errors=True)
+        shutil.copytree(directory, twin)
+        (twin / "work.py").write_text(WORK.format(n=n + extra))
+        grown = paired_delta_ms(python, directory, twin)
         if grown > 0:
-            extra = int(extra * delta_ms / grown)
+            extra = int(extra * min(2.0, max(0.5, delta_ms / grown)))
+    shutil.rmtree(twin, ignore_errors=True)
     (directory / "work.py").write_text(WORK.format(n=n))
     git(directory, "init", "-q", "-b", "main")
     git(directory, "add", ".")
@@ -164,10 +182,12 @@ class FastpathBaseline(Tool):
         )
         if proc.returncode not in (0, 1):
             sys.exit(f"{self.name} failed: {proc.stderr}")
-        codes = [(d["code"], d["message"]) for d in json.loads(proc.stdout)["diagnostics"]]
+        diagnostics = json.loads(proc.stdout)["diagnostics"]
+        codes = [(d["code"], d["message"]) for d in diagnostics]
         regressed = any(code == "FP201" for code, _ in codes)
         named = any(code == "FP202" and msg.startswith("`work`") for code, msg in codes)
-        return regressed, seconds, {"named_work": named}
+        fp201 = [d["message"] + " | " + " | ".join(d["notes"]) for d in diagnostics if d["code"] == "FP201"]
+        return regressed, seconds, {"named_work": named, "fp201": fp201}
 
 
 class FastpathAgainst(FastpathBaseline):
@@ -303,9 +323,11 @@ def main():
         try:
             unchanged, changed = make_project(python, project, target, delta, per_ms)
             measured_base = import_total_ms(python, project, runs=15)
-            set_state(project, changed)
-            measured_changed = import_total_ms(python, project, runs=15)
-            set_state(project, unchanged)
+            twin = tmp / "twin"
+            shutil.copytree(project, twin)
+            set_state(twin, changed)
+            measured_changed = measured_base + paired_delta_ms(python, project, twin, pairs=21)
+            shutil.rmtree(twin)
             print(f"\nsetting: import time ~{target:.0f} ms (measured: {measured_base:.1f} ms of CPU), "
                   f"+{delta:.0f} ms (measured: {measured_changed - measured_base:+.1f} ms of CPU)")
             tools = []
@@ -323,7 +345,8 @@ def main():
             # Every baseline is recorded now, at the same moment, on the unchanged project.
             for tool in tools:
                 tool.prepare(project)
-            tally = {t.name: {"false_alarms": 0, "detections": 0, "seconds": [], "named_work": 0}
+            tally = {t.name: {"false_alarms": 0, "detections": 0, "seconds": [], "named_work": 0,
+                              "outcomes": []}
                      for t in tools}
             for trial in range(args.trials):
                 states = [("unchanged", unchanged), ("changed", changed)]
@@ -336,6 +359,9 @@ def main():
                         regressed, seconds, extra = tool.check(project)
                         t = tally[tool.name]
                         t["seconds"].append(round(seconds, 3))
+                        t["outcomes"].append({"trial": trial + 1, "state": state,
+                                              "regression": regressed, "seconds": round(seconds, 3),
+                                              **({"fp201": extra["fp201"]} if extra.get("fp201") else {})})
                         if state == "unchanged" and regressed:
                             t["false_alarms"] += 1
                         if state == "changed" and regressed:

@@ -118,9 +118,11 @@ pub struct Comparison {
     /// Whether those CPU times were rescaled to the reference's machine speed, start-up left
     /// out (against a baseline with start-up CPU times on both sides).
     pub calibrated: bool,
-    /// Location of the reference's import total (wall), microseconds: what percentages are of.
+    /// Where the reference's imports are, microseconds: their CPU time without start-up when
+    /// start-up CPU times were measured, else their wall time. The minimum effect and the
+    /// percentages are shares of it.
     pub imports_before_us: f64,
-    /// Location of the new import total (wall), microseconds.
+    /// The same for the new runs.
     pub imports_after_us: f64,
     /// Responsible modules, largest unexplained growth first.
     pub modules: Vec<ModuleAssessment>,
@@ -229,14 +231,32 @@ pub fn compare(
     if base.is_empty() || new.is_empty() || (mode == Mode::Paired && base.len() != new.len()) {
         return None;
     }
-    let imports_before_us = location(mode, &base.total_us, Keep::Quarter);
-    let imports_after_us = location(mode, &new.total_us, Keep::Quarter);
     let calibrated = match (mode, base.cpu(), new.cpu()) {
         (Mode::Independent, Some(b), Some(n)) => {
             let then = &base.startup_cpu_us;
             imports_cpu(b, then, then).zip(imports_cpu(n, &new.startup_cpu_us, then))
         }
         _ => None,
+    };
+    // What the minimum effect is a share of: the imports' own CPU time (start-up left out) when
+    // start-up was measured, else their wall time, which a busy machine inflates.
+    let own_cpu = |side: &Series| {
+        side.cpu()
+            .and_then(|c| imports_cpu(c, &side.startup_cpu_us, &side.startup_cpu_us))
+    };
+    let (imports_before_us, imports_after_us) = match (&calibrated, own_cpu(base), own_cpu(new)) {
+        (Some((b, n)), _, _) => (
+            location(mode, b, Keep::Quarter),
+            location(mode, n, Keep::Quarter),
+        ),
+        (None, Some(b), Some(n)) => (
+            location(mode, &b, Keep::Quarter),
+            location(mode, &n, Keep::Quarter),
+        ),
+        _ => (
+            location(mode, &base.total_us, Keep::Quarter),
+            location(mode, &new.total_us, Keep::Quarter),
+        ),
     };
     let cpu = match &calibrated {
         Some((b, n)) => Some((b.as_slice(), n.as_slice())),

@@ -28,7 +28,7 @@ const BASELINE_RULE: StoppingRule = StoppingRule {
 };
 
 pub fn run(cli: &Cli, args: &BaselineArgs, printer: &Printer) -> Result<ExitStatus> {
-    let settings = project_settings(cli, args.path.as_deref(), args.measure.python.clone())?;
+    let settings = project_settings(cli, args.path.as_deref(), args.measure.python.clone(), true)?;
     if cli.show_settings {
         settings.show(&mut printer.stdout())?;
         return Ok(ExitStatus::Success);
@@ -109,6 +109,7 @@ pub(crate) fn project_settings(
     cli: &Cli,
     path: Option<&std::path::Path>,
     python: Option<std::path::PathBuf>,
+    need_entry: bool,
 ) -> Result<Settings> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let start = match path {
@@ -127,7 +128,7 @@ pub(crate) fn project_settings(
         config: cli.config.clone(),
     };
     let settings = Settings::resolve(&start, &overrides)?;
-    if settings.entries.value.is_empty() && !cli.show_settings {
+    if need_entry && settings.entries.value.is_empty() && !cli.show_settings {
         bail!(
             "no entry: set `entry` in [tool.fastpath] of {}",
             settings.root.join("pyproject.toml").display()

@@ -57,7 +57,7 @@ struct JsonLink {
 }
 
 pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus> {
-    let settings = project_settings(cli, None, args.measure.python.clone())?;
+    let settings = project_settings(cli, None, args.measure.python.clone(), args.entry.is_none())?;
     if cli.show_settings {
         settings.show(&mut printer.stdout())?;
         return Ok(ExitStatus::Success);

@@ -24,21 +24,7 @@ struct JsonHistory<'a> {
 
 pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus> {
     // History needs no entry in the configuration: it reads what was recorded.
-    let settings = match project_settings(cli, args.path.as_deref(), None) {
-        Ok(s) => s,
-        Err(e) if e.to_string().starts_with("no entry") => {
-            let cwd = std::env::current_dir()?;
-            let start = args.path.as_ref().map_or(cwd.clone(), |p| cwd.join(p));
-            crate::settings::Settings::resolve(
-                &start,
-                &crate::settings::Overrides {
-                    config: cli.config.clone(),
-                    ..Default::default()
-                },
-            )?
-        }
-        Err(e) => return Err(e),
-    };
+    let settings = project_settings(cli, args.path.as_deref(), None, false)?;
     if cli.show_settings {
         settings.show(&mut printer.stdout())?;
         return Ok(ExitStatus::Success);
@@ -133,7 +119,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatu
             &lines,
         );
         std::fs::write(file, text).with_context(|| format!("--svg {}", file.display()))?;
-        printer.warn(format!("wrote {}", file.display()));
+        printer.progress(format!("wrote {}", file.display()));
     }
     Printer::flush(out)?;
     Ok(ExitStatus::Success)

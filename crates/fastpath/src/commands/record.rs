@@ -25,7 +25,13 @@ pub(crate) fn history_path(root: &Path) -> PathBuf {
 }
 
 pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus> {
-    let settings = project_settings(cli, args.path.as_deref(), args.measure.python.clone())?;
+    // A saved profile names its entry; measuring needs the configured ones.
+    let settings = project_settings(
+        cli,
+        args.path.as_deref(),
+        args.measure.python.clone(),
+        args.profile.is_none(),
+    )?;
     if cli.show_settings {
         settings.show(&mut printer.stdout())?;
         return Ok(ExitStatus::Success);

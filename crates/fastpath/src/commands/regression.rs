@@ -481,6 +481,12 @@ impl Gate {
                                 a.push_run(&ra.0, ra.1);
                                 b.push_run(&rb.0, rb.1);
                                 runs.push(rb.0);
+                                // Start-up CPU, shared by both sides: it tells the imports' own
+                                // CPU time, which the minimum effect is a share of.
+                                if let Some(s) = startup_cpu_us(&info.executable)? {
+                                    a.startup_cpu_us.push(s);
+                                    b.startup_cpu_us.push(s);
+                                }
                             }
                             Ok(())
                         },
@@ -507,11 +513,13 @@ impl Gate {
         // Who wrote the lines the findings will point at.
         let mut lines: Vec<(PathBuf, u32)> = Vec::new();
         for m in &path.modules {
+            let Some(via) = &m.via else { continue };
             let responsible = regression.modules.iter().any(|r| r.module == m.name);
-            if responsible || !reference_modules.contains(&m.name) {
-                if let Some(via) = &m.via {
-                    lines.push((via.path.clone(), via.line));
-                }
+            // A new module where it enters (its importer was there before), as FP203 reports.
+            let entering =
+                !reference_modules.contains(&m.name) && reference_modules.contains(&via.module);
+            if responsible || entering {
+                lines.push((via.path.clone(), via.line));
             }
         }
         regression.blame = blame_lines(&self.repo, lines)

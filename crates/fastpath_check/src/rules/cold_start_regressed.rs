@@ -100,7 +100,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         location,
     )
     .with_note(format!(
-        "import time {} in {}, {} now",
+        "imports: {} in {}, {} now",
         ms(shift.before_us),
         regression.reference,
         ms(shift.after_us)
