@@ -66,7 +66,10 @@ pub fn svg(title: &str, labels: &[String], lines: &[Line]) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+    );
     let _ = writeln!(
         out,
         r#"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"#,
@@ -78,7 +81,7 @@ pub fn svg(title: &str, labels: &[String], lines: &[Line]) -> String {
         let ty = y(tick);
         let _ = writeln!(
             out,
-            r##"<line x1="{LEFT}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" stroke="#dddddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            r##"<line x1="{LEFT}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" stroke="#dddddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{} ms</text>"##,
             LEFT + plot_w,
             LEFT - 6.0,
             ty + 4.0,
@@ -86,26 +89,29 @@ pub fn svg(title: &str, labels: &[String], lines: &[Line]) -> String {
         );
         tick += step;
     }
-    let _ = writeln!(
-        out,
-        r#"<text x="16" y="{:.1}" transform="rotate(-90 16 {:.1})" text-anchor="middle">ms</text>"#,
-        TOP + plot_h / 2.0,
-        TOP + plot_h / 2.0
-    );
-    // X labels, thinned so at most ~30 show.
-    let every = n.div_ceil(30).max(1);
-    for (i, label) in labels.iter().enumerate() {
-        if i % every != 0 && i + 1 != n {
-            continue;
-        }
-        let lx = x(i);
-        let ly = TOP + plot_h + 14.0;
+    // X labels, horizontal (renderers differ on rotated text), thinned to about one per 70 px,
+    // alternating between two rows when they are close.
+    let every = n.div_ceil((plot_w / 70.0).max(1.0) as usize).max(1);
+    for (k, (i, label)) in labels
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0 || i + 1 == n)
+        .enumerate()
+    {
+        let ly = TOP + plot_h + 16.0 + if k % 2 == 1 { 14.0 } else { 0.0 };
         let _ = writeln!(
             out,
-            r#"<text x="{lx:.1}" y="{ly:.1}" transform="rotate(-45 {lx:.1} {ly:.1})" text-anchor="end">{}</text>"#,
+            r#"<text x="{:.1}" y="{ly:.1}" text-anchor="middle">{}</text>"#,
+            x(i),
             escape(label)
         );
     }
+    let _ = writeln!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">records, oldest first (commit, + when uncommitted changes)</text>"#,
+        LEFT + plot_w / 2.0,
+        TOP + plot_h + 56.0
+    );
     let _ = writeln!(
         out,
         r##"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#888888"/>"##
@@ -131,11 +137,11 @@ pub fn svg(title: &str, labels: &[String], lines: &[Line]) -> String {
                     segment.push(format!("{:.1},{:.1}", x(i), y(*v)));
                     let _ = writeln!(
                         out,
-                        r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{colour}"><title>{}: {} ms</title></circle>"#,
-                        x(i),
-                        y(*v),
+                        r#"<g><title>{}: {} ms</title><circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/></g>"#,
                         escape(&line.name),
-                        format_ms(*v)
+                        format_ms(*v),
+                        x(i),
+                        y(*v)
                     );
                 }
                 None => flush(&mut segment, &mut out),
