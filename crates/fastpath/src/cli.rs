@@ -46,6 +46,16 @@ pub enum Command {
     /// Show the cold path: every module importing ENTRY loads, and the statement that loads it.
     #[command(long_about = GRAPH_LONG_ABOUT)]
     Graph(GraphArgs),
+    /// Measure the entries carefully and write the baseline file `check` compares with.
+    #[command(long_about = BASELINE_LONG_ABOUT)]
+    Baseline(BaselineArgs),
+    /// Measure the entries and append the result, with commit, branch and date, to the history.
+    Record(RecordArgs),
+    /// Show the cold start over the recorded history, as a table and an SVG chart.
+    History(HistoryArgs),
+    /// Who put each cold-path module there: the chain of statements and who wrote each line.
+    #[command(long_about = BLAME_LONG_ABOUT)]
+    Blame(BlameArgs),
     /// Take the imports that `check` flags off the cold path: into functions, under
     /// `if TYPE_CHECKING:`, or PEP 810 `lazy import`.
     #[command(long_about = FIX_LONG_ABOUT)]
@@ -215,6 +225,26 @@ pub struct UpdateArgs {
     pub no_cache: bool,
 }
 
+const BASELINE_LONG_ABOUT: &str = "\
+Measure the entries carefully and write the baseline file `check` compares with.
+
+Each entry is imported in fresh interpreters (30 to 60 runs, until the median is known to 1 %), \
+and `fastpath-baseline.json` (the `baseline` key moves it) gets every run's times, per-module \
+statistics, the static cold path and the environment (interpreter, platform, CPU). Commit it: \
+`fastpath check` then reports FP201 (the cold start regressed), FP202 (a module's cost \
+regressed) and FP203 (a module is new on the cold path).
+
+A baseline recorded once is hostage to the moment it was recorded; on pull requests prefer \
+`fastpath check --against origin/main`, which measures both sides interleaved.";
+
+const BLAME_LONG_ABOUT: &str = "\
+Who put each cold-path module there: the chain of statements from the entry and, for each \
+statement line, the commit, author, date and summary that introduced it (git blame).
+
+Without MODULE, the top costs: the most expensive modules imported by project code (measured; \
+--static lists them in load order instead). Outside a git repository, or in a shallow clone, \
+it says what it cannot tell and still shows the chains.";
+
 const GRAPH_LONG_ABOUT: &str = "\
 Show the cold path: every module importing ENTRY loads, and the statement that loads it.
 
@@ -285,6 +315,15 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Compare with REV (a commit, branch or tag): REV is checked out in a temporary git
+    /// worktree and both are measured interleaved (FP201-FP203). For CI on pull requests:
+    /// `--against origin/main`.
+    #[arg(long, value_name = "REV", conflicts_with = "profile")]
+    pub against: Option<String>,
+
+    /// Compare with a baseline measured with another interpreter version or platform anyway.
+    #[arg(long)]
+    pub force: bool,
     /// First take flagged imports off the cold path (see `fastpath fix`), then check.
     #[arg(long)]
     pub fix: bool,
@@ -357,4 +396,110 @@ pub enum GraphFormat {
     Dot,
     /// Mermaid flowchart.
     Mermaid,
+}
+
+/// Flags shared by the commands that measure the entries.
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// The target interpreter (see `fastpath graph --help`).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Measured runs per entry (default: adaptive).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Kill a measured run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Ask the interpreter afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// A directory inside the project. Default: the working directory.
+    pub path: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// A directory inside the project. Default: the working directory.
+    pub path: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+
+    /// Record a saved `fastpath profile --format json` instead of measuring (one entry).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A directory inside the project. Default: the working directory.
+    pub path: Option<PathBuf>,
+
+    /// Only this entry.
+    #[arg(long, value_name = "ENTRY")]
+    pub entry: Option<String>,
+
+    /// Show this module's cost (repeatable). Default: the three costliest modules of the latest
+    /// record.
+    #[arg(long = "module", value_name = "MODULE")]
+    pub modules: Vec<String>,
+
+    /// Also draw the trend (cold start, imports, modules) as an SVG chart into FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Only the last N records.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct BlameArgs {
+    /// Modules to explain (default: the top costs).
+    pub modules: Vec<String>,
+
+    /// The entry whose cold path is read (default: every configured entry).
+    #[arg(long, value_name = "ENTRY")]
+    pub entry: Option<String>,
+
+    /// How many modules to show without MODULE.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+
+    /// Run no project code: choose modules in load order instead of by measured cost.
+    #[arg(long = "static")]
+    pub static_only: bool,
+
+    /// Costs from a saved `fastpath profile --format json` instead of measuring.
+    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
+    pub profile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    /// For people.
+    Text,
+    /// For programs (`fastpath.<command>/1`).
+    Json,
 }

@@ -53,6 +53,10 @@ fn main() -> ExitCode {
         Command::Fix(args) => commands::fix::run(&cli, args, &printer),
         Command::Init(args) => commands::init::run(&cli, args, &printer),
         Command::Update(args) => commands::update::run(&cli, args, &printer),
+        Command::Baseline(args) => commands::baseline::run(&cli, args, &printer),
+        Command::Record(args) => commands::record::run(&cli, args, &printer),
+        Command::History(args) => commands::history::run(&cli, args, &printer),
+        Command::Blame(args) => commands::blame::run(&cli, args, &printer),
     };
     match result {
         Ok(status) => status.into(),

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use fastpath_check::Policy;
+use fastpath_history::decision::Thresholds;
 use serde::Deserialize;
 
 /// The `[tool.fastpath]` table (or a whole `fastpath.toml`). Unknown keys are an error that names
@@ -35,6 +36,11 @@ pub struct FileConfig {
     pub banned: Option<Vec<String>>,
     pub allow: Option<Vec<String>>,
     pub runs: Option<u32>,
+    pub baseline: Option<PathBuf>,
+    pub regression_min_percent: Option<f64>,
+    pub regression_min_ms: Option<f64>,
+    pub regression_alpha: Option<f64>,
+    pub regression_max_runs: Option<u32>,
 }
 
 /// `entry = "app"` or `entry = ["app", "cli.__main__"]`.
@@ -104,6 +110,13 @@ pub struct Settings {
     policy_from_file: Vec<&'static str>,
     /// `runs` from the configuration: a fixed number of measured runs.
     pub runs: Option<u32>,
+    /// The baseline file, absolute (`fastpath-baseline.json` at the root by default).
+    pub baseline: Setting<PathBuf>,
+    /// The regression gate's minimum effect and significance level.
+    pub regression: Thresholds,
+    /// At most this many runs (or pairs) when the regression test is unclear; `None`: the gate's
+    /// own bound.
+    pub regression_max_runs: Option<u32>,
 }
 
 impl Settings {
@@ -184,7 +197,18 @@ impl Settings {
                 source: Source::Default,
             },
         };
-        let (policy, policy_from_file) = policy(&file);
+        let baseline = match &file.baseline {
+            Some(b) => Setting {
+                value: root.join(b),
+                source: Source::File,
+            },
+            None => Setting {
+                value: root.join("fastpath-baseline.json"),
+                source: Source::Default,
+            },
+        };
+        let (policy, mut policy_from_file) = policy(&file);
+        let regression = regression(&file, config_file.as_deref(), &mut policy_from_file)?;
         Ok(Settings {
             root,
             config_file,
@@ -195,6 +219,9 @@ impl Settings {
             policy,
             policy_from_file,
             runs: file.runs,
+            baseline,
+            regression,
+            regression_max_runs: file.regression_max_runs,
         })
     }
 
@@ -235,8 +262,15 @@ impl Settings {
             self.manifest.value.display(),
             self.manifest.source
         )?;
+        writeln!(
+            out,
+            "baseline: {}  ({})",
+            self.baseline.value.display(),
+            self.baseline.source
+        )?;
         let p = &self.policy;
-        let values: [(&str, String); 9] = [
+        let r = &self.regression;
+        let values: [(&str, String); 13] = [
             ("budget-ms", p.budget_ms.to_string()),
             ("cold-start-budget-ms", p.cold_start_budget_ms.to_string()),
             ("max-imports", p.max_imports.to_string()),
@@ -249,6 +283,17 @@ impl Settings {
                 "runs",
                 self.runs
                     .map_or_else(|| "adaptive".to_string(), |r| r.to_string()),
+            ),
+            (
+                "regression-min-percent",
+                (100.0 * r.min_fraction).to_string(),
+            ),
+            ("regression-min-ms", (r.min_us / 1000.0).to_string()),
+            ("regression-alpha", r.alpha.to_string()),
+            (
+                "regression-max-runs",
+                self.regression_max_runs
+                    .map_or_else(|| "40 runs / 30 pairs".to_string(), |r| r.to_string()),
             ),
         ];
         for (key, value) in values {
@@ -287,6 +332,47 @@ fn policy(file: &FileConfig) -> (Policy, Vec<&'static str>) {
         from_file.push("runs");
     }
     (policy, from_file)
+}
+
+/// The regression gate's thresholds: each key from the file when set there (and valid).
+fn regression(
+    file: &FileConfig,
+    config: Option<&Path>,
+    from_file: &mut Vec<&'static str>,
+) -> Result<Thresholds> {
+    let mut t = Thresholds::default();
+    let place = || config.map_or_else(String::new, |p| format!(" in {}", p.display()));
+    if let Some(percent) = file.regression_min_percent {
+        anyhow::ensure!(
+            percent.is_finite() && percent >= 0.0,
+            "`regression-min-percent = {percent}`{}: must be 0 or more",
+            place()
+        );
+        t.min_fraction = percent / 100.0;
+        from_file.push("regression-min-percent");
+    }
+    if let Some(ms) = file.regression_min_ms {
+        anyhow::ensure!(
+            ms.is_finite() && ms >= 0.0,
+            "`regression-min-ms = {ms}`{}: must be 0 or more",
+            place()
+        );
+        t.min_us = ms * 1000.0;
+        from_file.push("regression-min-ms");
+    }
+    if let Some(alpha) = file.regression_alpha {
+        anyhow::ensure!(
+            alpha > 0.0 && alpha < 0.5,
+            "`regression-alpha = {alpha}`{}: must be between 0 and 0.5 (e.g. 0.05)",
+            place()
+        );
+        t.alpha = alpha;
+        from_file.push("regression-alpha");
+    }
+    if file.regression_max_runs.is_some() {
+        from_file.push("regression-max-runs");
+    }
+    Ok(t)
 }
 
 /// Walks up from `start` to the nearest `fastpath.toml` or `pyproject.toml` with a

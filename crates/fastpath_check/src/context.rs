@@ -9,6 +9,7 @@ use fastpath_manifest::{Date, Manifest, ManifestDiagnostic};
 use fastpath_scan::FileScan;
 
 use crate::policy::Policy;
+use crate::regression::Regression;
 
 /// The manifest as read from disk.
 #[derive(Debug)]
@@ -51,6 +52,8 @@ pub struct Context<'a> {
     pub cold_path: &'a ColdPath,
     pub measurements: Option<&'a Measurements>,
     pub today: Date,
+    /// The comparison with a baseline or a revision, when one was asked for (FP2xx rules).
+    pub regression: Option<&'a Regression>,
 }
 
 impl Context<'_> {

@@ -76,3 +76,18 @@ pub(crate) fn ms(us: f64) -> String {
         format!("{:.0} ms", us / 1000.0)
     }
 }
+
+/// A signed duration: `+10.2 ms`, `-3 ms`.
+pub(crate) fn signed_ms(us: f64) -> String {
+    let sign = if us < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", ms(us.abs()))
+}
+
+/// `us` as a percentage of `of` (`+22 %`); empty when `of` is zero.
+pub(crate) fn percent(us: f64, of: f64) -> String {
+    if of > 0.0 {
+        format!(" ({:+.0} %)", 100.0 * us / of)
+    } else {
+        String::new()
+    }
+}

@@ -4,19 +4,21 @@
 //! Each rule lives in its own file under `rules/`, named for the problem it finds, with its
 //! explanation (what `fastpath explain CODE` prints) beside its code. [`RULES`] is the one
 //! table of codes: `FP0xx` static rules run no code; `FP1xx` need measurements; `FP2xx` are
-//! reserved for regressions against a baseline. Rules read a [`Context`] and never print.
+//! regressions against a baseline or a revision. Rules read a [`Context`] and never print.
 
 mod context;
 mod coverage;
 mod diagnostic;
 mod policy;
 mod registry;
+mod regression;
 mod rules;
 
 pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost};
 pub use crate::diagnostic::{Diagnostic, Label, Location};
 pub use crate::policy::Policy;
 pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};
+pub use crate::regression::{ModuleRegression, Regression, ShiftFinding};
 
 /// Runs every rule that applies: static rules always, measured ones when the context carries
 /// measurements. Diagnostics come back sorted by file, line, column and code.
@@ -24,6 +26,9 @@ pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for rule in RULES {
         if rule.kind == RuleKind::Measured && context.measurements.is_none() {
+            continue;
+        }
+        if rule.kind == RuleKind::Regression && context.regression.is_none() {
             continue;
         }
         (rule.check)(context, &mut diagnostics);

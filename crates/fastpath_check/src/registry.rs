@@ -13,6 +13,9 @@ pub enum RuleKind {
     Static,
     /// Needs the entry's measured costs.
     Measured,
+    /// Compares with a baseline file or a git revision (`check --against`); reads the
+    /// comparison's measurements when there are some.
+    Regression,
 }
 
 pub struct Rule {
@@ -50,6 +53,9 @@ pub static RULES: &[&Rule] = &[
     &rules::slow_tier1_import::RULE,
     &rules::undeclared_costly_module::RULE,
     &rules::documented_cost_drift::RULE,
+    &rules::cold_start_regressed::RULE,
+    &rules::module_cost_regressed::RULE,
+    &rules::new_module_on_cold_path::RULE,
 ];
 
 /// A rule by its code (`FP002`, case-insensitive) or its name.
@@ -72,10 +78,10 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted, "codes unique and in order");
         for rule in RULES {
-            let prefix = if rule.kind == RuleKind::Static {
-                "FP0"
-            } else {
-                "FP1"
+            let prefix = match rule.kind {
+                RuleKind::Static => "FP0",
+                RuleKind::Measured => "FP1",
+                RuleKind::Regression => "FP2",
             };
             assert!(rule.code.starts_with(prefix), "{rule:?}");
             for section in [

@@ -18,6 +18,7 @@ use fastpath_report::check::{
 };
 
 use crate::cli::{CheckArgs, Cli, OutputFormat};
+use crate::commands::regression::{Gate, Gated};
 use crate::commands::shared::{entry_module, interpreter, with_big_stack};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
@@ -74,10 +75,13 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         .unwrap_or("fast_path")
         .to_string();
 
+    // A baseline file, or `--against REV`: the FP2xx comparison.
+    let mut gate = Gate::open(&settings, args, printer)?;
+
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let resolver = Resolver::new(roots, info.as_ref());
+        let resolver = Resolver::new(roots.clone(), info.as_ref());
         let sources = Sources::default();
         let target = info.as_ref().map(InterpreterInfo::target);
         let preloaded: HashSet<String> = info
@@ -92,8 +96,22 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
 
+        let gated = match gate.as_mut() {
+            Some(gate) => gate.entry(
+                args,
+                info.as_ref(),
+                &module,
+                &roots,
+                &path,
+                &settings.root,
+                printer,
+            )?,
+            None => Gated::default(),
+        };
         let measurements = if args.static_only {
             None
+        } else if gated.measurements.is_some() {
+            gated.measurements
         } else if let Some(profile) = &saved {
             Some(profile.clone())
         } else {
@@ -118,6 +136,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             cold_path: &path,
             measurements: measurements.as_ref(),
             today,
+            regression: gated.regression.as_ref(),
         };
         for diagnostic in check(&context) {
             // Several entries share the manifest: report its findings once.

@@ -19,6 +19,9 @@ pub fn run(args: &ExplainArgs, printer: &Printer) -> Result<ExitStatus> {
             let kind = match rule.kind {
                 RuleKind::Static => "static: reads source only",
                 RuleKind::Measured => "measured: needs the entry's costs (not run with --static)",
+                RuleKind::Regression => {
+                    "regression: compares with `fastpath-baseline.json` or `check --against REV`"
+                }
             };
             writeln!(
                 out,

@@ -163,6 +163,8 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),
+            // Regressions are not fixable: no baseline comparison here.
+            regression: None,
             today,
         };
         diagnostics.extend(

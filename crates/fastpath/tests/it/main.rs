@@ -6,6 +6,7 @@ mod check;
 mod fix;
 mod graph;
 mod init;
+mod regression;
 mod update;
 
 use std::path::{Path, PathBuf};

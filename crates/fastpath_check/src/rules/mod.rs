@@ -3,6 +3,7 @@
 pub(crate) mod all_out_of_sync;
 pub(crate) mod banned_module_on_cold_path;
 pub(crate) mod cold_start_over_budget;
+pub(crate) mod cold_start_regressed;
 pub(crate) mod documented_cost_drift;
 pub(crate) mod entry_imports_beyond_manifest;
 pub(crate) mod fast_path_over_budget;
@@ -10,6 +11,8 @@ pub(crate) mod hot_path_exception_without_evidence;
 pub(crate) mod import_without_cost;
 pub(crate) mod malformed_manifest;
 pub(crate) mod missing_manifest;
+pub(crate) mod module_cost_regressed;
+pub(crate) mod new_module_on_cold_path;
 pub(crate) mod slow_tier1_import;
 pub(crate) mod stale_profile;
 pub(crate) mod too_many_imports;
