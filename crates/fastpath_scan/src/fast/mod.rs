@@ -1,0 +1,721 @@
+//! The fast scanner: the same [`FileScan`] as the full-parse reference scanner (`ast`), from
+//! a tokenizer and a tree-less recognizer instead of ruff's parser and AST.
+//!
+//! Scanning is most of `fastpath graph`'s time, and a full parse spends it building a tree
+//! this job throws away. Here each logical line is tokenized ([`lexer`]), checked and reduced
+//! to a few [`parser::Event`]s, and a stack of indentation levels carries the same state the
+//! reference scanner carries down its tree (context, enclosing function, `try` guards, dead
+//! `if` branches). Correctness comes first: whenever the file holds something this scanner is
+//! not sure about (a syntax error, an unusual form, a construct whose reading depends on more
+//! than one line), [`try_scan`] says [`Unsure`] and [`scan_source_fast`] falls back to the
+//! reference scanner for that file. A differential test over the CPython standard library
+//! and site-packages trees holds the two equal.
+
+mod lexer;
+mod parser;
+
+use std::cmp::Ordering;
+
+use crate::condition::{self, Test};
+use crate::{Context, FileScan, ImportSite, ImportedName, LineIndex, SiteKind, Target};
+
+use lexer::{Indent, Lexer, Tok, K};
+use parser::{Event, HeaderKind, LineOut, Parser, Span, NONE};
+
+/// Why the fast scanner handed a file to the full parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsure {
+    /// What it met, in a few words.
+    pub reason: &'static str,
+    /// Byte offset in the source (0 when not tied to one place).
+    pub offset: usize,
+}
+
+impl Unsure {
+    pub(crate) fn at(reason: &'static str, offset: usize) -> Self {
+        Unsure { reason, offset }
+    }
+}
+
+/// Scans decoded source with the fast scanner, or says why it cannot be sure of the result
+/// (then [`crate::scan_source`] is the answer).
+pub fn try_scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
+    scan(source, target).map(|scan| crate::finish(scan, target))
+}
+
+fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
+    let src = source.as_bytes();
+    if lexer::has_lone_carriage_return(src) {
+        return Err(Unsure::at("carriage return without line feed", 0));
+    }
+    let mut lexer = Lexer::new(source, parser::check_field);
+    let mut scanner = Scanner::new(source, target);
+    let mut toks: Vec<Tok> = Vec::with_capacity(256);
+    let mut out = LineOut::default();
+    while let Some(indent) = lexer.next_line(&mut toks)? {
+        let in_match = scanner.indentation(indent)?;
+        let mut parser = Parser::new(src, &toks, &mut out);
+        parser.line(in_match)?;
+        scanner.apply(&toks, &out)?;
+    }
+    scanner.finish()
+}
+
+/// What the enclosing blocks say about a statement (the reference scanner's `State`).
+#[derive(Debug, Clone)]
+struct State {
+    context: Context,
+    /// Index in `Scanner::paths` of the module-level function (with its class path).
+    function: Option<u32>,
+    /// Index in `Scanner::paths` of the class path, while outside any function.
+    classes: Option<u32>,
+    /// Node of the `try` bodies enclosing the statement (see `Scanner::guards`).
+    guard: u32,
+    fallback_for: Option<u32>,
+    module_level: bool,
+    /// False in an `if` branch that the target decides never runs: nothing there counts.
+    live: bool,
+}
+
+impl State {
+    fn dead(&self) -> State {
+        State {
+            live: false,
+            ..self.clone()
+        }
+    }
+
+    fn with_context(&self, context: Context) -> State {
+        let mut inner = self.clone();
+        inner.context = match (self.context, context) {
+            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
+            _ => context,
+        };
+        inner
+    }
+}
+
+/// The compound statement that ended last at a level, which `elif` / `else` / `except` /
+/// `finally` continue.
+#[derive(Debug, Clone, Copy)]
+enum Last {
+    None,
+    /// An `if` or `elif`: `rest_dead` once a branch was decided true.
+    If {
+        rest_dead: bool,
+    },
+    /// `for` / `while`, whose `else` runs after the loop.
+    Loop,
+    Try {
+        /// Index in `Scanner::tries`.
+        index: u32,
+        handlers: bool,
+        /// `except*` (Some(true)) or `except` (Some(false)), once a handler was seen.
+        star: Option<bool>,
+        orelse: bool,
+    },
+}
+
+struct Level {
+    indent: Indent,
+    state: State,
+    /// A `match` body: only `case` clauses stand here.
+    in_match: bool,
+    last: Last,
+    /// A decorator was seen: a `def` or `class` must come next.
+    decorated: bool,
+}
+
+struct TryRecord {
+    id: u32,
+    /// Some handler catches a failed import.
+    guards: bool,
+}
+
+struct Scanner<'a> {
+    source: &'a str,
+    target: Option<&'a Target>,
+    index: Option<LineIndex>,
+    scan: FileScan,
+    levels: Vec<Level>,
+    /// The body state of a header whose block starts on the next line.
+    pending: Option<(State, bool)>,
+    paths: Vec<String>,
+    tries: Vec<TryRecord>,
+    /// `try`-body nodes: (index in `tries`, parent node); node 0 is "no enclosing try".
+    guards: Vec<(u32, u32)>,
+    /// The guard node of each site, resolved once every handler is known.
+    site_guards: Vec<u32>,
+    next_try_id: u32,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(source: &'a str, target: Option<&'a Target>) -> Self {
+        let module = State {
+            context: Context::Eager,
+            function: None,
+            classes: None,
+            guard: 0,
+            fallback_for: None,
+            module_level: true,
+            live: true,
+        };
+        Scanner {
+            source,
+            target,
+            index: None,
+            scan: FileScan::default(),
+            levels: vec![Level {
+                indent: Indent::default(),
+                state: module,
+                in_match: false,
+                last: Last::None,
+                decorated: false,
+            }],
+            pending: None,
+            paths: Vec::new(),
+            tries: Vec::new(),
+            guards: vec![(NONE, 0)],
+            site_guards: Vec::new(),
+            next_try_id: 0,
+        }
+    }
+
+    fn text(&self, toks: &[Tok], i: u32) -> &'a str {
+        let t = &toks[i as usize];
+        &self.source[t.start as usize..t.end as usize]
+    }
+
+    /// Opens or closes levels for a logical line's indentation; says whether the line sits in
+    /// a `match` body.
+    fn indentation(&mut self, indent: Indent) -> Result<bool, Unsure> {
+        if let Some((state, in_match)) = self.pending.take() {
+            let current = self.levels.last().expect("module level").indent;
+            if indent.compare(current)? != Ordering::Greater {
+                return Err(Unsure::at("expected an indented block", 0));
+            }
+            self.levels.push(Level {
+                indent,
+                state,
+                in_match,
+                last: Last::None,
+                decorated: false,
+            });
+            return Ok(in_match);
+        }
+        loop {
+            let level = self.levels.last().expect("module level");
+            match indent.compare(level.indent)? {
+                Ordering::Equal => return Ok(level.in_match),
+                Ordering::Greater => return Err(Unsure::at("unexpected indentation", 0)),
+                Ordering::Less => {
+                    if self.levels.len() == 1 {
+                        return Err(Unsure::at("dedent below the module", 0));
+                    }
+                    let level = self.levels.pop().expect("checked");
+                    Self::close(&level)?;
+                }
+            }
+        }
+    }
+
+    fn close(level: &Level) -> Result<(), Unsure> {
+        if level.decorated {
+            return Err(Unsure::at("decorator without a definition", 0));
+        }
+        Self::end_compound(level.last)
+    }
+
+    fn end_compound(last: Last) -> Result<(), Unsure> {
+        match last {
+            Last::Try {
+                handlers: false, ..
+            } => Err(Unsure::at("try without except or finally", 0)),
+            _ => Ok(()),
+        }
+    }
+
+    fn apply(&mut self, toks: &[Tok], out: &LineOut) -> Result<(), Unsure> {
+        let first_kind = toks[0].kind;
+        let head = match (first_kind, out.events.iter().find_map(header_kind)) {
+            (K::Elif, _) => Some(HeaderKind::Elif),
+            (K::Else, _) => Some(HeaderKind::Else),
+            (K::Except, _) => Some(HeaderKind::Except),
+            (K::Finally, _) => Some(HeaderKind::Finally),
+            (K::Def | K::Class | K::Async, Some(kind)) => Some(kind),
+            _ => None,
+        };
+        let is_decorator = first_kind == K::At;
+        let top = self.levels.len() - 1;
+        {
+            let level = &mut self.levels[top];
+            let continues = matches!(
+                head,
+                Some(
+                    HeaderKind::Elif | HeaderKind::Else | HeaderKind::Except | HeaderKind::Finally
+                )
+            );
+            if !continues {
+                Self::end_compound(level.last)?;
+                level.last = Last::None;
+            }
+            if level.decorated
+                && !is_decorator
+                && !matches!(head, Some(HeaderKind::Def | HeaderKind::Class))
+            {
+                return Err(Unsure::at("decorator without a definition", 0));
+            }
+            level.decorated = is_decorator;
+        }
+        let mut state = self.levels[top].state.clone();
+        for event in &out.events {
+            match *event {
+                Event::Header {
+                    kind,
+                    name,
+                    test,
+                    catches,
+                    star,
+                    inline,
+                } => {
+                    let body = self.header(toks, top, &state, kind, name, test, catches, star)?;
+                    if inline {
+                        state = body;
+                    } else {
+                        self.pending = Some((body, kind == HeaderKind::Match));
+                    }
+                }
+                Event::Decorator => {}
+                Event::Import {
+                    stmt,
+                    lazy,
+                    module,
+                    alias,
+                } => {
+                    if state.live {
+                        let module = self.dotted(toks, out, module);
+                        let alias = (alias != NONE).then(|| self.text(toks, alias).to_string());
+                        let context = site_context(&state, lazy);
+                        self.push_site(
+                            &state,
+                            toks[stmt as usize].start,
+                            SiteKind::Import,
+                            module,
+                            0,
+                            Vec::new(),
+                            alias,
+                            context,
+                        );
+                    }
+                }
+                Event::From {
+                    stmt,
+                    lazy,
+                    level,
+                    module,
+                    names,
+                } => {
+                    if state.live {
+                        let module = self.dotted(toks, out, module);
+                        let pairs =
+                            &out.scratch[names.start as usize..(names.start + names.len) as usize];
+                        let names = pairs
+                            .chunks(2)
+                            .map(|pair| ImportedName {
+                                name: self.text(toks, pair[0]).to_string(),
+                                asname: (pair[1] != NONE)
+                                    .then(|| self.text(toks, pair[1]).to_string()),
+                            })
+                            .collect();
+                        let context = site_context(&state, lazy);
+                        self.push_site(
+                            &state,
+                            toks[stmt as usize].start,
+                            SiteKind::From,
+                            module,
+                            level,
+                            names,
+                            None,
+                            context,
+                        );
+                    }
+                }
+                Event::Dynamic {
+                    dunder,
+                    call,
+                    literal,
+                    in_lambda,
+                } => {
+                    if state.live {
+                        let text = parser::literal_value(
+                            self.source.as_bytes(),
+                            &toks[literal.0 as usize..=literal.1 as usize],
+                        )?;
+                        let module = text.trim_start_matches('.');
+                        let level = (text.len() - module.len()) as u32;
+                        if !module.is_empty() || level > 0 {
+                            let context = if in_lambda && state.context != Context::TypeChecking {
+                                Context::Deferred
+                            } else {
+                                state.context
+                            };
+                            let kind = if dunder {
+                                SiteKind::DunderImport
+                            } else {
+                                SiteKind::ImportModule
+                            };
+                            let module = module.to_string();
+                            self.push_site(
+                                &state,
+                                toks[call as usize].start,
+                                kind,
+                                module,
+                                level,
+                                Vec::new(),
+                                None,
+                                context,
+                            );
+                        }
+                    }
+                }
+                Event::EagerCall { callee } => {
+                    if state.live && state.context == Context::Eager {
+                        let name = self.dotted(toks, out, callee);
+                        if !self.scan.eager_calls.contains(&name) {
+                            self.scan.eager_calls.push(name);
+                        }
+                    }
+                }
+                Event::ModuleAssign {
+                    name,
+                    value,
+                    augmented,
+                } => {
+                    if state.live && state.module_level {
+                        let strings = parser::literal_strings(
+                            self.source.as_bytes(),
+                            &toks[value.0 as usize..value.1 as usize],
+                        )?;
+                        let slot = match self.text(toks, name) {
+                            "__all__" => &mut self.scan.all,
+                            _ => &mut self.scan.lazy_modules,
+                        };
+                        if let Some(strings) = strings {
+                            match slot {
+                                Some(existing) if augmented => existing.extend(strings),
+                                _ if augmented => {}
+                                _ => *slot = Some(strings),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The body state a header opens, and what it leaves for the clauses that may follow.
+    #[allow(clippy::too_many_arguments)]
+    fn header(
+        &mut self,
+        toks: &[Tok],
+        top: usize,
+        state: &State,
+        kind: HeaderKind,
+        name: u32,
+        test: (u32, u32),
+        catches: bool,
+        star: bool,
+    ) -> Result<State, Unsure> {
+        let last = self.levels[top].last;
+        let (body, next) = match kind {
+            HeaderKind::If => {
+                let (body, rest_dead) = self.branch(toks, state, test, false)?;
+                (body, Last::If { rest_dead })
+            }
+            HeaderKind::Elif => {
+                let Last::If { rest_dead } = last else {
+                    return Err(Unsure::at("elif without if", 0));
+                };
+                let (body, now_dead) = self.branch(toks, state, test, rest_dead)?;
+                (
+                    body,
+                    Last::If {
+                        rest_dead: now_dead,
+                    },
+                )
+            }
+            HeaderKind::Else => match last {
+                Last::If { rest_dead } => (
+                    if rest_dead {
+                        state.dead()
+                    } else {
+                        state.clone()
+                    },
+                    Last::None,
+                ),
+                Last::Loop => (state.clone(), Last::None),
+                Last::Try {
+                    handlers: true,
+                    star,
+                    orelse: false,
+                    index,
+                } => (
+                    state.clone(),
+                    Last::Try {
+                        index,
+                        handlers: true,
+                        star,
+                        orelse: true,
+                    },
+                ),
+                _ => return Err(Unsure::at("else without its statement", 0)),
+            },
+            HeaderKind::While | HeaderKind::For => (state.clone(), Last::Loop),
+            HeaderKind::Try => {
+                let id = if state.live {
+                    self.next_try_id += 1;
+                    self.next_try_id - 1
+                } else {
+                    NONE
+                };
+                let index = self.tries.len() as u32;
+                self.tries.push(TryRecord { id, guards: false });
+                self.guards.push((index, state.guard));
+                let mut body = state.clone();
+                body.guard = self.guards.len() as u32 - 1;
+                (
+                    body,
+                    Last::Try {
+                        index,
+                        handlers: false,
+                        star: None,
+                        orelse: false,
+                    },
+                )
+            }
+            HeaderKind::Except => {
+                let Last::Try {
+                    index,
+                    star: seen,
+                    orelse: false,
+                    ..
+                } = last
+                else {
+                    return Err(Unsure::at("except without try", 0));
+                };
+                if seen.is_some_and(|s| s != star) {
+                    return Err(Unsure::at("except mixed with except*", 0));
+                }
+                let record = &mut self.tries[index as usize];
+                let mut body = state.clone();
+                if catches {
+                    record.guards = true;
+                    body.fallback_for = Some(record.id);
+                }
+                (
+                    body,
+                    Last::Try {
+                        index,
+                        handlers: true,
+                        star: Some(star),
+                        orelse: false,
+                    },
+                )
+            }
+            HeaderKind::Finally => {
+                let Last::Try { .. } = last else {
+                    return Err(Unsure::at("finally without try", 0));
+                };
+                (state.clone(), Last::None)
+            }
+            HeaderKind::With | HeaderKind::Match | HeaderKind::Case => (state.clone(), Last::None),
+            HeaderKind::Def => {
+                let name = self.text(toks, name);
+                if state.live && state.module_level && name == "__getattr__" {
+                    self.scan.has_getattr = true;
+                }
+                (self.in_function(state, name), Last::None)
+            }
+            HeaderKind::Class => {
+                let name = self.text(toks, name);
+                (self.in_class(state, name), Last::None)
+            }
+        };
+        self.levels[top].last = next;
+        Ok(body)
+    }
+
+    /// The body state of an `if` / `elif` branch, and whether the branches after it are dead.
+    fn branch(
+        &mut self,
+        toks: &[Tok],
+        state: &State,
+        test: (u32, u32),
+        rest_dead: bool,
+    ) -> Result<(State, bool), Unsure> {
+        if rest_dead || !state.live {
+            return Ok((state.dead(), true));
+        }
+        Ok(match self.classify(toks, test)? {
+            Test::TypeChecking => (state.with_context(Context::TypeChecking), false),
+            Test::MainGuard => (state.with_context(Context::MainGuard), false),
+            Test::Decided(true) => (state.clone(), true),
+            Test::Decided(false) => (state.dead(), false),
+            Test::Unknown => (state.clone(), false),
+        })
+    }
+
+    /// Runs the shared condition evaluator on an `if` test, after a token check that skips the
+    /// (common) tests it cannot decide.
+    fn classify(&self, toks: &[Tok], test: (u32, u32)) -> Result<Test, Unsure> {
+        let tokens = &toks[test.0 as usize..=test.1 as usize];
+        let decidable = tokens.iter().any(|t| match t.kind {
+            K::Number | K::True | K::False => true,
+            K::Name => matches!(
+                &self.source[t.start as usize..t.end as usize],
+                "TYPE_CHECKING"
+                    | "__name__"
+                    | "sys"
+                    | "os"
+                    | "platform"
+                    | "PY2"
+                    | "IS_PY2"
+                    | "is_py2"
+                    | "PY3"
+                    | "PY3K"
+                    | "IS_PY3"
+                    | "is_py3"
+            ),
+            _ => false,
+        });
+        if !decidable {
+            return Ok(Test::Unknown);
+        }
+        let text = &self.source[tokens[0].start as usize..tokens[tokens.len() - 1].end as usize];
+        let parsed = ruff_python_parser::parse_expression(text).map_err(|_| {
+            Unsure::at(
+                "if test the expression parser rejects alone",
+                tokens[0].start as usize,
+            )
+        })?;
+        Ok(condition::classify(parsed.expr(), self.target))
+    }
+
+    fn in_function(&mut self, state: &State, name: &str) -> State {
+        let mut inner = state.clone();
+        inner.module_level = false;
+        if inner.context != Context::TypeChecking {
+            inner.context = Context::Deferred;
+        }
+        if inner.function.is_none() && state.live {
+            let path = match inner.classes {
+                Some(classes) => format!("{}.{name}", self.paths[classes as usize]),
+                None => name.to_string(),
+            };
+            self.paths.push(path);
+            inner.function = Some(self.paths.len() as u32 - 1);
+        }
+        inner
+    }
+
+    fn in_class(&mut self, state: &State, name: &str) -> State {
+        let mut inner = state.clone();
+        inner.module_level = false;
+        if inner.function.is_none() && state.live {
+            let path = match inner.classes {
+                Some(classes) => format!("{}.{name}", self.paths[classes as usize]),
+                None => name.to_string(),
+            };
+            self.paths.push(path);
+            inner.classes = Some(self.paths.len() as u32 - 1);
+        }
+        inner
+    }
+
+    fn dotted(&self, toks: &[Tok], out: &LineOut, span: Span) -> String {
+        let parts = &out.scratch[span.start as usize..(span.start + span.len) as usize];
+        let mut name = String::new();
+        for (i, &part) in parts.iter().enumerate() {
+            if i > 0 {
+                name.push('.');
+            }
+            name.push_str(self.text(toks, part));
+        }
+        name
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_site(
+        &mut self,
+        state: &State,
+        offset: u32,
+        kind: SiteKind,
+        module: String,
+        level: u32,
+        names: Vec<ImportedName>,
+        alias: Option<String>,
+        context: Context,
+    ) {
+        let index = self
+            .index
+            .get_or_insert_with(|| LineIndex::new(self.source));
+        let (line, column) = index.line_column(self.source, offset);
+        self.scan.sites.push(ImportSite {
+            kind,
+            module,
+            level,
+            names,
+            alias,
+            context,
+            optional: false,
+            try_id: None,
+            fallback_for: state.fallback_for,
+            function: state.function.map(|f| self.paths[f as usize].clone()),
+            line,
+            column,
+        });
+        self.site_guards.push(state.guard);
+    }
+
+    fn finish(mut self) -> Result<FileScan, Unsure> {
+        if self.pending.is_some() {
+            return Err(Unsure::at(
+                "expected an indented block at end of file",
+                self.source.len(),
+            ));
+        }
+        while let Some(level) = self.levels.pop() {
+            Self::close(&level)?;
+        }
+        for (site, &guard) in self.scan.sites.iter_mut().zip(&self.site_guards) {
+            let mut node = guard;
+            while node != 0 {
+                let (index, parent) = self.guards[node as usize];
+                let record = &self.tries[index as usize];
+                if record.guards {
+                    site.optional = true;
+                    site.try_id = Some(record.id);
+                    break;
+                }
+                node = parent;
+            }
+        }
+        Ok(self.scan)
+    }
+}
+
+fn header_kind(event: &Event) -> Option<HeaderKind> {
+    match event {
+        Event::Header { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
+
+fn site_context(state: &State, lazy: bool) -> Context {
+    if lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
+        Context::Lazy
+    } else {
+        state.context
+    }
+}

@@ -1,0 +1,1832 @@
+//! The fast scanner's recognizer: checks that one logical line is valid Python and reports,
+//! as [`Event`]s, only what the scan needs from it.
+//!
+//! It follows the grammar closely enough to say "this line is valid" soundly (every construct
+//! it accepts, ruff's parser accepts without error), but it builds no tree: each expression
+//! comes back as a [`Shape`] of a few bits (is it a name, a dotted name, a call, a string, a
+//! valid assignment target?). Whatever it does not recognize, valid or not, is [`Unsure`]:
+//! rejecting valid code only costs a fallback to the full parser, accepting invalid code would
+//! hide a syntax error, so when in doubt it rejects.
+
+use super::lexer::{Tok, K, STR_BYTES, STR_ESCAPES, STR_INTERPOLATED};
+use super::Unsure;
+
+/// A span of `LineOut::scratch` (token indices of the parts of a dotted name, or of the
+/// name/alias pairs of a `from` import).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+pub(crate) const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderKind {
+    If,
+    Elif,
+    Else,
+    While,
+    For,
+    Try,
+    Except,
+    Finally,
+    With,
+    Def,
+    Class,
+    Match,
+    Case,
+}
+
+/// What the scanner learns from a logical line, in source order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Event {
+    /// A compound statement's header; its body follows (on this line when `inline`).
+    Header {
+        kind: HeaderKind,
+        /// Name token of a `def` / `class`.
+        name: u32,
+        /// First and last token of an `if` / `elif` test.
+        test: (u32, u32),
+        /// For `except`: whether the clause catches a failed import.
+        catches: bool,
+        /// For `except`: `except*`.
+        star: bool,
+        inline: bool,
+    },
+    /// A decorator line (`@...`); a `def` or `class` must follow.
+    Decorator,
+    /// `import a.b as c`: one event per alias.
+    Import {
+        /// The `import` (or `lazy`) token the statement starts with.
+        stmt: u32,
+        lazy: bool,
+        /// Token indices of the dotted name's parts.
+        module: Span,
+        /// Token of the `as` name, or `NONE`.
+        alias: u32,
+    },
+    /// `from ..a.b import c as d, e`.
+    From {
+        stmt: u32,
+        lazy: bool,
+        level: u32,
+        module: Span,
+        /// Pairs of (name token, asname token or `NONE`); a `*` import is the `*` token.
+        names: Span,
+    },
+    /// `importlib.import_module("literal")` / `__import__("literal")`.
+    Dynamic {
+        dunder: bool,
+        /// First token of the called expression: where the call starts.
+        call: u32,
+        /// First and last token of the literal (implicit concatenation spans several).
+        literal: (u32, u32),
+        in_lambda: bool,
+    },
+    /// A statement-level call (or decorator) whose callee is a dotted name.
+    EagerCall { callee: Span },
+    /// `__all__` / `__lazy_modules__` assigned (`=`, `:`-annotated, or augmented).
+    ModuleAssign {
+        name: u32,
+        /// Token range of the value (end exclusive).
+        value: (u32, u32),
+        augmented: bool,
+    },
+}
+
+/// Buffers reused from line to line.
+#[derive(Default)]
+pub(crate) struct LineOut {
+    pub events: Vec<Event>,
+    pub scratch: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SK {
+    Name,
+    Attr,
+    Subscript,
+    Call,
+    /// A plain (not bytes, not interpolated) string literal.
+    Str,
+    Starred,
+    Tuple,
+    List,
+    Yield,
+    Other,
+}
+
+/// What the scan needs to know about an expression.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    kind: SK,
+    /// Valid as an assignment target.
+    target: bool,
+    /// Holds a starred expression at the top (invalid in `del`).
+    star: bool,
+    /// Written inside parentheses that add nothing (`(a)`).
+    paren: bool,
+    /// For names and attribute chains on a name: the parts; for calls: the callee's parts.
+    dotted: Option<Span>,
+    /// First and last token (for strings: the implicitly concatenated group).
+    first: u32,
+    last: u32,
+}
+
+impl Shape {
+    fn new(kind: SK, first: usize, last: usize) -> Self {
+        Shape {
+            kind,
+            target: false,
+            star: false,
+            paren: false,
+            dotted: None,
+            first: first as u32,
+            last: last as u32,
+        }
+    }
+}
+
+/// Whether a token can start an expression.
+fn starts_expression(kind: K) -> bool {
+    matches!(
+        kind,
+        K::Name
+            | K::Number
+            | K::Str
+            | K::False
+            | K::None
+            | K::True
+            | K::Ellipsis
+            | K::LPar
+            | K::LSqb
+            | K::LBrace
+            | K::Minus
+            | K::Plus
+            | K::Tilde
+            | K::Not
+            | K::Lambda
+            | K::Await
+            | K::Star
+    )
+}
+
+pub(crate) struct Parser<'a> {
+    src: &'a [u8],
+    toks: &'a [Tok],
+    p: usize,
+    out: &'a mut LineOut,
+    lambda_depth: u32,
+    /// Whether calls found now are reported: the reference scanner walks only some parts of a
+    /// statement (not annotations, `with` targets, `del` targets, type aliases).
+    walk: bool,
+}
+
+type R<T> = Result<T, Unsure>;
+
+impl<'a> Parser<'a> {
+    pub(crate) fn new(src: &'a [u8], toks: &'a [Tok], out: &'a mut LineOut) -> Self {
+        out.events.clear();
+        out.scratch.clear();
+        Parser {
+            src,
+            toks,
+            p: 0,
+            out,
+            lambda_depth: 0,
+            walk: true,
+        }
+    }
+
+    #[inline]
+    fn kind(&self) -> K {
+        self.toks[self.p].kind
+    }
+
+    #[inline]
+    fn kind_at(&self, p: usize) -> K {
+        self.toks.get(p).map_or(K::Newline, |t| t.kind)
+    }
+
+    fn text(&self, p: usize) -> &'a [u8] {
+        let t = &self.toks[p];
+        &self.src[t.start as usize..t.end as usize]
+    }
+
+    fn unsure(&self, why: &'static str) -> Unsure {
+        Unsure::at(
+            why,
+            self.toks[self.p.min(self.toks.len() - 1)].start as usize,
+        )
+    }
+
+    #[inline]
+    fn eat(&mut self, kind: K) -> bool {
+        if self.kind() == kind {
+            self.p += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, kind: K, why: &'static str) -> R<()> {
+        if self.eat(kind) {
+            Ok(())
+        } else {
+            Err(self.unsure(why))
+        }
+    }
+
+    fn is_soft(&self, p: usize, word: &[u8]) -> bool {
+        self.kind_at(p) == K::Name && self.text(p) == word
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    /// One logical line. `in_match` says the line sits directly in a `match` body, where only
+    /// `case` clauses may stand.
+    pub(crate) fn line(&mut self, in_match: bool) -> R<()> {
+        if in_match {
+            if !self.is_soft(0, b"case") {
+                return Err(self.unsure("statement in a match body"));
+            }
+            return self.case_clause();
+        }
+        let header = match self.kind() {
+            K::If | K::Elif | K::While => {
+                let kind = match self.kind() {
+                    K::If => HeaderKind::If,
+                    K::Elif => HeaderKind::Elif,
+                    _ => HeaderKind::While,
+                };
+                self.p += 1;
+                let first = self.p as u32;
+                self.named_expression()?;
+                let test = (first, self.p as u32 - 1);
+                self.header(kind, NONE, test, false, false)
+            }
+            K::Else | K::Try | K::Finally => {
+                let kind = match self.kind() {
+                    K::Else => HeaderKind::Else,
+                    K::Try => HeaderKind::Try,
+                    _ => HeaderKind::Finally,
+                };
+                self.p += 1;
+                self.header(kind, NONE, (0, 0), false, false)
+            }
+            K::Except => self.except_clause(),
+            K::For => self.for_header(),
+            K::With => self.with_header(),
+            K::Def => self.def_header(),
+            K::Class => self.class_header(),
+            K::Async => {
+                self.p += 1;
+                match self.kind() {
+                    K::Def => self.def_header(),
+                    K::For => self.for_header(),
+                    K::With => self.with_header(),
+                    _ => Err(self.unsure("`async` before a simple statement")),
+                }
+            }
+            K::At => {
+                self.p += 1;
+                let shape = self.named_expression()?;
+                let callee = match shape.kind {
+                    SK::Call => shape.dotted,
+                    SK::Name | SK::Attr => shape.dotted,
+                    _ => None,
+                };
+                self.out.events.push(Event::Decorator);
+                if let Some(callee) = callee {
+                    self.out.events.push(Event::EagerCall { callee });
+                }
+                return self.expect(K::Newline, "decorator followed by more");
+            }
+            K::Name if self.text(0) == b"match" && self.is_match_statement() => {
+                self.p += 1;
+                self.star_expressions(true)?;
+                self.header(HeaderKind::Match, NONE, (0, 0), false, false)
+            }
+            _ => return self.simple_statements(),
+        };
+        header
+    }
+
+    /// A soft-keyword `match` starts a statement when the line ends with a `:` header.
+    fn is_match_statement(&self) -> bool {
+        let n = self.toks.len();
+        n >= 3
+            && self.toks[n - 2].kind == K::Colon
+            && !matches!(
+                self.kind_at(1),
+                K::Equal
+                    | K::Dot
+                    | K::Colon
+                    | K::AugAssign
+                    | K::Comma
+                    | K::RPar
+                    | K::Newline
+                    | K::BinOp
+                    | K::Compare
+                    | K::If
+                    | K::In
+                    | K::Is
+                    | K::And
+                    | K::Or
+            )
+    }
+
+    /// The `:` ending a header, then the inline body if any.
+    fn header(
+        &mut self,
+        kind: HeaderKind,
+        name: u32,
+        test: (u32, u32),
+        catches: bool,
+        star: bool,
+    ) -> R<()> {
+        self.expect(K::Colon, "header without its `:`")?;
+        let inline = self.kind() != K::Newline;
+        self.out.events.push(Event::Header {
+            kind,
+            name,
+            test,
+            catches,
+            star,
+            inline,
+        });
+        if inline {
+            if kind == HeaderKind::Match {
+                return Err(self.unsure("inline match body"));
+            }
+            self.simple_statements()
+        } else {
+            self.p += 1;
+            Ok(())
+        }
+    }
+
+    fn case_clause(&mut self) -> R<()> {
+        self.p += 1;
+        self.patterns()?;
+        let mut test = (0, 0);
+        if self.eat(K::If) {
+            let first = self.p as u32;
+            self.named_expression()?;
+            test = (first, self.p as u32 - 1);
+        }
+        self.header(HeaderKind::Case, NONE, test, false, false)
+    }
+
+    fn except_clause(&mut self) -> R<()> {
+        self.p += 1;
+        let star = self.eat(K::Star);
+        let mut catches = true;
+        if self.kind() != K::Colon {
+            catches = false;
+            // `except A, B:` is accepted (Python 3.14 syntax) and means a tuple.
+            loop {
+                catches |= self.except_type()?;
+                if !self.eat(K::Comma) {
+                    break;
+                }
+                if !starts_expression(self.kind()) {
+                    return Err(self.unsure("trailing comma in except"));
+                }
+            }
+            if self.eat(K::As) {
+                self.expect(K::Name, "except ... as needs a name")?;
+            }
+        } else if star {
+            return Err(self.unsure("bare except*"));
+        }
+        self.header(HeaderKind::Except, NONE, (0, 0), catches, star)
+    }
+
+    /// One exception type (or parenthesized tuple of them); whether it catches `ImportError`.
+    fn except_type(&mut self) -> R<bool> {
+        if self.kind() == K::LPar {
+            self.p += 1;
+            let mut catches = false;
+            while self.kind() != K::RPar {
+                catches |= self.except_type()?;
+                if !self.eat(K::Comma) {
+                    break;
+                }
+            }
+            self.expect(K::RPar, "except type")?;
+            if !matches!(self.kind(), K::Comma | K::As | K::Colon | K::RPar) {
+                return Err(self.unsure("complex except type"));
+            }
+            return Ok(catches);
+        }
+        let shape = self.expression()?;
+        Ok(match (shape.kind, shape.dotted) {
+            (SK::Name | SK::Attr, Some(parts)) => {
+                let last = self.out.scratch[(parts.start + parts.len - 1) as usize] as usize;
+                matches!(
+                    self.text(last),
+                    b"ImportError" | b"ModuleNotFoundError" | b"Exception" | b"BaseException"
+                )
+            }
+            _ => false,
+        })
+    }
+
+    fn for_header(&mut self) -> R<()> {
+        self.p += 1;
+        self.target_list()?;
+        self.expect(K::In, "for without in")?;
+        let iter = self.star_expressions(false)?;
+        if iter.kind == SK::Starred {
+            return Err(self.unsure("starred for iterable"));
+        }
+        self.header(HeaderKind::For, NONE, (0, 0), false, false)
+    }
+
+    fn with_header(&mut self) -> R<()> {
+        self.p += 1;
+        if self.kind() == K::LPar {
+            if let Some(close) = self.matching(self.p) {
+                if self.kind_at(close + 1) == K::Colon {
+                    // Parenthesized items (3.9+); also reads `with (a, b):` right, since
+                    // only the context expressions matter here.
+                    self.p += 1;
+                    if self.kind() == K::RPar {
+                        return Err(self.unsure("empty with"));
+                    }
+                    loop {
+                        self.with_item()?;
+                        if !self.eat(K::Comma) || self.kind() == K::RPar {
+                            break;
+                        }
+                    }
+                    self.expect(K::RPar, "with items")?;
+                    return self.header(HeaderKind::With, NONE, (0, 0), false, false);
+                }
+            }
+        }
+        loop {
+            self.with_item()?;
+            if !self.eat(K::Comma) {
+                break;
+            }
+        }
+        self.header(HeaderKind::With, NONE, (0, 0), false, false)
+    }
+
+    fn with_item(&mut self) -> R<()> {
+        let shape = self.expression()?;
+        if shape.kind == SK::Starred {
+            return Err(self.unsure("starred with item"));
+        }
+        if self.eat(K::As) {
+            let walk = std::mem::replace(&mut self.walk, false);
+            let target = self.target()?;
+            self.walk = walk;
+            if !target.target || target.kind == SK::Starred {
+                return Err(self.unsure("with target"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the bracket closing the one at `open`.
+    fn matching(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for (i, t) in self.toks.iter().enumerate().skip(open) {
+            match t.kind {
+                K::LPar | K::LSqb | K::LBrace => depth += 1,
+                K::RPar | K::RSqb | K::RBrace => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn def_header(&mut self) -> R<()> {
+        self.p += 1;
+        let name = self.p as u32;
+        self.expect(K::Name, "def without a name")?;
+        if self.kind() == K::LSqb {
+            self.type_params()?;
+        }
+        self.expect(K::LPar, "def without parameters")?;
+        self.parameters(false)?;
+        self.expect(K::RPar, "def parameters")?;
+        if self.eat(K::Arrow) {
+            let walk = std::mem::replace(&mut self.walk, false);
+            self.expression()?;
+            self.walk = walk;
+        }
+        self.header(HeaderKind::Def, name, (0, 0), false, false)
+    }
+
+    fn class_header(&mut self) -> R<()> {
+        self.p += 1;
+        let name = self.p as u32;
+        self.expect(K::Name, "class without a name")?;
+        if self.kind() == K::LSqb {
+            self.type_params()?;
+        }
+        if self.eat(K::LPar) {
+            self.arguments()?;
+        }
+        self.header(HeaderKind::Class, name, (0, 0), false, false)
+    }
+
+    fn type_params(&mut self) -> R<()> {
+        let walk = std::mem::replace(&mut self.walk, false);
+        self.p += 1;
+        loop {
+            let starred = self.eat(K::Star) || self.eat(K::DoubleStar);
+            self.expect(K::Name, "type parameter")?;
+            if !starred && self.eat(K::Colon) {
+                self.expression()?;
+            }
+            if self.eat(K::Equal) {
+                self.expression()?;
+            }
+            if !self.eat(K::Comma) || self.kind() == K::RSqb {
+                break;
+            }
+        }
+        self.expect(K::RSqb, "type parameters")?;
+        self.walk = walk;
+        Ok(())
+    }
+
+    /// A parameter list, up to `)` (def) or `:` (lambda), not consumed.
+    fn parameters(&mut self, lambda: bool) -> R<()> {
+        let end = if lambda { K::Colon } else { K::RPar };
+        let (mut any, mut slash, mut star, mut kwargs, mut default, mut bare_star) =
+            (false, false, false, false, false, false);
+        while self.kind() != end {
+            if kwargs {
+                return Err(self.unsure("parameter after **kwargs"));
+            }
+            match self.kind() {
+                K::BinOp if self.text(self.p) == b"/" => {
+                    if slash || star || !any {
+                        return Err(self.unsure("misplaced `/`"));
+                    }
+                    slash = true;
+                    self.p += 1;
+                }
+                K::Star => {
+                    if star {
+                        return Err(self.unsure("two `*` parameters"));
+                    }
+                    star = true;
+                    self.p += 1;
+                    if self.eat(K::Name) {
+                        if !lambda && self.eat(K::Colon) {
+                            self.annotation(true)?;
+                        }
+                    } else {
+                        bare_star = true;
+                    }
+                }
+                K::DoubleStar => {
+                    self.p += 1;
+                    self.expect(K::Name, "**kwargs name")?;
+                    if !lambda && self.eat(K::Colon) {
+                        self.annotation(false)?;
+                    }
+                    kwargs = true;
+                }
+                K::Name => {
+                    self.p += 1;
+                    if !lambda && self.eat(K::Colon) {
+                        self.annotation(false)?;
+                    }
+                    if self.eat(K::Equal) {
+                        self.expression()?;
+                        default = true;
+                    } else if default && !star {
+                        return Err(self.unsure("parameter without default after default"));
+                    }
+                    bare_star = false;
+                }
+                _ => return Err(self.unsure("parameter")),
+            }
+            any = true;
+            if !self.eat(K::Comma) {
+                break;
+            }
+        }
+        if bare_star {
+            return Err(self.unsure("bare `*` without keyword parameters"));
+        }
+        Ok(())
+    }
+
+    fn annotation(&mut self, star_allowed: bool) -> R<()> {
+        let walk = std::mem::replace(&mut self.walk, false);
+        let shape = if star_allowed {
+            self.star_expression()?
+        } else {
+            self.expression()?
+        };
+        self.walk = walk;
+        if !star_allowed && shape.kind == SK::Starred {
+            return Err(self.unsure("starred annotation"));
+        }
+        Ok(())
+    }
+
+    fn simple_statements(&mut self) -> R<()> {
+        loop {
+            self.simple_statement()?;
+            if self.eat(K::Semi) {
+                if self.kind() == K::Newline {
+                    break;
+                }
+                continue;
+            }
+            if self.kind() != K::Newline {
+                return Err(self.unsure("statement not ended"));
+            }
+            break;
+        }
+        self.p += 1;
+        debug_assert_eq!(self.p, self.toks.len());
+        Ok(())
+    }
+
+    fn simple_statement(&mut self) -> R<()> {
+        match self.kind() {
+            K::Pass | K::Break | K::Continue => self.p += 1,
+            K::Return => {
+                self.p += 1;
+                if starts_expression(self.kind()) {
+                    let value = self.star_expressions(false)?;
+                    if value.kind == SK::Starred {
+                        return Err(self.unsure("return *x"));
+                    }
+                }
+            }
+            K::Raise => {
+                self.p += 1;
+                if starts_expression(self.kind()) {
+                    self.single_expression()?;
+                    if self.eat(K::From) {
+                        self.single_expression()?;
+                    }
+                }
+            }
+            K::Global | K::Nonlocal => {
+                self.p += 1;
+                loop {
+                    self.expect(K::Name, "global name")?;
+                    if !self.eat(K::Comma) {
+                        break;
+                    }
+                }
+            }
+            K::Del => {
+                self.p += 1;
+                let walk = std::mem::replace(&mut self.walk, false);
+                loop {
+                    let target = self.target()?;
+                    if !target.target || target.star {
+                        return Err(self.unsure("del target"));
+                    }
+                    if !self.eat(K::Comma) || !starts_expression(self.kind()) {
+                        break;
+                    }
+                }
+                self.walk = walk;
+            }
+            K::Assert => {
+                self.p += 1;
+                self.single_expression_before(true)?;
+                if self.eat(K::Comma) {
+                    self.single_expression()?;
+                }
+            }
+            K::Import => self.import(self.p, false)?,
+            K::From => self.from_import(self.p, false)?,
+            K::Yield => {
+                let shape = self.yield_expression()?;
+                if self.kind() != K::Newline && self.kind() != K::Semi {
+                    return Err(self.unsure("yield statement"));
+                }
+                let _ = shape;
+            }
+            K::Name
+                if matches!(self.kind_at(self.p + 1), K::Import | K::From)
+                    && self.text(self.p) == b"lazy" =>
+            {
+                let stmt = self.p;
+                self.p += 1;
+                if self.kind() == K::Import {
+                    self.import(stmt, true)?;
+                } else {
+                    self.from_import(stmt, true)?;
+                }
+            }
+            K::Name
+                if self.kind_at(self.p + 1) == K::Name
+                    && matches!(self.kind_at(self.p + 2), K::LSqb | K::Equal)
+                    && self.text(self.p) == b"type" =>
+            {
+                let walk = std::mem::replace(&mut self.walk, false);
+                self.p += 2;
+                if self.kind() == K::LSqb {
+                    self.type_params()?;
+                }
+                self.expect(K::Equal, "type alias")?;
+                self.expression()?;
+                self.walk = walk;
+            }
+            _ => self.expression_statement()?,
+        }
+        Ok(())
+    }
+
+    /// An expression that must not be a bare starred one or a tuple.
+    fn single_expression(&mut self) -> R<Shape> {
+        self.single_expression_before(false)
+    }
+
+    /// `comma_follows`: a comma may come next (`assert test, message`).
+    fn single_expression_before(&mut self, comma_follows: bool) -> R<Shape> {
+        let shape = self.expression()?;
+        if shape.kind == SK::Starred {
+            return Err(self.unsure("starred expression"));
+        }
+        if !comma_follows && self.kind() == K::Comma {
+            return Err(self.unsure("unparenthesized tuple"));
+        }
+        Ok(shape)
+    }
+
+    fn assigned_value(&mut self) -> R<(Shape, u32)> {
+        let start = self.p as u32;
+        let shape = if self.kind() == K::Yield {
+            self.yield_expression()?
+        } else {
+            self.star_expressions(false)?
+        };
+        if shape.kind == SK::Starred {
+            return Err(self.unsure("starred value"));
+        }
+        Ok((shape, start))
+    }
+
+    fn expression_statement(&mut self) -> R<()> {
+        let first = self.star_expressions(false)?;
+        match self.kind() {
+            K::Equal => {
+                let mut targets = 0;
+                let mut last = first;
+                let (mut value, mut value_start);
+                loop {
+                    if !last.target || last.kind == SK::Starred {
+                        return Err(self.unsure("assignment target"));
+                    }
+                    targets += 1;
+                    self.p += 1;
+                    (value, value_start) = self.assigned_value()?;
+                    if self.kind() != K::Equal {
+                        break;
+                    }
+                    last = value;
+                }
+                if targets == 1 && first.kind == SK::Name {
+                    self.module_assign(first.first, value_start, false);
+                }
+                self.eager_value(&value);
+            }
+            K::Colon => {
+                if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
+                    return Err(self.unsure("annotated assignment target"));
+                }
+                self.p += 1;
+                self.annotation(false)?;
+                if self.eat(K::Equal) {
+                    let (value, value_start) = self.assigned_value()?;
+                    if first.kind == SK::Name {
+                        self.module_assign(first.first, value_start, false);
+                    }
+                    self.eager_value(&value);
+                }
+            }
+            K::AugAssign => {
+                if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
+                    return Err(self.unsure("augmented assignment target"));
+                }
+                self.p += 1;
+                let (_, value_start) = self.assigned_value()?;
+                if first.kind == SK::Name {
+                    self.module_assign(first.first, value_start, true);
+                }
+            }
+            _ => {
+                if first.kind == SK::Starred {
+                    return Err(self.unsure("starred expression statement"));
+                }
+                self.eager_value(&first);
+            }
+        }
+        Ok(())
+    }
+
+    fn module_assign(&mut self, name: u32, value_start: u32, augmented: bool) {
+        if matches!(self.text(name as usize), b"__all__" | b"__lazy_modules__") {
+            self.out.events.push(Event::ModuleAssign {
+                name,
+                value: (value_start, self.p as u32),
+                augmented,
+            });
+        }
+    }
+
+    fn eager_value(&mut self, value: &Shape) {
+        if value.kind == SK::Call {
+            if let Some(callee) = value.dotted {
+                self.out.events.push(Event::EagerCall { callee });
+            }
+        }
+    }
+
+    fn dotted_name(&mut self) -> R<Span> {
+        let start = self.out.scratch.len() as u32;
+        loop {
+            if self.kind() != K::Name {
+                return Err(self.unsure("module name"));
+            }
+            self.out.scratch.push(self.p as u32);
+            self.p += 1;
+            if !self.eat(K::Dot) {
+                break;
+            }
+        }
+        Ok(Span {
+            start,
+            len: self.out.scratch.len() as u32 - start,
+        })
+    }
+
+    fn import(&mut self, stmt: usize, lazy: bool) -> R<()> {
+        self.p += 1;
+        loop {
+            let module = self.dotted_name()?;
+            let mut alias = NONE;
+            if self.eat(K::As) {
+                alias = self.p as u32;
+                self.expect(K::Name, "import alias")?;
+            }
+            self.out.events.push(Event::Import {
+                stmt: stmt as u32,
+                lazy,
+                module,
+                alias,
+            });
+            if !self.eat(K::Comma) {
+                return Ok(());
+            }
+        }
+    }
+
+    fn from_import(&mut self, stmt: usize, lazy: bool) -> R<()> {
+        self.p += 1;
+        let mut level = 0;
+        loop {
+            match self.kind() {
+                K::Dot => level += 1,
+                K::Ellipsis => level += 3,
+                _ => break,
+            }
+            self.p += 1;
+        }
+        let module = if self.kind() == K::Import {
+            if level == 0 {
+                return Err(self.unsure("from import without a module"));
+            }
+            Span::default()
+        } else {
+            self.dotted_name()?
+        };
+        self.expect(K::Import, "from without import")?;
+        let start = self.out.scratch.len() as u32;
+        if self.kind() == K::Star {
+            self.out.scratch.extend([self.p as u32, NONE]);
+            self.p += 1;
+        } else {
+            let parens = self.eat(K::LPar);
+            loop {
+                let name = self.p as u32;
+                self.expect(K::Name, "imported name")?;
+                let mut alias = NONE;
+                if self.eat(K::As) {
+                    alias = self.p as u32;
+                    self.expect(K::Name, "import alias")?;
+                }
+                self.out.scratch.extend([name, alias]);
+                if !self.eat(K::Comma) {
+                    break;
+                }
+                if parens && self.kind() == K::RPar {
+                    break;
+                }
+            }
+            if parens {
+                self.expect(K::RPar, "from import parentheses")?;
+            }
+        }
+        let names = Span {
+            start,
+            len: self.out.scratch.len() as u32 - start,
+        };
+        self.out.events.push(Event::From {
+            stmt: stmt as u32,
+            lazy,
+            level,
+            module,
+            names,
+        });
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    /// `star_expressions`: a tuple when a comma follows. `named` allows `x := y` items.
+    fn star_expressions(&mut self, named: bool) -> R<Shape> {
+        let first_tok = self.p;
+        let first = if named && self.kind() != K::Star {
+            self.named_expression()?
+        } else {
+            self.star_expression()?
+        };
+        if self.kind() != K::Comma {
+            return Ok(first);
+        }
+        let mut target = first.target;
+        while self.eat(K::Comma) {
+            if !starts_expression(self.kind()) {
+                break;
+            }
+            let item = if named && self.kind() != K::Star {
+                self.named_expression()?
+            } else {
+                self.star_expression()?
+            };
+            target &= item.target;
+        }
+        let mut shape = Shape::new(SK::Tuple, first_tok, self.p - 1);
+        shape.target = target;
+        Ok(shape)
+    }
+
+    fn star_expression(&mut self) -> R<Shape> {
+        if self.kind() == K::Star {
+            let first = self.p;
+            self.p += 1;
+            let inner = self.bitwise_or()?;
+            let mut shape = Shape::new(SK::Starred, first, self.p - 1);
+            shape.target = inner.target;
+            shape.star = true;
+            return Ok(shape);
+        }
+        self.expression()
+    }
+
+    fn named_expression(&mut self) -> R<Shape> {
+        if self.kind() == K::Name && self.kind_at(self.p + 1) == K::ColonEqual {
+            let first = self.p;
+            self.p += 2;
+            self.expression()?;
+            return Ok(Shape::new(SK::Other, first, self.p - 1));
+        }
+        self.expression()
+    }
+
+    /// `expression`: a lambda, or a disjunction with an optional conditional.
+    fn expression(&mut self) -> R<Shape> {
+        if self.kind() == K::Lambda {
+            return self.lambda();
+        }
+        let first = self.p;
+        let shape = self.disjunction()?;
+        if self.kind() == K::If {
+            self.p += 1;
+            self.disjunction()?;
+            self.expect(K::Else, "conditional expression without else")?;
+            self.expression()?;
+            return Ok(Shape::new(SK::Other, first, self.p - 1));
+        }
+        Ok(shape)
+    }
+
+    fn lambda(&mut self) -> R<Shape> {
+        let first = self.p;
+        self.p += 1;
+        self.lambda_depth += 1;
+        self.parameters(true)?;
+        self.expect(K::Colon, "lambda without `:`")?;
+        self.expression()?;
+        self.lambda_depth -= 1;
+        Ok(Shape::new(SK::Other, first, self.p - 1))
+    }
+
+    /// `or` / `and` / `not` over comparisons.
+    fn disjunction(&mut self) -> R<Shape> {
+        let first = self.p;
+        let mut shape = self.inversion()?;
+        while matches!(self.kind(), K::And | K::Or) {
+            self.p += 1;
+            self.inversion()?;
+            shape = Shape::new(SK::Other, first, self.p - 1);
+        }
+        Ok(shape)
+    }
+
+    fn inversion(&mut self) -> R<Shape> {
+        let first = self.p;
+        if self.eat(K::Not) {
+            self.inversion()?;
+            return Ok(Shape::new(SK::Other, first, self.p - 1));
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> R<Shape> {
+        let first = self.p;
+        let mut shape = self.bitwise_or()?;
+        loop {
+            match self.kind() {
+                K::Compare | K::In => self.p += 1,
+                K::Not if self.kind_at(self.p + 1) == K::In => self.p += 2,
+                K::Is => {
+                    self.p += 1;
+                    self.eat(K::Not);
+                }
+                _ => return Ok(shape),
+            }
+            self.bitwise_or()?;
+            shape = Shape::new(SK::Other, first, self.p - 1);
+        }
+    }
+
+    /// Arithmetic and bitwise operators: their precedence does not matter to the scan.
+    fn bitwise_or(&mut self) -> R<Shape> {
+        let first = self.p;
+        let mut shape = self.unary()?;
+        while matches!(
+            self.kind(),
+            K::Plus | K::Minus | K::Star | K::DoubleStar | K::BinOp | K::At
+        ) {
+            self.p += 1;
+            self.unary()?;
+            shape = Shape::new(SK::Other, first, self.p - 1);
+        }
+        Ok(shape)
+    }
+
+    fn unary(&mut self) -> R<Shape> {
+        let first = self.p;
+        if matches!(self.kind(), K::Minus | K::Plus | K::Tilde) {
+            self.p += 1;
+            self.unary()?;
+            return Ok(Shape::new(SK::Other, first, self.p - 1));
+        }
+        if self.eat(K::Await) {
+            self.primary()?;
+            return Ok(Shape::new(SK::Other, first, self.p - 1));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> R<Shape> {
+        let mut shape = self.atom()?;
+        loop {
+            match self.kind() {
+                K::Dot => {
+                    self.p += 1;
+                    if self.kind() != K::Name {
+                        return Err(self.unsure("attribute name"));
+                    }
+                    let dotted = shape
+                        .dotted
+                        .filter(|_| matches!(shape.kind, SK::Name | SK::Attr));
+                    let first = shape.first;
+                    shape = Shape::new(SK::Attr, first as usize, self.p);
+                    shape.target = true;
+                    if let Some(parts) = dotted {
+                        shape.dotted = Some(self.extend_dotted(parts, self.p as u32));
+                    }
+                    self.p += 1;
+                }
+                K::LPar => {
+                    let callee = if matches!(shape.kind, SK::Name | SK::Attr) {
+                        shape.dotted
+                    } else {
+                        None
+                    };
+                    let first = shape.first;
+                    let paren = shape.paren;
+                    self.p += 1;
+                    let literal = self.arguments()?;
+                    if let (Some(callee), Some(literal)) = (callee, literal) {
+                        self.dynamic_import(callee, first, paren, literal)?;
+                    }
+                    shape = Shape::new(SK::Call, first as usize, self.p - 1);
+                    shape.dotted = callee;
+                }
+                K::LSqb => {
+                    self.p += 1;
+                    self.slices()?;
+                    let first = shape.first;
+                    shape = Shape::new(SK::Subscript, first as usize, self.p - 1);
+                    shape.target = true;
+                }
+                _ => return Ok(shape),
+            }
+        }
+    }
+
+    /// `parts` followed by one more name, kept contiguous in the scratch buffer.
+    fn extend_dotted(&mut self, parts: Span, name: u32) -> Span {
+        let end = (parts.start + parts.len) as usize;
+        if end == self.out.scratch.len() {
+            self.out.scratch.push(name);
+            return Span {
+                start: parts.start,
+                len: parts.len + 1,
+            };
+        }
+        let start = self.out.scratch.len() as u32;
+        self.out
+            .scratch
+            .extend_from_within(parts.start as usize..end);
+        self.out.scratch.push(name);
+        Span {
+            start,
+            len: parts.len + 1,
+        }
+    }
+
+    fn dynamic_import(
+        &mut self,
+        callee: Span,
+        first: u32,
+        paren: bool,
+        literal: (u32, u32),
+    ) -> R<()> {
+        let parts = &self.out.scratch[callee.start as usize..(callee.start + callee.len) as usize];
+        let dunder = match parts {
+            [one] => match self.text(*one as usize) {
+                b"__import__" => true,
+                b"import_module" => false,
+                _ => return Ok(()),
+            },
+            [a, b]
+                if self.text(*a as usize) == b"importlib"
+                    && self.text(*b as usize) == b"import_module" =>
+            {
+                false
+            }
+            _ => return Ok(()),
+        };
+        if paren {
+            return Err(self.unsure("parenthesized dynamic import callee"));
+        }
+        if self.walk {
+            self.out.events.push(Event::Dynamic {
+                dunder,
+                call: first,
+                literal,
+                in_lambda: self.lambda_depth > 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Call arguments after the `(`, through the `)`. Returns the first positional argument
+    /// when it is a plain string literal.
+    fn arguments(&mut self) -> R<Option<(u32, u32)>> {
+        let mut literal = None;
+        let (mut count, mut keyword, mut kwargs, mut generator) = (0, false, false, false);
+        while self.kind() != K::RPar {
+            match self.kind() {
+                K::Star => {
+                    if kwargs {
+                        return Err(self.unsure("*args after **kwargs"));
+                    }
+                    self.p += 1;
+                    self.expression()?;
+                }
+                K::DoubleStar => {
+                    self.p += 1;
+                    self.expression()?;
+                    kwargs = true;
+                }
+                K::Name if self.kind_at(self.p + 1) == K::Equal => {
+                    self.p += 2;
+                    self.expression()?;
+                    keyword = true;
+                }
+                _ => {
+                    if keyword || kwargs {
+                        return Err(self.unsure("positional argument after keyword"));
+                    }
+                    let shape = self.named_expression()?;
+                    if matches!(self.kind(), K::For | K::Async) {
+                        if count > 0 {
+                            return Err(self.unsure("unparenthesized generator argument"));
+                        }
+                        self.comprehension()?;
+                        generator = true;
+                    } else if count == 0 && shape.kind == SK::Str {
+                        literal = Some((shape.first, shape.last));
+                    }
+                }
+            }
+            count += 1;
+            if !self.eat(K::Comma) {
+                break;
+            }
+            if generator {
+                return Err(self.unsure("generator argument with others"));
+            }
+        }
+        self.expect(K::RPar, "call arguments")?;
+        Ok(literal)
+    }
+
+    fn slices(&mut self) -> R<()> {
+        if self.kind() == K::RSqb {
+            return Err(self.unsure("empty subscript"));
+        }
+        loop {
+            if self.kind() == K::Star {
+                self.star_expression()?;
+            } else {
+                if self.kind() != K::Colon {
+                    self.named_expression()?;
+                }
+                if self.eat(K::Colon) {
+                    if starts_expression(self.kind()) {
+                        self.expression()?;
+                    }
+                    if self.eat(K::Colon) && starts_expression(self.kind()) {
+                        self.expression()?;
+                    }
+                }
+            }
+            if !self.eat(K::Comma) || self.kind() == K::RSqb {
+                break;
+            }
+        }
+        self.expect(K::RSqb, "subscript")
+    }
+
+    /// `for targets in disjunction (if disjunction)*`, repeated.
+    fn comprehension(&mut self) -> R<()> {
+        loop {
+            self.eat(K::Async);
+            if !self.eat(K::For) {
+                return Ok(());
+            }
+            self.target_list()?;
+            self.expect(K::In, "comprehension without in")?;
+            self.disjunction()?;
+            while self.eat(K::If) {
+                self.disjunction()?;
+            }
+        }
+    }
+
+    /// Targets of `for` and comprehensions: primaries (and starred ones), comma separated.
+    fn target_list(&mut self) -> R<()> {
+        let mut count = 0;
+        let mut starred = false;
+        loop {
+            let target = self.target()?;
+            if !target.target {
+                return Err(self.unsure("invalid target"));
+            }
+            starred |= target.kind == SK::Starred;
+            count += 1;
+            if !self.eat(K::Comma) {
+                break;
+            }
+            count += 1;
+            if self.kind() == K::In {
+                break;
+            }
+        }
+        if starred && count == 1 {
+            return Err(self.unsure("lone starred target"));
+        }
+        Ok(())
+    }
+
+    fn target(&mut self) -> R<Shape> {
+        if self.kind() == K::Star {
+            let first = self.p;
+            self.p += 1;
+            let inner = self.bitwise_or()?;
+            let mut shape = Shape::new(SK::Starred, first, self.p - 1);
+            shape.target = inner.target && inner.kind != SK::Starred;
+            shape.star = true;
+            return Ok(shape);
+        }
+        self.bitwise_or()
+    }
+
+    fn yield_expression(&mut self) -> R<Shape> {
+        let first = self.p;
+        self.p += 1;
+        if self.eat(K::From) {
+            self.expression()?;
+        } else if starts_expression(self.kind()) {
+            let value = self.star_expressions(false)?;
+            if value.kind == SK::Starred {
+                return Err(self.unsure("yield *x"));
+            }
+        }
+        Ok(Shape::new(SK::Yield, first, self.p - 1))
+    }
+
+    fn atom(&mut self) -> R<Shape> {
+        let first = self.p;
+        match self.kind() {
+            K::Name => {
+                let start = self.out.scratch.len() as u32;
+                self.out.scratch.push(self.p as u32);
+                self.p += 1;
+                let mut shape = Shape::new(SK::Name, first, first);
+                shape.target = true;
+                shape.dotted = Some(Span { start, len: 1 });
+                Ok(shape)
+            }
+            K::Number | K::None | K::True | K::False | K::Ellipsis => {
+                self.p += 1;
+                Ok(Shape::new(SK::Other, first, first))
+            }
+            K::Str => {
+                let mut flags = 0u8;
+                let mut bytes = None;
+                while self.kind() == K::Str {
+                    let t = self.toks[self.p];
+                    let is_bytes = t.flags & STR_BYTES != 0;
+                    if *bytes.get_or_insert(is_bytes) != is_bytes {
+                        return Err(self.unsure("bytes mixed with str"));
+                    }
+                    flags |= t.flags;
+                    self.p += 1;
+                }
+                let kind = if flags & (STR_BYTES | STR_INTERPOLATED) == 0 {
+                    SK::Str
+                } else {
+                    SK::Other
+                };
+                Ok(Shape::new(kind, first, self.p - 1))
+            }
+            K::LPar => {
+                self.p += 1;
+                if self.eat(K::RPar) {
+                    return Ok(Shape::new(SK::Tuple, first, self.p - 1));
+                }
+                if self.kind() == K::Yield {
+                    self.yield_expression()?;
+                    self.expect(K::RPar, "parenthesized yield")?;
+                    return Ok(Shape::new(SK::Other, first, self.p - 1));
+                }
+                let inner = if self.kind() == K::Star {
+                    self.star_expression()?
+                } else {
+                    self.named_expression()?
+                };
+                match self.kind() {
+                    K::RPar => {
+                        if inner.kind == SK::Starred {
+                            return Err(self.unsure("parenthesized starred"));
+                        }
+                        self.p += 1;
+                        let mut shape = inner;
+                        shape.paren = true;
+                        shape.star = false;
+                        Ok(shape)
+                    }
+                    K::For | K::Async => {
+                        self.comprehension()?;
+                        self.expect(K::RPar, "generator")?;
+                        Ok(Shape::new(SK::Other, first, self.p - 1))
+                    }
+                    K::Comma => {
+                        let mut target = inner.target;
+                        while self.eat(K::Comma) {
+                            if self.kind() == K::RPar {
+                                break;
+                            }
+                            let item = if self.kind() == K::Star {
+                                self.star_expression()?
+                            } else {
+                                self.named_expression()?
+                            };
+                            target &= item.target;
+                        }
+                        self.expect(K::RPar, "tuple")?;
+                        let mut shape = Shape::new(SK::Tuple, first, self.p - 1);
+                        shape.target = target;
+                        Ok(shape)
+                    }
+                    _ => Err(self.unsure("parenthesized expression")),
+                }
+            }
+            K::LSqb => {
+                self.p += 1;
+                let mut target = true;
+                if self.kind() != K::RSqb {
+                    let item = if self.kind() == K::Star {
+                        self.star_expression()?
+                    } else {
+                        self.named_expression()?
+                    };
+                    target = item.target;
+                    if matches!(self.kind(), K::For | K::Async) {
+                        self.comprehension()?;
+                        target = false;
+                    } else {
+                        while self.eat(K::Comma) {
+                            if self.kind() == K::RSqb {
+                                break;
+                            }
+                            let item = if self.kind() == K::Star {
+                                self.star_expression()?
+                            } else {
+                                self.named_expression()?
+                            };
+                            target &= item.target;
+                        }
+                    }
+                }
+                self.expect(K::RSqb, "list")?;
+                let mut shape = Shape::new(SK::List, first, self.p - 1);
+                shape.target = target;
+                Ok(shape)
+            }
+            K::LBrace => {
+                self.p += 1;
+                self.braces()?;
+                Ok(Shape::new(SK::Other, first, self.p - 1))
+            }
+            _ => Err(self.unsure("expected an expression")),
+        }
+    }
+
+    /// A dict or set display or comprehension, after the `{`, through the `}`.
+    fn braces(&mut self) -> R<()> {
+        if self.eat(K::RBrace) {
+            return Ok(());
+        }
+        let dict = if self.kind() == K::DoubleStar {
+            true
+        } else {
+            let first = if self.kind() == K::Star {
+                self.star_expression()?
+            } else {
+                self.named_expression()?
+            };
+            if self.eat(K::Colon) {
+                if first.kind == SK::Starred {
+                    return Err(self.unsure("starred dict key"));
+                }
+                self.expression()?;
+                true
+            } else {
+                false
+            }
+        };
+        if dict {
+            if self.kind() == K::DoubleStar {
+                self.p += 1;
+                self.bitwise_or()?;
+            } else if matches!(self.kind(), K::For | K::Async) {
+                self.comprehension()?;
+                return self.expect(K::RBrace, "dict comprehension");
+            }
+            while self.eat(K::Comma) {
+                if self.kind() == K::RBrace {
+                    break;
+                }
+                if self.eat(K::DoubleStar) {
+                    self.bitwise_or()?;
+                } else {
+                    self.expression()?;
+                    self.expect(K::Colon, "dict item")?;
+                    self.expression()?;
+                }
+            }
+            return self.expect(K::RBrace, "dict");
+        }
+        if matches!(self.kind(), K::For | K::Async) {
+            self.comprehension()?;
+            return self.expect(K::RBrace, "set comprehension");
+        }
+        while self.eat(K::Comma) {
+            if self.kind() == K::RBrace {
+                break;
+            }
+            if self.kind() == K::Star {
+                self.star_expression()?;
+            } else {
+                self.named_expression()?;
+            }
+        }
+        self.expect(K::RBrace, "set")
+    }
+
+    // ---------------------------------------------------------------- match patterns
+
+    /// `case` patterns: an open sequence or one pattern.
+    fn patterns(&mut self) -> R<()> {
+        loop {
+            self.pattern(true)?;
+            if !self.eat(K::Comma) || matches!(self.kind(), K::If | K::Colon) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `or_pattern ['as' NAME]`, or `*name` where a sequence allows it.
+    fn pattern(&mut self, star_ok: bool) -> R<()> {
+        if self.kind() == K::Star {
+            if !star_ok {
+                return Err(self.unsure("star pattern"));
+            }
+            self.p += 1;
+            return self.expect(K::Name, "star pattern name");
+        }
+        loop {
+            self.closed_pattern()?;
+            if !(self.kind() == K::BinOp && self.text(self.p) == b"|") {
+                break;
+            }
+            self.p += 1;
+        }
+        if self.eat(K::As) {
+            if self.kind() != K::Name || self.text(self.p) == b"_" {
+                return Err(self.unsure("pattern capture name"));
+            }
+            self.p += 1;
+        }
+        Ok(())
+    }
+
+    fn closed_pattern(&mut self) -> R<()> {
+        match self.kind() {
+            K::Minus | K::Number => {
+                self.eat(K::Minus);
+                self.expect(K::Number, "number pattern")?;
+                if matches!(self.kind(), K::Plus | K::Minus) {
+                    self.p += 1;
+                    self.expect(K::Number, "complex pattern")?;
+                }
+            }
+            K::Str => {
+                while self.kind() == K::Str {
+                    if self.toks[self.p].flags & STR_INTERPOLATED != 0 {
+                        return Err(self.unsure("f-string pattern"));
+                    }
+                    self.p += 1;
+                }
+            }
+            K::None | K::True | K::False => self.p += 1,
+            K::Name => {
+                self.p += 1;
+                while self.eat(K::Dot) {
+                    self.expect(K::Name, "value pattern")?;
+                }
+                if self.eat(K::LPar) {
+                    let mut keyword = false;
+                    while self.kind() != K::RPar {
+                        if self.kind() == K::Name && self.kind_at(self.p + 1) == K::Equal {
+                            self.p += 2;
+                            keyword = true;
+                        } else if keyword {
+                            return Err(self.unsure("positional pattern after keyword"));
+                        }
+                        self.pattern(false)?;
+                        if !self.eat(K::Comma) {
+                            break;
+                        }
+                    }
+                    self.expect(K::RPar, "class pattern")?;
+                }
+            }
+            K::LPar | K::LSqb => {
+                let close = if self.kind() == K::LPar {
+                    K::RPar
+                } else {
+                    K::RSqb
+                };
+                self.p += 1;
+                while self.kind() != close {
+                    self.pattern(true)?;
+                    if !self.eat(K::Comma) {
+                        break;
+                    }
+                }
+                self.expect(close, "sequence pattern")?;
+            }
+            K::LBrace => {
+                self.p += 1;
+                while self.kind() != K::RBrace {
+                    if self.eat(K::DoubleStar) {
+                        self.expect(K::Name, "mapping rest")?;
+                    } else {
+                        match self.kind() {
+                            K::Str | K::Number | K::Minus | K::None | K::True | K::False => {
+                                self.closed_pattern()?
+                            }
+                            K::Name => {
+                                self.p += 1;
+                                if !self.eat(K::Dot) {
+                                    return Err(self.unsure("mapping key"));
+                                }
+                                self.expect(K::Name, "mapping key")?;
+                                while self.eat(K::Dot) {
+                                    self.expect(K::Name, "mapping key")?;
+                                }
+                            }
+                            _ => return Err(self.unsure("mapping key")),
+                        }
+                        self.expect(K::Colon, "mapping pattern")?;
+                        self.pattern(false)?;
+                    }
+                    if !self.eat(K::Comma) {
+                        break;
+                    }
+                }
+                self.expect(K::RBrace, "mapping pattern")?;
+            }
+            _ => return Err(self.unsure("pattern")),
+        }
+        Ok(())
+    }
+}
+
+/// Checks the tokens of an f-string replacement field as an expression list.
+pub(crate) fn check_field(src: &[u8], toks: &[Tok]) -> Result<(), Unsure> {
+    if toks.is_empty() {
+        return Err(Unsure::at("empty f-string field", 0));
+    }
+    let mut owned = Vec::with_capacity(toks.len() + 1);
+    owned.extend_from_slice(toks);
+    let end = toks[toks.len() - 1].end;
+    owned.push(Tok {
+        kind: K::Newline,
+        flags: 0,
+        start: end,
+        end,
+    });
+    let mut out = LineOut::default();
+    let mut parser = Parser::new(src, &owned, &mut out);
+    let shape = parser.star_expressions(false)?;
+    if shape.kind == SK::Starred || parser.kind() != K::Newline {
+        return Err(parser.unsure("f-string field"));
+    }
+    Ok(())
+}
+
+/// The value of a plain string literal group (implicit concatenation), when it needs no
+/// escape decoding.
+pub(crate) fn literal_value(src: &[u8], toks: &[Tok]) -> Result<String, Unsure> {
+    let mut value = String::new();
+    for t in toks {
+        if t.kind != K::Str || t.flags & (STR_BYTES | STR_INTERPOLATED) != 0 {
+            return Err(Unsure::at("not a plain string", t.start as usize));
+        }
+        if t.flags & STR_ESCAPES != 0 {
+            return Err(Unsure::at("string escapes", t.start as usize));
+        }
+        let body = super::lexer::string_body(src, t);
+        // The source is valid UTF-8 and quotes are ASCII, so the body is too.
+        value.push_str(std::str::from_utf8(body).map_err(|_| Unsure::at("utf-8", 0))?);
+    }
+    Ok(value)
+}
+
+/// The literal strings of a list, tuple or set display (what `__all__` holds), `None` when
+/// the value is anything else, as the reference scanner reads it.
+pub(crate) fn literal_strings(src: &[u8], toks: &[Tok]) -> Result<Option<Vec<String>>, Unsure> {
+    let (mut items, brackets) = match split_display(toks) {
+        Some(split) => split,
+        None => return Ok(None),
+    };
+    let _ = brackets;
+    let mut strings = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        let mut item = item;
+        // `("a")` is the string itself.
+        while item.len() >= 2
+            && item[0].kind == K::LPar
+            && item[item.len() - 1].kind == K::RPar
+            && closes_at_end(item)
+        {
+            item = &item[1..item.len() - 1];
+            if item.iter().any(|t| t.kind == K::Comma) {
+                return Ok(None);
+            }
+        }
+        if item.is_empty() || item.iter().any(|t| t.kind != K::Str) {
+            return Ok(None);
+        }
+        if item
+            .iter()
+            .any(|t| t.flags & (STR_BYTES | STR_INTERPOLATED) != 0)
+        {
+            return Ok(None);
+        }
+        strings.push(literal_value(src, item)?);
+    }
+    Ok(Some(strings))
+}
+
+/// Whether the bracket opening `toks[0]` closes at the last token.
+fn closes_at_end(toks: &[Tok]) -> bool {
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            K::LPar | K::LSqb | K::LBrace => depth += 1,
+            K::RPar | K::RSqb | K::RBrace => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == toks.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Splits a list/tuple/set display into its items; `None` when the value is not one.
+fn split_display(toks: &[Tok]) -> Option<(Vec<&[Tok]>, K)> {
+    let mut toks = toks;
+    let mut bracket = K::Comma;
+    loop {
+        let Some(first) = toks.first() else {
+            return None;
+        };
+        if matches!(first.kind, K::LPar | K::LSqb | K::LBrace) && closes_at_end(toks) {
+            let inner = &toks[1..toks.len() - 1];
+            if first.kind == K::LPar && !has_top_level_comma(inner) && !inner.is_empty() {
+                // Parentheses around a single expression add nothing.
+                toks = inner;
+                continue;
+            }
+            bracket = first.kind;
+            toks = inner;
+        } else if !has_top_level_comma(toks) {
+            return None;
+        }
+        break;
+    }
+    if bracket == K::LBrace && (toks.is_empty() || toks.iter().any(|t| t.kind == K::Colon)) {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            K::LPar | K::LSqb | K::LBrace => depth += 1,
+            K::RPar | K::RSqb | K::RBrace => depth -= 1,
+            K::Comma if depth == 0 => {
+                items.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < toks.len() {
+        items.push(&toks[start..]);
+    }
+    Some((items, bracket))
+}
+
+fn has_top_level_comma(toks: &[Tok]) -> bool {
+    let mut depth = 0;
+    for t in toks {
+        match t.kind {
+            K::LPar | K::LSqb | K::LBrace => depth += 1,
+            K::RPar | K::RSqb | K::RBrace => depth -= 1,
+            K::Comma if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
