@@ -245,6 +245,19 @@ fn fast_scanner_equals_reference_on_fixtures() {
         tally.mismatches.len(),
         tally.mismatches.join("\n")
     );
+    // The valid fixtures must take the fast path, or this test would prove nothing; the
+    // `broken_*` and `fallback_*` ones must not.
+    for file in &files {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let fell_back = tally.fallback_files.iter().any(|(path, ..)| path == file);
+        let expected = name.starts_with("broken_") || name.starts_with("fallback_");
+        assert_eq!(
+            fell_back,
+            expected,
+            "{name}: fell back {fell_back}, expected {expected} ({:?})",
+            tally.fallback_files.iter().find(|(path, ..)| path == file)
+        );
+    }
 }
 
 #[test]

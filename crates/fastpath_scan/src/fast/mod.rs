@@ -17,7 +17,7 @@ mod parser;
 use std::cmp::Ordering;
 
 use crate::condition::{self, Test};
-use crate::{Context, FileScan, ImportSite, ImportedName, LineIndex, SiteKind, Target};
+use crate::{Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
 
 use lexer::{Indent, Lexer, Tok, K};
 use parser::{Event, HeaderKind, LineOut, Parser, Span, NONE};
@@ -135,12 +135,13 @@ struct TryRecord {
 struct Scanner<'a> {
     source: &'a str,
     target: Option<&'a Target>,
-    index: Option<LineIndex>,
+    lines: Lines,
     scan: FileScan,
     levels: Vec<Level>,
     /// The body state of a header whose block starts on the next line.
     pending: Option<(State, bool)>,
-    paths: Vec<String>,
+    /// Definitions met outside functions: (parent node or `NONE`, name).
+    paths: Vec<(u32, &'a str)>,
     tries: Vec<TryRecord>,
     /// `try`-body nodes: (index in `tries`, parent node); node 0 is "no enclosing try".
     guards: Vec<(u32, u32)>,
@@ -163,7 +164,7 @@ impl<'a> Scanner<'a> {
         Scanner {
             source,
             target,
-            index: None,
+            lines: Lines::default(),
             scan: FileScan::default(),
             levels: vec![Level {
                 indent: Indent::default(),
@@ -602,33 +603,39 @@ impl<'a> Scanner<'a> {
         Ok(condition::classify(parsed.expr(), self.target))
     }
 
-    fn in_function(&mut self, state: &State, name: &str) -> State {
+    /// A name in the tree of definitions: a node whose parent is its class (or `NONE`).
+    fn path_node(&mut self, parent: Option<u32>, name: &'a str) -> u32 {
+        self.paths.push((parent.unwrap_or(NONE), name));
+        self.paths.len() as u32 - 1
+    }
+
+    /// `Class.method`: the dotted path of a node, built only when a site needs it.
+    fn path(&self, node: u32) -> String {
+        let (parent, name) = self.paths[node as usize];
+        if parent == NONE {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path(parent))
+        }
+    }
+
+    fn in_function(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
         if inner.context != Context::TypeChecking {
             inner.context = Context::Deferred;
         }
         if inner.function.is_none() && state.live {
-            let path = match inner.classes {
-                Some(classes) => format!("{}.{name}", self.paths[classes as usize]),
-                None => name.to_string(),
-            };
-            self.paths.push(path);
-            inner.function = Some(self.paths.len() as u32 - 1);
+            inner.function = Some(self.path_node(inner.classes, name));
         }
         inner
     }
 
-    fn in_class(&mut self, state: &State, name: &str) -> State {
+    fn in_class(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
         if inner.function.is_none() && state.live {
-            let path = match inner.classes {
-                Some(classes) => format!("{}.{name}", self.paths[classes as usize]),
-                None => name.to_string(),
-            };
-            self.paths.push(path);
-            inner.classes = Some(self.paths.len() as u32 - 1);
+            inner.classes = Some(self.path_node(inner.classes, name));
         }
         inner
     }
@@ -657,10 +664,7 @@ impl<'a> Scanner<'a> {
         alias: Option<String>,
         context: Context,
     ) {
-        let index = self
-            .index
-            .get_or_insert_with(|| LineIndex::new(self.source));
-        let (line, column) = index.line_column(self.source, offset);
+        let (line, column) = self.lines.line_column(self.source, offset as usize);
         self.scan.sites.push(ImportSite {
             kind,
             module,
@@ -671,7 +675,7 @@ impl<'a> Scanner<'a> {
             optional: false,
             try_id: None,
             fallback_for: state.fallback_for,
-            function: state.function.map(|f| self.paths[f as usize].clone()),
+            function: state.function.map(|f| self.path(f)),
             line,
             column,
         });
@@ -702,6 +706,40 @@ impl<'a> Scanner<'a> {
             }
         }
         Ok(self.scan)
+    }
+}
+
+/// Line and column of offsets met in increasing order, counted from the last one: sites are
+/// sparse, so this reads far less than indexing every line start of the file would. Agrees with
+/// [`crate::LineIndex`] on files without lone carriage returns (the only ones scanned here).
+#[derive(Debug, Default)]
+struct Lines {
+    offset: usize,
+    /// 1-based line of `offset`, minus one.
+    line: usize,
+    line_start: usize,
+}
+
+impl Lines {
+    fn line_column(&mut self, source: &str, offset: usize) -> (u32, u32) {
+        if offset < self.offset {
+            *self = Lines::default();
+        }
+        let bytes = source.as_bytes();
+        let between = &bytes[self.offset..offset];
+        let newlines = between.iter().filter(|&&b| b == b'\n').count();
+        if newlines > 0 {
+            self.line += newlines;
+            self.line_start = self.offset + memchr::memrchr(b'\n', between).expect("counted") + 1;
+        }
+        self.offset = offset;
+        let prefix = &bytes[self.line_start..offset];
+        let column = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            source[self.line_start..offset].chars().count()
+        };
+        (self.line as u32 + 1, column as u32 + 1)
     }
 }
 

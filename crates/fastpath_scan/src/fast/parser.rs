@@ -9,6 +9,8 @@
 //! hide a syntax error, so when in doubt it rejects.
 
 use super::lexer::{Tok, K, STR_BYTES, STR_ESCAPES, STR_INTERPOLATED};
+use std::cell::Cell;
+
 use super::Unsure;
 
 /// A span of `LineOut::scratch` (token indices of the parts of a dotted name, or of the
@@ -117,7 +119,8 @@ enum SK {
     Other,
 }
 
-/// What the scan needs to know about an expression.
+/// What the scan needs to know about an expression: 16 bytes, so that the `Result` every
+/// grammar rule returns travels in registers.
 #[derive(Debug, Clone, Copy)]
 struct Shape {
     kind: SK,
@@ -127,24 +130,38 @@ struct Shape {
     star: bool,
     /// Written inside parentheses that add nothing (`(a)`).
     paren: bool,
-    /// For names and attribute chains on a name: the parts; for calls: the callee's parts.
-    dotted: Option<Span>,
-    /// First and last token (for strings: the implicitly concatenated group).
+    /// For names and attribute chains on a name, the parts (a span of the scratch buffer);
+    /// for calls, the callee's. `dotted_len == 0`: none.
+    dotted_start: u32,
+    dotted_len: u32,
+    /// First token (for strings: of the implicitly concatenated group).
     first: u32,
-    last: u32,
 }
 
 impl Shape {
-    fn new(kind: SK, first: usize, last: usize) -> Self {
+    fn new(kind: SK, first: usize) -> Self {
         Shape {
             kind,
             target: false,
             star: false,
             paren: false,
-            dotted: None,
+            dotted_start: 0,
+            dotted_len: 0,
             first: first as u32,
-            last: last as u32,
         }
+    }
+
+    fn dotted(&self) -> Option<Span> {
+        (self.dotted_len > 0).then_some(Span {
+            start: self.dotted_start,
+            len: self.dotted_len,
+        })
+    }
+
+    fn set_dotted(&mut self, span: Option<Span>) {
+        let span = span.unwrap_or_default();
+        self.dotted_start = span.start;
+        self.dotted_len = span.len;
     }
 }
 
@@ -181,9 +198,15 @@ pub(crate) struct Parser<'a> {
     /// Whether calls found now are reported: the reference scanner walks only some parts of a
     /// statement (not annotations, `with` targets, `del` targets, type aliases).
     walk: bool,
+    why: Cell<Unsure>,
 }
 
-type R<T> = Result<T, Unsure>;
+/// The recognizer gave up; the reason waits in `Parser::why`. Zero-sized, so the `Result`s
+/// threaded through every grammar rule stay as small as the shapes they carry.
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+type R<T> = Result<T, Bail>;
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(src: &'a [u8], toks: &'a [Tok], out: &'a mut LineOut) -> Self {
@@ -196,6 +219,7 @@ impl<'a> Parser<'a> {
             out,
             lambda_depth: 0,
             walk: true,
+            why: Cell::new(Unsure::at("", 0)),
         }
     }
 
@@ -214,11 +238,19 @@ impl<'a> Parser<'a> {
         &self.src[t.start as usize..t.end as usize]
     }
 
-    fn unsure(&self, why: &'static str) -> Unsure {
-        Unsure::at(
-            why,
-            self.toks[self.p.min(self.toks.len() - 1)].start as usize,
-        )
+    fn unsure(&self, why: &'static str) -> Bail {
+        let offset = self.toks[self.p.min(self.toks.len() - 1)].start as usize;
+        self.why.set(Unsure::at(why, offset));
+        Bail
+    }
+
+    fn reason(&self) -> Unsure {
+        self.why.get()
+    }
+
+    fn reason_for(&self, why: &'static str) -> Unsure {
+        let Bail = self.unsure(why);
+        self.reason()
     }
 
     #[inline]
@@ -247,7 +279,11 @@ impl<'a> Parser<'a> {
 
     /// One logical line. `in_match` says the line sits directly in a `match` body, where only
     /// `case` clauses may stand.
-    pub(crate) fn line(&mut self, in_match: bool) -> R<()> {
+    pub(crate) fn line(&mut self, in_match: bool) -> Result<(), Unsure> {
+        self.statement_line(in_match).map_err(|Bail| self.reason())
+    }
+
+    fn statement_line(&mut self, in_match: bool) -> R<()> {
         if in_match {
             if !self.is_soft(0, b"case") {
                 return Err(self.unsure("statement in a match body"));
@@ -294,8 +330,8 @@ impl<'a> Parser<'a> {
                 self.p += 1;
                 let shape = self.named_expression()?;
                 let callee = match shape.kind {
-                    SK::Call => shape.dotted,
-                    SK::Name | SK::Attr => shape.dotted,
+                    SK::Call => shape.dotted(),
+                    SK::Name | SK::Attr => shape.dotted(),
                     _ => None,
                 };
                 self.out.events.push(Event::Decorator);
@@ -423,7 +459,7 @@ impl<'a> Parser<'a> {
             return Ok(catches);
         }
         let shape = self.expression()?;
-        Ok(match (shape.kind, shape.dotted) {
+        Ok(match (shape.kind, shape.dotted()) {
             (SK::Name | SK::Attr, Some(parts)) => {
                 let last = self.out.scratch[(parts.start + parts.len - 1) as usize] as usize;
                 matches!(
@@ -713,7 +749,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Import => self.import(self.p, false)?,
-            K::From => self.from_import(self.p, false)?,
+            K::From => self.import_from(self.p, false)?,
             K::Yield => {
                 let shape = self.yield_expression()?;
                 if self.kind() != K::Newline && self.kind() != K::Semi {
@@ -730,7 +766,7 @@ impl<'a> Parser<'a> {
                 if self.kind() == K::Import {
                     self.import(stmt, true)?;
                 } else {
-                    self.from_import(stmt, true)?;
+                    self.import_from(stmt, true)?;
                 }
             }
             K::Name
@@ -852,7 +888,7 @@ impl<'a> Parser<'a> {
 
     fn eager_value(&mut self, value: &Shape) {
         if value.kind == SK::Call {
-            if let Some(callee) = value.dotted {
+            if let Some(callee) = value.dotted() {
                 self.out.events.push(Event::EagerCall { callee });
             }
         }
@@ -897,7 +933,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn from_import(&mut self, stmt: usize, lazy: bool) -> R<()> {
+    fn import_from(&mut self, stmt: usize, lazy: bool) -> R<()> {
         self.p += 1;
         let mut level = 0;
         loop {
@@ -982,7 +1018,7 @@ impl<'a> Parser<'a> {
             };
             target &= item.target;
         }
-        let mut shape = Shape::new(SK::Tuple, first_tok, self.p - 1);
+        let mut shape = Shape::new(SK::Tuple, first_tok);
         shape.target = target;
         Ok(shape)
     }
@@ -992,7 +1028,7 @@ impl<'a> Parser<'a> {
             let first = self.p;
             self.p += 1;
             let inner = self.bitwise_or()?;
-            let mut shape = Shape::new(SK::Starred, first, self.p - 1);
+            let mut shape = Shape::new(SK::Starred, first);
             shape.target = inner.target;
             shape.star = true;
             return Ok(shape);
@@ -1005,7 +1041,7 @@ impl<'a> Parser<'a> {
             let first = self.p;
             self.p += 2;
             self.expression()?;
-            return Ok(Shape::new(SK::Other, first, self.p - 1));
+            return Ok(Shape::new(SK::Other, first));
         }
         self.expression()
     }
@@ -1022,7 +1058,7 @@ impl<'a> Parser<'a> {
             self.disjunction()?;
             self.expect(K::Else, "conditional expression without else")?;
             self.expression()?;
-            return Ok(Shape::new(SK::Other, first, self.p - 1));
+            return Ok(Shape::new(SK::Other, first));
         }
         Ok(shape)
     }
@@ -1035,75 +1071,74 @@ impl<'a> Parser<'a> {
         self.expect(K::Colon, "lambda without `:`")?;
         self.expression()?;
         self.lambda_depth -= 1;
-        Ok(Shape::new(SK::Other, first, self.p - 1))
+        Ok(Shape::new(SK::Other, first))
     }
 
-    /// `or` / `and` / `not` over comparisons.
+    /// `disjunction`: everything below the conditional expression.
     fn disjunction(&mut self) -> R<Shape> {
-        let first = self.p;
-        let mut shape = self.inversion()?;
-        while matches!(self.kind(), K::And | K::Or) {
-            self.p += 1;
-            self.inversion()?;
-            shape = Shape::new(SK::Other, first, self.p - 1);
-        }
-        Ok(shape)
+        self.operators(true)
     }
 
-    fn inversion(&mut self) -> R<Shape> {
-        let first = self.p;
-        if self.eat(K::Not) {
-            self.inversion()?;
-            return Ok(Shape::new(SK::Other, first, self.p - 1));
-        }
-        self.comparison()
+    /// `bitwise_or`: arithmetic and bitwise operators only (what `*` and targets take).
+    fn bitwise_or(&mut self) -> R<Shape> {
+        self.operators(false)
     }
 
-    fn comparison(&mut self) -> R<Shape> {
+    /// Operands joined by binary operators, with their prefixes, in one loop: precedence does
+    /// not matter to the scan, only which operators a level admits and where `not` may stand
+    /// (never right after an arithmetic or comparison operator: `a + not b` is an error).
+    fn operators(&mut self, boolean: bool) -> R<Shape> {
         let first = self.p;
-        let mut shape = self.bitwise_or()?;
+        let mut simple = true;
+        let mut not_ok = boolean;
         loop {
+            loop {
+                match self.kind() {
+                    K::Not if not_ok => self.p += 1,
+                    K::Minus | K::Plus | K::Tilde => {
+                        self.p += 1;
+                        not_ok = false;
+                    }
+                    _ => break,
+                }
+                simple = false;
+            }
+            if self.eat(K::Await) {
+                simple = false;
+            }
+            let shape = self.primary()?;
             match self.kind() {
-                K::Compare | K::In => self.p += 1,
-                K::Not if self.kind_at(self.p + 1) == K::In => self.p += 2,
-                K::Is => {
+                K::Plus | K::Minus | K::Star | K::DoubleStar | K::BinOp | K::At => {
+                    self.p += 1;
+                    not_ok = false;
+                }
+                K::Compare | K::In if boolean => {
+                    self.p += 1;
+                    not_ok = false;
+                }
+                K::Not if boolean && self.kind_at(self.p + 1) == K::In => {
+                    self.p += 2;
+                    not_ok = false;
+                }
+                K::Is if boolean => {
                     self.p += 1;
                     self.eat(K::Not);
+                    not_ok = false;
                 }
-                _ => return Ok(shape),
+                K::And | K::Or if boolean => {
+                    self.p += 1;
+                    not_ok = true;
+                }
+                _ => {
+                    return Ok(if simple {
+                        shape
+                    } else {
+                        Shape::new(SK::Other, first)
+                    })
+                }
             }
-            self.bitwise_or()?;
-            shape = Shape::new(SK::Other, first, self.p - 1);
+            simple = false;
         }
-    }
-
-    /// Arithmetic and bitwise operators: their precedence does not matter to the scan.
-    fn bitwise_or(&mut self) -> R<Shape> {
-        let first = self.p;
-        let mut shape = self.unary()?;
-        while matches!(
-            self.kind(),
-            K::Plus | K::Minus | K::Star | K::DoubleStar | K::BinOp | K::At
-        ) {
-            self.p += 1;
-            self.unary()?;
-            shape = Shape::new(SK::Other, first, self.p - 1);
-        }
-        Ok(shape)
-    }
-
-    fn unary(&mut self) -> R<Shape> {
-        let first = self.p;
-        if matches!(self.kind(), K::Minus | K::Plus | K::Tilde) {
-            self.p += 1;
-            self.unary()?;
-            return Ok(Shape::new(SK::Other, first, self.p - 1));
-        }
-        if self.eat(K::Await) {
-            self.primary()?;
-            return Ok(Shape::new(SK::Other, first, self.p - 1));
-        }
-        self.primary()
     }
 
     fn primary(&mut self) -> R<Shape> {
@@ -1116,19 +1151,19 @@ impl<'a> Parser<'a> {
                         return Err(self.unsure("attribute name"));
                     }
                     let dotted = shape
-                        .dotted
+                        .dotted()
                         .filter(|_| matches!(shape.kind, SK::Name | SK::Attr));
                     let first = shape.first;
-                    shape = Shape::new(SK::Attr, first as usize, self.p);
+                    shape = Shape::new(SK::Attr, first as usize);
                     shape.target = true;
                     if let Some(parts) = dotted {
-                        shape.dotted = Some(self.extend_dotted(parts, self.p as u32));
+                        shape.set_dotted(Some(self.extend_dotted(parts, self.p as u32)));
                     }
                     self.p += 1;
                 }
                 K::LPar => {
                     let callee = if matches!(shape.kind, SK::Name | SK::Attr) {
-                        shape.dotted
+                        shape.dotted()
                     } else {
                         None
                     };
@@ -1139,14 +1174,14 @@ impl<'a> Parser<'a> {
                     if let (Some(callee), Some(literal)) = (callee, literal) {
                         self.dynamic_import(callee, first, paren, literal)?;
                     }
-                    shape = Shape::new(SK::Call, first as usize, self.p - 1);
-                    shape.dotted = callee;
+                    shape = Shape::new(SK::Call, first as usize);
+                    shape.set_dotted(callee);
                 }
                 K::LSqb => {
                     self.p += 1;
                     self.slices()?;
                     let first = shape.first;
-                    shape = Shape::new(SK::Subscript, first as usize, self.p - 1);
+                    shape = Shape::new(SK::Subscript, first as usize);
                     shape.target = true;
                 }
                 _ => return Ok(shape),
@@ -1175,13 +1210,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn dynamic_import(
-        &mut self,
-        callee: Span,
-        first: u32,
-        paren: bool,
-        literal: (u32, u32),
-    ) -> R<()> {
+    fn dynamic_import(&mut self, callee: Span, first: u32, paren: bool, literal: u32) -> R<()> {
         let parts = &self.out.scratch[callee.start as usize..(callee.start + callee.len) as usize];
         let dunder = match parts {
             [one] => match self.text(*one as usize) {
@@ -1201,10 +1230,14 @@ impl<'a> Parser<'a> {
             return Err(self.unsure("parenthesized dynamic import callee"));
         }
         if self.walk {
+            let mut last = literal as usize;
+            while self.kind_at(last + 1) == K::Str {
+                last += 1;
+            }
             self.out.events.push(Event::Dynamic {
                 dunder,
                 call: first,
-                literal,
+                literal: (literal, last as u32),
                 in_lambda: self.lambda_depth > 0,
             });
         }
@@ -1213,7 +1246,7 @@ impl<'a> Parser<'a> {
 
     /// Call arguments after the `(`, through the `)`. Returns the first positional argument
     /// when it is a plain string literal.
-    fn arguments(&mut self) -> R<Option<(u32, u32)>> {
+    fn arguments(&mut self) -> R<Option<u32>> {
         let mut literal = None;
         let (mut count, mut keyword, mut kwargs, mut generator) = (0, false, false, false);
         while self.kind() != K::RPar {
@@ -1247,7 +1280,7 @@ impl<'a> Parser<'a> {
                         self.comprehension()?;
                         generator = true;
                     } else if count == 0 && shape.kind == SK::Str {
-                        literal = Some((shape.first, shape.last));
+                        literal = Some(shape.first);
                     }
                 }
             }
@@ -1336,7 +1369,7 @@ impl<'a> Parser<'a> {
             let first = self.p;
             self.p += 1;
             let inner = self.bitwise_or()?;
-            let mut shape = Shape::new(SK::Starred, first, self.p - 1);
+            let mut shape = Shape::new(SK::Starred, first);
             shape.target = inner.target && inner.kind != SK::Starred;
             shape.star = true;
             return Ok(shape);
@@ -1355,7 +1388,7 @@ impl<'a> Parser<'a> {
                 return Err(self.unsure("yield *x"));
             }
         }
-        Ok(Shape::new(SK::Yield, first, self.p - 1))
+        Ok(Shape::new(SK::Yield, first))
     }
 
     fn atom(&mut self) -> R<Shape> {
@@ -1365,14 +1398,14 @@ impl<'a> Parser<'a> {
                 let start = self.out.scratch.len() as u32;
                 self.out.scratch.push(self.p as u32);
                 self.p += 1;
-                let mut shape = Shape::new(SK::Name, first, first);
+                let mut shape = Shape::new(SK::Name, first);
                 shape.target = true;
-                shape.dotted = Some(Span { start, len: 1 });
+                shape.set_dotted(Some(Span { start, len: 1 }));
                 Ok(shape)
             }
             K::Number | K::None | K::True | K::False | K::Ellipsis => {
                 self.p += 1;
-                Ok(Shape::new(SK::Other, first, first))
+                Ok(Shape::new(SK::Other, first))
             }
             K::Str => {
                 let mut flags = 0u8;
@@ -1391,17 +1424,17 @@ impl<'a> Parser<'a> {
                 } else {
                     SK::Other
                 };
-                Ok(Shape::new(kind, first, self.p - 1))
+                Ok(Shape::new(kind, first))
             }
             K::LPar => {
                 self.p += 1;
                 if self.eat(K::RPar) {
-                    return Ok(Shape::new(SK::Tuple, first, self.p - 1));
+                    return Ok(Shape::new(SK::Tuple, first));
                 }
                 if self.kind() == K::Yield {
                     self.yield_expression()?;
                     self.expect(K::RPar, "parenthesized yield")?;
-                    return Ok(Shape::new(SK::Other, first, self.p - 1));
+                    return Ok(Shape::new(SK::Other, first));
                 }
                 let inner = if self.kind() == K::Star {
                     self.star_expression()?
@@ -1422,7 +1455,7 @@ impl<'a> Parser<'a> {
                     K::For | K::Async => {
                         self.comprehension()?;
                         self.expect(K::RPar, "generator")?;
-                        Ok(Shape::new(SK::Other, first, self.p - 1))
+                        Ok(Shape::new(SK::Other, first))
                     }
                     K::Comma => {
                         let mut target = inner.target;
@@ -1438,7 +1471,7 @@ impl<'a> Parser<'a> {
                             target &= item.target;
                         }
                         self.expect(K::RPar, "tuple")?;
-                        let mut shape = Shape::new(SK::Tuple, first, self.p - 1);
+                        let mut shape = Shape::new(SK::Tuple, first);
                         shape.target = target;
                         Ok(shape)
                     }
@@ -1473,14 +1506,14 @@ impl<'a> Parser<'a> {
                     }
                 }
                 self.expect(K::RSqb, "list")?;
-                let mut shape = Shape::new(SK::List, first, self.p - 1);
+                let mut shape = Shape::new(SK::List, first);
                 shape.target = target;
                 Ok(shape)
             }
             K::LBrace => {
                 self.p += 1;
                 self.braces()?;
-                Ok(Shape::new(SK::Other, first, self.p - 1))
+                Ok(Shape::new(SK::Other, first))
             }
             _ => Err(self.unsure("expected an expression")),
         }
@@ -1694,9 +1727,11 @@ pub(crate) fn check_field(src: &[u8], toks: &[Tok]) -> Result<(), Unsure> {
     });
     let mut out = LineOut::default();
     let mut parser = Parser::new(src, &owned, &mut out);
-    let shape = parser.star_expressions(false)?;
+    let shape = parser
+        .star_expressions(false)
+        .map_err(|Bail| parser.reason())?;
     if shape.kind == SK::Starred || parser.kind() != K::Newline {
-        return Err(parser.unsure("f-string field"));
+        return Err(parser.reason_for("f-string field"));
     }
     Ok(())
 }
@@ -1778,9 +1813,7 @@ fn split_display(toks: &[Tok]) -> Option<(Vec<&[Tok]>, K)> {
     let mut toks = toks;
     let mut bracket = K::Comma;
     loop {
-        let Some(first) = toks.first() else {
-            return None;
-        };
+        let first = toks.first()?;
         if matches!(first.kind, K::LPar | K::LSqb | K::LBrace) && closes_at_end(toks) {
             let inner = &toks[1..toks.len() - 1];
             if first.kind == K::LPar && !has_top_level_comma(inner) && !inner.is_empty() {
