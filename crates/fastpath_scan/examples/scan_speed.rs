@@ -33,9 +33,11 @@ fn python_files(root: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     // `--fast-only` times the fast scanner alone (for a profiler).
     let fast_only = std::env::args().any(|a| a == "--fast-only");
+    // `--once`: a single pass (for instruction counting under cachegrind).
+    let once = std::env::args().any(|a| a == "--once");
     let mut roots: Vec<PathBuf> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--fast-only")
+        .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .collect();
     if roots.is_empty() {
@@ -52,7 +54,7 @@ fn main() {
         .collect();
     let bytes: usize = sources.iter().map(String::len).sum();
     let target = Target::new(3, 11, "linux");
-    let passes = 5;
+    let passes = if once { 1 } else { 7 };
 
     let time = |scan: &dyn Fn(&str) -> usize| {
         let mut best = f64::INFINITY;

@@ -19,6 +19,9 @@ use super::Unsure;
 #[repr(u8)]
 pub(crate) enum K {
     Name,
+    /// `a.b.c` written without spaces: one token for what is most of Python's attribute
+    /// access (the parser treats it as the name `a` with attribute trailers).
+    Dotted,
     Number,
     Str,
     // Keywords.
@@ -239,9 +242,32 @@ impl<'s> Lexer<'s> {
         let src = self.src;
         loop {
             // Runs of spaces are most of the bytes between tokens: skip them before dispatching.
-            let start = self.pos + spaces(&src[self.pos..]);
+            let mut start = self.pos;
+            if src.get(start) == Some(&b' ') {
+                start += 1;
+                if src.get(start) == Some(&b' ') {
+                    start += spaces(&src[start..]);
+                }
+            }
+            let b = src.get(start).copied().unwrap_or(0);
+            // Names are most tokens: take them before the dispatch when nothing is unusual
+            // (a string prefix, a non-ASCII character) about them.
+            if IDENT_START[b as usize] {
+                let end = identifier_end(src, start);
+                let next = src.get(end).copied().unwrap_or(0);
+                if next < 0x80 && !(end - start <= 2 && (next == b'\'' || next == b'"')) {
+                    let kind = keyword(src, start, end);
+                    if next == b'.' && kind == K::Name {
+                        self.pos = end;
+                        self.dotted(out, start)?;
+                    } else {
+                        self.pos = end;
+                        Self::push(out, kind, start, end);
+                    }
+                    continue;
+                }
+            }
             self.pos = start;
-            let b = self.at(start);
             match b {
                 b'\t' | b'\x0c' => self.pos += 1,
                 b'\n' | b'\r' => {
@@ -432,7 +458,35 @@ impl<'s> Lexer<'s> {
             return self.string(out, start, flags);
         }
         self.pos = end;
-        Self::push(out, keyword(src, start, end), start, end);
+        let kind = keyword(src, start, end);
+        if next == b'.' && kind == K::Name {
+            return self.dotted(out, start);
+        }
+        Self::push(out, kind, start, end);
+        Ok(())
+    }
+
+    /// After the name at `start` (up to `self.pos`, at a `.`): further `.name` parts written
+    /// without spaces join it into one `Dotted` token.
+    fn dotted(&mut self, out: &mut Vec<Tok>, start: usize) -> Result<(), Unsure> {
+        let src = self.src;
+        let mut end = self.pos;
+        let mut merged = false;
+        while src.get(end) == Some(&b'.') && IDENT_START[self.at(end + 1) as usize] {
+            let part = end + 1;
+            let part_end = identifier_end(src, part);
+            if self.at(part_end) >= 0x80 {
+                return Err(self.unsure("non-ASCII identifier"));
+            }
+            if keyword(src, part, part_end) != K::Name {
+                // `a.if`: a keyword cannot be an attribute.
+                return Err(Unsure::at("keyword after a dot", part));
+            }
+            end = part_end;
+            merged = true;
+        }
+        self.pos = end;
+        Self::push(out, if merged { K::Dotted } else { K::Name }, start, end);
         Ok(())
     }
 
@@ -673,11 +727,9 @@ impl<'s> Lexer<'s> {
                 }
             }
             if tokens.iter().any(|t| {
-                t.kind == K::Name
-                    && matches!(
-                        &self.src[t.start as usize..t.end as usize],
-                        b"__import__" | b"import_module"
-                    )
+                let text = &self.src[t.start as usize..t.end as usize];
+                matches!(t.kind, K::Name | K::Dotted)
+                    && (text.ends_with(b"__import__") || text.ends_with(b"import_module"))
             }) {
                 return Err(self.unsure("dynamic import inside an f-string"));
             }
@@ -809,6 +861,18 @@ fn identifier_end(src: &[u8], start: usize) -> usize {
         .position(|&c| !IDENT[c as usize])
         .unwrap_or(src.len() - pos)
 }
+
+/// Bytes that start an ASCII identifier.
+static IDENT_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphabetic() || b == b'_';
+        c += 1;
+    }
+    table
+};
 
 /// Bytes that continue an ASCII identifier.
 static IDENT: [bool; 256] = {

@@ -13,12 +13,19 @@ use std::cell::Cell;
 
 use super::Unsure;
 
-/// A span of `LineOut::scratch` (token indices of the parts of a dotted name, or of the
-/// name/alias pairs of a `from` import).
+/// A span of `LineOut::scratch` (the name/alias pairs of a `from` import).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Span {
     pub start: u32,
     pub len: u32,
+}
+
+/// Tokens `first..=last` spelling a dotted name: its parts are the `Name` and `Dotted`
+/// tokens among them (dots and the parentheses of `(a).b` are skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dotted {
+    pub first: u32,
+    pub last: u32,
 }
 
 pub(crate) const NONE: u32 = u32::MAX;
@@ -63,8 +70,7 @@ pub(crate) enum Event {
         /// The `import` (or `lazy`) token the statement starts with.
         stmt: u32,
         lazy: bool,
-        /// Token indices of the dotted name's parts.
-        module: Span,
+        module: Dotted,
         /// Token of the `as` name, or `NONE`.
         alias: u32,
     },
@@ -73,7 +79,8 @@ pub(crate) enum Event {
         stmt: u32,
         lazy: bool,
         level: u32,
-        module: Span,
+        /// `None` for `from . import x`.
+        module: Option<Dotted>,
         /// Pairs of (name token, asname token or `NONE`); a `*` import is the `*` token.
         names: Span,
     },
@@ -87,7 +94,7 @@ pub(crate) enum Event {
         in_lambda: bool,
     },
     /// A statement-level call (or decorator) whose callee is a dotted name.
-    EagerCall { callee: Span },
+    EagerCall { callee: Dotted },
     /// `__all__` / `__lazy_modules__` assigned (`=`, `:`-annotated, or augmented).
     ModuleAssign {
         name: u32,
@@ -130,10 +137,10 @@ struct Shape {
     star: bool,
     /// Written inside parentheses that add nothing (`(a)`).
     paren: bool,
-    /// For names and attribute chains on a name, the parts (a span of the scratch buffer);
-    /// for calls, the callee's. `dotted_len == 0`: none.
-    dotted_start: u32,
-    dotted_len: u32,
+    /// For names and attribute chains on a name, its tokens (see [`Dotted`]); for calls, the
+    /// callee's. `NONE`: not a dotted name.
+    dotted_first: u32,
+    dotted_last: u32,
     /// First token (for strings: of the implicitly concatenated group).
     first: u32,
 }
@@ -145,24 +152,61 @@ impl Shape {
             target: false,
             star: false,
             paren: false,
-            dotted_start: 0,
-            dotted_len: 0,
+            dotted_first: NONE,
+            dotted_last: NONE,
             first: first as u32,
         }
     }
 
-    fn dotted(&self) -> Option<Span> {
-        (self.dotted_len > 0).then_some(Span {
-            start: self.dotted_start,
-            len: self.dotted_len,
+    fn dotted(&self) -> Option<Dotted> {
+        (self.dotted_first != NONE).then_some(Dotted {
+            first: self.dotted_first,
+            last: self.dotted_last,
         })
     }
 
-    fn set_dotted(&mut self, span: Option<Span>) {
-        let span = span.unwrap_or_default();
-        self.dotted_start = span.start;
-        self.dotted_len = span.len;
+    fn set_dotted(&mut self, dotted: Option<Dotted>) {
+        (self.dotted_first, self.dotted_last) = match dotted {
+            Some(dotted) => (dotted.first, dotted.last),
+            None => (NONE, NONE),
+        };
     }
+
+    /// A name token (`Name`, or `Dotted` for `a.b`) as an expression.
+    fn name(kind: K, at: usize) -> Shape {
+        let mut shape = Shape::new(if kind == K::Name { SK::Name } else { SK::Attr }, at);
+        shape.target = true;
+        shape.set_dotted(Some(Dotted {
+            first: at as u32,
+            last: at as u32,
+        }));
+        shape
+    }
+}
+
+/// Whether a token after an operand extends the expression (a trailer, an operator, string
+/// concatenation, a conditional).
+fn continues_operand(kind: K) -> bool {
+    matches!(
+        kind,
+        K::Dot
+            | K::LPar
+            | K::LSqb
+            | K::Str
+            | K::Plus
+            | K::Minus
+            | K::Star
+            | K::DoubleStar
+            | K::BinOp
+            | K::At
+            | K::Compare
+            | K::In
+            | K::Not
+            | K::Is
+            | K::And
+            | K::Or
+            | K::If
+    )
 }
 
 /// Whether a token can start an expression.
@@ -170,6 +214,7 @@ fn starts_expression(kind: K) -> bool {
     matches!(
         kind,
         K::Name
+            | K::Dotted
             | K::Number
             | K::Str
             | K::False
@@ -193,6 +238,7 @@ pub(crate) struct Parser<'a> {
     src: &'a [u8],
     toks: &'a [Tok],
     p: usize,
+    cur: K,
     out: &'a mut LineOut,
     lambda_depth: u32,
     /// Whether calls found now are reported: the reference scanner walks only some parts of a
@@ -217,15 +263,30 @@ impl<'a> Parser<'a> {
             toks,
             p: 0,
             out,
+            cur: toks[0].kind,
             lambda_depth: 0,
             walk: true,
             why: Cell::new(Unsure::at("", 0)),
         }
     }
 
+    /// The current token's kind, kept in a field: the grammar asks for it several times per
+    /// token, and an indexed load with its bounds check each time showed in profiles.
     #[inline]
     fn kind(&self) -> K {
-        self.toks[self.p].kind
+        self.cur
+    }
+
+    #[inline]
+    fn bump(&mut self) {
+        self.p += 1;
+        self.cur = self.kind_at(self.p);
+    }
+
+    #[inline]
+    fn bump_by(&mut self, n: usize) {
+        self.p += n;
+        self.cur = self.kind_at(self.p);
     }
 
     #[inline]
@@ -256,7 +317,7 @@ impl<'a> Parser<'a> {
     #[inline]
     fn eat(&mut self, kind: K) -> bool {
         if self.kind() == kind {
-            self.p += 1;
+            self.bump();
             true
         } else {
             false
@@ -297,7 +358,7 @@ impl<'a> Parser<'a> {
                     K::Elif => HeaderKind::Elif,
                     _ => HeaderKind::While,
                 };
-                self.p += 1;
+                self.bump();
                 let first = self.p as u32;
                 self.named_expression()?;
                 let test = (first, self.p as u32 - 1);
@@ -309,7 +370,7 @@ impl<'a> Parser<'a> {
                     K::Try => HeaderKind::Try,
                     _ => HeaderKind::Finally,
                 };
-                self.p += 1;
+                self.bump();
                 self.header(kind, NONE, (0, 0), false, false)
             }
             K::Except => self.except_clause(),
@@ -318,7 +379,7 @@ impl<'a> Parser<'a> {
             K::Def => self.def_header(),
             K::Class => self.class_header(),
             K::Async => {
-                self.p += 1;
+                self.bump();
                 match self.kind() {
                     K::Def => self.def_header(),
                     K::For => self.for_header(),
@@ -327,7 +388,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::At => {
-                self.p += 1;
+                self.bump();
                 let shape = self.named_expression()?;
                 let callee = match shape.kind {
                     SK::Call => shape.dotted(),
@@ -341,7 +402,7 @@ impl<'a> Parser<'a> {
                 return self.expect(K::Newline, "decorator followed by more");
             }
             K::Name if self.text(0) == b"match" && self.is_match_statement() => {
-                self.p += 1;
+                self.bump();
                 self.star_expressions(true)?;
                 self.header(HeaderKind::Match, NONE, (0, 0), false, false)
             }
@@ -399,13 +460,13 @@ impl<'a> Parser<'a> {
             }
             self.simple_statements()
         } else {
-            self.p += 1;
+            self.bump();
             Ok(())
         }
     }
 
     fn case_clause(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         self.patterns()?;
         let mut test = (0, 0);
         if self.eat(K::If) {
@@ -417,7 +478,7 @@ impl<'a> Parser<'a> {
     }
 
     fn except_clause(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         let star = self.eat(K::Star);
         let mut catches = true;
         if self.kind() != K::Colon {
@@ -444,7 +505,7 @@ impl<'a> Parser<'a> {
     /// One exception type (or parenthesized tuple of them); whether it catches `ImportError`.
     fn except_type(&mut self) -> R<bool> {
         if self.kind() == K::LPar {
-            self.p += 1;
+            self.bump();
             let mut catches = false;
             while self.kind() != K::RPar {
                 catches |= self.except_type()?;
@@ -461,9 +522,10 @@ impl<'a> Parser<'a> {
         let shape = self.expression()?;
         Ok(match (shape.kind, shape.dotted()) {
             (SK::Name | SK::Attr, Some(parts)) => {
-                let last = self.out.scratch[(parts.start + parts.len - 1) as usize] as usize;
+                let last = self.text(parts.last as usize);
+                let last = last.rsplit(|&c| c == b'.').next().unwrap_or(last);
                 matches!(
-                    self.text(last),
+                    last,
                     b"ImportError" | b"ModuleNotFoundError" | b"Exception" | b"BaseException"
                 )
             }
@@ -472,7 +534,7 @@ impl<'a> Parser<'a> {
     }
 
     fn for_header(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         self.target_list()?;
         self.expect(K::In, "for without in")?;
         let iter = self.star_expressions(false)?;
@@ -483,13 +545,13 @@ impl<'a> Parser<'a> {
     }
 
     fn with_header(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         if self.kind() == K::LPar {
             if let Some(close) = self.matching(self.p) {
                 if self.kind_at(close + 1) == K::Colon {
                     // Parenthesized items (3.9+); also reads `with (a, b):` right, since
                     // only the context expressions matter here.
-                    self.p += 1;
+                    self.bump();
                     if self.kind() == K::RPar {
                         return Err(self.unsure("empty with"));
                     }
@@ -548,7 +610,7 @@ impl<'a> Parser<'a> {
     }
 
     fn def_header(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         let name = self.p as u32;
         self.expect(K::Name, "def without a name")?;
         if self.kind() == K::LSqb {
@@ -566,7 +628,7 @@ impl<'a> Parser<'a> {
     }
 
     fn class_header(&mut self) -> R<()> {
-        self.p += 1;
+        self.bump();
         let name = self.p as u32;
         self.expect(K::Name, "class without a name")?;
         if self.kind() == K::LSqb {
@@ -580,7 +642,7 @@ impl<'a> Parser<'a> {
 
     fn type_params(&mut self) -> R<()> {
         let walk = std::mem::replace(&mut self.walk, false);
-        self.p += 1;
+        self.bump();
         loop {
             let starred = self.eat(K::Star) || self.eat(K::DoubleStar);
             self.expect(K::Name, "type parameter")?;
@@ -614,14 +676,14 @@ impl<'a> Parser<'a> {
                         return Err(self.unsure("misplaced `/`"));
                     }
                     slash = true;
-                    self.p += 1;
+                    self.bump();
                 }
                 K::Star => {
                     if star {
                         return Err(self.unsure("two `*` parameters"));
                     }
                     star = true;
-                    self.p += 1;
+                    self.bump();
                     if self.eat(K::Name) {
                         if !lambda && self.eat(K::Colon) {
                             self.annotation(true)?;
@@ -631,7 +693,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 K::DoubleStar => {
-                    self.p += 1;
+                    self.bump();
                     self.expect(K::Name, "**kwargs name")?;
                     if !lambda && self.eat(K::Colon) {
                         self.annotation(false)?;
@@ -639,7 +701,7 @@ impl<'a> Parser<'a> {
                     kwargs = true;
                 }
                 K::Name => {
-                    self.p += 1;
+                    self.bump();
                     if !lambda && self.eat(K::Colon) {
                         self.annotation(false)?;
                     }
@@ -692,16 +754,16 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        self.p += 1;
+        self.bump();
         debug_assert_eq!(self.p, self.toks.len());
         Ok(())
     }
 
     fn simple_statement(&mut self) -> R<()> {
         match self.kind() {
-            K::Pass | K::Break | K::Continue => self.p += 1,
+            K::Pass | K::Break | K::Continue => self.bump(),
             K::Return => {
-                self.p += 1;
+                self.bump();
                 if starts_expression(self.kind()) {
                     let value = self.star_expressions(false)?;
                     if value.kind == SK::Starred {
@@ -710,7 +772,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Raise => {
-                self.p += 1;
+                self.bump();
                 if starts_expression(self.kind()) {
                     self.single_expression()?;
                     if self.eat(K::From) {
@@ -719,7 +781,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Global | K::Nonlocal => {
-                self.p += 1;
+                self.bump();
                 loop {
                     self.expect(K::Name, "global name")?;
                     if !self.eat(K::Comma) {
@@ -728,7 +790,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Del => {
-                self.p += 1;
+                self.bump();
                 let walk = std::mem::replace(&mut self.walk, false);
                 loop {
                     let target = self.target()?;
@@ -742,7 +804,7 @@ impl<'a> Parser<'a> {
                 self.walk = walk;
             }
             K::Assert => {
-                self.p += 1;
+                self.bump();
                 self.single_expression_before(true)?;
                 if self.eat(K::Comma) {
                     self.single_expression()?;
@@ -762,7 +824,7 @@ impl<'a> Parser<'a> {
                     && self.text(self.p) == b"lazy" =>
             {
                 let stmt = self.p;
-                self.p += 1;
+                self.bump();
                 if self.kind() == K::Import {
                     self.import(stmt, true)?;
                 } else {
@@ -775,7 +837,7 @@ impl<'a> Parser<'a> {
                     && self.text(self.p) == b"type" =>
             {
                 let walk = std::mem::replace(&mut self.walk, false);
-                self.p += 2;
+                self.bump_by(2);
                 if self.kind() == K::LSqb {
                     self.type_params()?;
                 }
@@ -830,7 +892,7 @@ impl<'a> Parser<'a> {
                         return Err(self.unsure("assignment target"));
                     }
                     targets += 1;
-                    self.p += 1;
+                    self.bump();
                     (value, value_start) = self.assigned_value()?;
                     if self.kind() != K::Equal {
                         break;
@@ -846,7 +908,7 @@ impl<'a> Parser<'a> {
                 if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
                     return Err(self.unsure("annotated assignment target"));
                 }
-                self.p += 1;
+                self.bump();
                 self.annotation(false)?;
                 if self.eat(K::Equal) {
                     let (value, value_start) = self.assigned_value()?;
@@ -860,7 +922,7 @@ impl<'a> Parser<'a> {
                 if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
                     return Err(self.unsure("augmented assignment target"));
                 }
-                self.p += 1;
+                self.bump();
                 let (_, value_start) = self.assigned_value()?;
                 if first.kind == SK::Name {
                     self.module_assign(first.first, value_start, true);
@@ -894,26 +956,26 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn dotted_name(&mut self) -> R<Span> {
-        let start = self.out.scratch.len() as u32;
+    /// `a.b.c` in an import: name tokens (merged or not) joined by dots.
+    fn dotted_name(&mut self) -> R<Dotted> {
+        let first = self.p as u32;
         loop {
-            if self.kind() != K::Name {
+            if !matches!(self.kind(), K::Name | K::Dotted) {
                 return Err(self.unsure("module name"));
             }
-            self.out.scratch.push(self.p as u32);
-            self.p += 1;
+            self.bump();
             if !self.eat(K::Dot) {
                 break;
             }
         }
-        Ok(Span {
-            start,
-            len: self.out.scratch.len() as u32 - start,
+        Ok(Dotted {
+            first,
+            last: self.p as u32 - 1,
         })
     }
 
     fn import(&mut self, stmt: usize, lazy: bool) -> R<()> {
-        self.p += 1;
+        self.bump();
         loop {
             let module = self.dotted_name()?;
             let mut alias = NONE;
@@ -934,7 +996,7 @@ impl<'a> Parser<'a> {
     }
 
     fn import_from(&mut self, stmt: usize, lazy: bool) -> R<()> {
-        self.p += 1;
+        self.bump();
         let mut level = 0;
         loop {
             match self.kind() {
@@ -942,21 +1004,21 @@ impl<'a> Parser<'a> {
                 K::Ellipsis => level += 3,
                 _ => break,
             }
-            self.p += 1;
+            self.bump();
         }
         let module = if self.kind() == K::Import {
             if level == 0 {
                 return Err(self.unsure("from import without a module"));
             }
-            Span::default()
+            None
         } else {
-            self.dotted_name()?
+            Some(self.dotted_name()?)
         };
         self.expect(K::Import, "from without import")?;
         let start = self.out.scratch.len() as u32;
         if self.kind() == K::Star {
             self.out.scratch.extend([self.p as u32, NONE]);
-            self.p += 1;
+            self.bump();
         } else {
             let parens = self.eat(K::LPar);
             loop {
@@ -1023,10 +1085,11 @@ impl<'a> Parser<'a> {
         Ok(shape)
     }
 
+    #[inline]
     fn star_expression(&mut self) -> R<Shape> {
         if self.kind() == K::Star {
             let first = self.p;
-            self.p += 1;
+            self.bump();
             let inner = self.bitwise_or()?;
             let mut shape = Shape::new(SK::Starred, first);
             shape.target = inner.target;
@@ -1036,25 +1099,53 @@ impl<'a> Parser<'a> {
         self.expression()
     }
 
+    #[inline]
     fn named_expression(&mut self) -> R<Shape> {
         if self.kind() == K::Name && self.kind_at(self.p + 1) == K::ColonEqual {
             let first = self.p;
-            self.p += 2;
+            self.bump_by(2);
             self.expression()?;
             return Ok(Shape::new(SK::Other, first));
         }
         self.expression()
     }
 
+    /// A lone operand (a name, number or single string) that nothing continues: most
+    /// operands are, and this answers for them without the operator loop. Must give exactly
+    /// what `operators` would.
+    #[inline]
+    fn simple_operand(&mut self) -> Option<Shape> {
+        let first = self.p;
+        let next = self.kind_at(first + 1);
+        if continues_operand(next) {
+            return None;
+        }
+        let shape = match self.kind() {
+            kind @ (K::Name | K::Dotted) => Shape::name(kind, first),
+            K::Number | K::None | K::True | K::False | K::Ellipsis => Shape::new(SK::Other, first),
+            K::Str => {
+                let plain = self.toks[first].flags & (STR_BYTES | STR_INTERPOLATED) == 0;
+                Shape::new(if plain { SK::Str } else { SK::Other }, first)
+            }
+            _ => return None,
+        };
+        self.bump();
+        Some(shape)
+    }
+
     /// `expression`: a lambda, or a disjunction with an optional conditional.
+    #[inline]
     fn expression(&mut self) -> R<Shape> {
+        if let Some(shape) = self.simple_operand() {
+            return Ok(shape);
+        }
         if self.kind() == K::Lambda {
             return self.lambda();
         }
         let first = self.p;
         let shape = self.disjunction()?;
         if self.kind() == K::If {
-            self.p += 1;
+            self.bump();
             self.disjunction()?;
             self.expect(K::Else, "conditional expression without else")?;
             self.expression()?;
@@ -1065,7 +1156,7 @@ impl<'a> Parser<'a> {
 
     fn lambda(&mut self) -> R<Shape> {
         let first = self.p;
-        self.p += 1;
+        self.bump();
         self.lambda_depth += 1;
         self.parameters(true)?;
         self.expect(K::Colon, "lambda without `:`")?;
@@ -1075,11 +1166,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `disjunction`: everything below the conditional expression.
+    #[inline]
     fn disjunction(&mut self) -> R<Shape> {
         self.operators(true)
     }
 
     /// `bitwise_or`: arithmetic and bitwise operators only (what `*` and targets take).
+    #[inline]
     fn bitwise_or(&mut self) -> R<Shape> {
         self.operators(false)
     }
@@ -1088,15 +1181,18 @@ impl<'a> Parser<'a> {
     /// not matter to the scan, only which operators a level admits and where `not` may stand
     /// (never right after an arithmetic or comparison operator: `a + not b` is an error).
     fn operators(&mut self, boolean: bool) -> R<Shape> {
+        if let Some(shape) = self.simple_operand() {
+            return Ok(shape);
+        }
         let first = self.p;
         let mut simple = true;
         let mut not_ok = boolean;
         loop {
             loop {
                 match self.kind() {
-                    K::Not if not_ok => self.p += 1,
+                    K::Not if not_ok => self.bump(),
                     K::Minus | K::Plus | K::Tilde => {
-                        self.p += 1;
+                        self.bump();
                         not_ok = false;
                     }
                     _ => break,
@@ -1109,24 +1205,24 @@ impl<'a> Parser<'a> {
             let shape = self.primary()?;
             match self.kind() {
                 K::Plus | K::Minus | K::Star | K::DoubleStar | K::BinOp | K::At => {
-                    self.p += 1;
+                    self.bump();
                     not_ok = false;
                 }
                 K::Compare | K::In if boolean => {
-                    self.p += 1;
+                    self.bump();
                     not_ok = false;
                 }
                 K::Not if boolean && self.kind_at(self.p + 1) == K::In => {
-                    self.p += 2;
+                    self.bump_by(2);
                     not_ok = false;
                 }
                 K::Is if boolean => {
-                    self.p += 1;
+                    self.bump();
                     self.eat(K::Not);
                     not_ok = false;
                 }
                 K::And | K::Or if boolean => {
-                    self.p += 1;
+                    self.bump();
                     not_ok = true;
                 }
                 _ => {
@@ -1146,8 +1242,8 @@ impl<'a> Parser<'a> {
         loop {
             match self.kind() {
                 K::Dot => {
-                    self.p += 1;
-                    if self.kind() != K::Name {
+                    self.bump();
+                    if !matches!(self.kind(), K::Name | K::Dotted) {
                         return Err(self.unsure("attribute name"));
                     }
                     let dotted = shape
@@ -1156,10 +1252,13 @@ impl<'a> Parser<'a> {
                     let first = shape.first;
                     shape = Shape::new(SK::Attr, first as usize);
                     shape.target = true;
-                    if let Some(parts) = dotted {
-                        shape.set_dotted(Some(self.extend_dotted(parts, self.p as u32)));
+                    if let Some(base) = dotted {
+                        shape.set_dotted(Some(Dotted {
+                            first: base.first,
+                            last: self.p as u32,
+                        }));
                     }
-                    self.p += 1;
+                    self.bump();
                 }
                 K::LPar => {
                     let callee = if matches!(shape.kind, SK::Name | SK::Attr) {
@@ -1169,7 +1268,7 @@ impl<'a> Parser<'a> {
                     };
                     let first = shape.first;
                     let paren = shape.paren;
-                    self.p += 1;
+                    self.bump();
                     let literal = self.arguments()?;
                     if let (Some(callee), Some(literal)) = (callee, literal) {
                         self.dynamic_import(callee, first, paren, literal)?;
@@ -1178,7 +1277,7 @@ impl<'a> Parser<'a> {
                     shape.set_dotted(callee);
                 }
                 K::LSqb => {
-                    self.p += 1;
+                    self.bump();
                     self.slices()?;
                     let first = shape.first;
                     shape = Shape::new(SK::Subscript, first as usize);
@@ -1189,44 +1288,20 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `parts` followed by one more name, kept contiguous in the scratch buffer.
-    fn extend_dotted(&mut self, parts: Span, name: u32) -> Span {
-        let end = (parts.start + parts.len) as usize;
-        if end == self.out.scratch.len() {
-            self.out.scratch.push(name);
-            return Span {
-                start: parts.start,
-                len: parts.len + 1,
-            };
+    fn dynamic_import(&mut self, callee: Dotted, first: u32, paren: bool, literal: u32) -> R<()> {
+        // The callee's last part decides cheaply; the whole name only for candidates.
+        let last = self.text(callee.last as usize);
+        if !(last.ends_with(b"import_module") || last.ends_with(b"__import__")) {
+            return Ok(());
         }
-        let start = self.out.scratch.len() as u32;
-        self.out
-            .scratch
-            .extend_from_within(parts.start as usize..end);
-        self.out.scratch.push(name);
-        Span {
-            start,
-            len: parts.len + 1,
-        }
-    }
-
-    fn dynamic_import(&mut self, callee: Span, first: u32, paren: bool, literal: u32) -> R<()> {
-        let parts = &self.out.scratch[callee.start as usize..(callee.start + callee.len) as usize];
-        let dunder = match parts {
-            [one] => match self.text(*one as usize) {
-                b"__import__" => true,
-                b"import_module" => false,
-                _ => return Ok(()),
-            },
-            [a, b]
-                if self.text(*a as usize) == b"importlib"
-                    && self.text(*b as usize) == b"import_module" =>
-            {
-                false
-            }
+        let name = dotted_text(self.src, self.toks, callee);
+        let dunder = match name.as_str() {
+            "__import__" => true,
+            "import_module" | "importlib.import_module" => false,
             _ => return Ok(()),
         };
-        if paren {
+        let callee_tokens = &self.toks[callee.first as usize..=callee.last as usize];
+        if paren || callee_tokens.iter().any(|t| t.kind == K::LPar) {
             return Err(self.unsure("parenthesized dynamic import callee"));
         }
         if self.walk {
@@ -1255,16 +1330,16 @@ impl<'a> Parser<'a> {
                     if kwargs {
                         return Err(self.unsure("*args after **kwargs"));
                     }
-                    self.p += 1;
+                    self.bump();
                     self.expression()?;
                 }
                 K::DoubleStar => {
-                    self.p += 1;
+                    self.bump();
                     self.expression()?;
                     kwargs = true;
                 }
                 K::Name if self.kind_at(self.p + 1) == K::Equal => {
-                    self.p += 2;
+                    self.bump_by(2);
                     self.expression()?;
                     keyword = true;
                 }
@@ -1367,7 +1442,7 @@ impl<'a> Parser<'a> {
     fn target(&mut self) -> R<Shape> {
         if self.kind() == K::Star {
             let first = self.p;
-            self.p += 1;
+            self.bump();
             let inner = self.bitwise_or()?;
             let mut shape = Shape::new(SK::Starred, first);
             shape.target = inner.target && inner.kind != SK::Starred;
@@ -1379,7 +1454,7 @@ impl<'a> Parser<'a> {
 
     fn yield_expression(&mut self) -> R<Shape> {
         let first = self.p;
-        self.p += 1;
+        self.bump();
         if self.eat(K::From) {
             self.expression()?;
         } else if starts_expression(self.kind()) {
@@ -1394,17 +1469,12 @@ impl<'a> Parser<'a> {
     fn atom(&mut self) -> R<Shape> {
         let first = self.p;
         match self.kind() {
-            K::Name => {
-                let start = self.out.scratch.len() as u32;
-                self.out.scratch.push(self.p as u32);
-                self.p += 1;
-                let mut shape = Shape::new(SK::Name, first);
-                shape.target = true;
-                shape.set_dotted(Some(Span { start, len: 1 }));
-                Ok(shape)
+            kind @ (K::Name | K::Dotted) => {
+                self.bump();
+                Ok(Shape::name(kind, first))
             }
             K::Number | K::None | K::True | K::False | K::Ellipsis => {
-                self.p += 1;
+                self.bump();
                 Ok(Shape::new(SK::Other, first))
             }
             K::Str => {
@@ -1417,7 +1487,7 @@ impl<'a> Parser<'a> {
                         return Err(self.unsure("bytes mixed with str"));
                     }
                     flags |= t.flags;
-                    self.p += 1;
+                    self.bump();
                 }
                 let kind = if flags & (STR_BYTES | STR_INTERPOLATED) == 0 {
                     SK::Str
@@ -1427,7 +1497,7 @@ impl<'a> Parser<'a> {
                 Ok(Shape::new(kind, first))
             }
             K::LPar => {
-                self.p += 1;
+                self.bump();
                 if self.eat(K::RPar) {
                     return Ok(Shape::new(SK::Tuple, first));
                 }
@@ -1446,7 +1516,7 @@ impl<'a> Parser<'a> {
                         if inner.kind == SK::Starred {
                             return Err(self.unsure("parenthesized starred"));
                         }
-                        self.p += 1;
+                        self.bump();
                         let mut shape = inner;
                         shape.paren = true;
                         shape.star = false;
@@ -1479,7 +1549,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::LSqb => {
-                self.p += 1;
+                self.bump();
                 let mut target = true;
                 if self.kind() != K::RSqb {
                     let item = if self.kind() == K::Star {
@@ -1511,7 +1581,7 @@ impl<'a> Parser<'a> {
                 Ok(shape)
             }
             K::LBrace => {
-                self.p += 1;
+                self.bump();
                 self.braces()?;
                 Ok(Shape::new(SK::Other, first))
             }
@@ -1544,7 +1614,7 @@ impl<'a> Parser<'a> {
         };
         if dict {
             if self.kind() == K::DoubleStar {
-                self.p += 1;
+                self.bump();
                 self.bitwise_or()?;
             } else if matches!(self.kind(), K::For | K::Async) {
                 self.comprehension()?;
@@ -1599,7 +1669,7 @@ impl<'a> Parser<'a> {
             if !star_ok {
                 return Err(self.unsure("star pattern"));
             }
-            self.p += 1;
+            self.bump();
             return self.expect(K::Name, "star pattern name");
         }
         loop {
@@ -1607,13 +1677,13 @@ impl<'a> Parser<'a> {
             if !(self.kind() == K::BinOp && self.text(self.p) == b"|") {
                 break;
             }
-            self.p += 1;
+            self.bump();
         }
         if self.eat(K::As) {
             if self.kind() != K::Name || self.text(self.p) == b"_" {
                 return Err(self.unsure("pattern capture name"));
             }
-            self.p += 1;
+            self.bump();
         }
         Ok(())
     }
@@ -1624,7 +1694,7 @@ impl<'a> Parser<'a> {
                 self.eat(K::Minus);
                 self.expect(K::Number, "number pattern")?;
                 if matches!(self.kind(), K::Plus | K::Minus) {
-                    self.p += 1;
+                    self.bump();
                     self.expect(K::Number, "complex pattern")?;
                 }
             }
@@ -1633,20 +1703,23 @@ impl<'a> Parser<'a> {
                     if self.toks[self.p].flags & STR_INTERPOLATED != 0 {
                         return Err(self.unsure("f-string pattern"));
                     }
-                    self.p += 1;
+                    self.bump();
                 }
             }
-            K::None | K::True | K::False => self.p += 1,
-            K::Name => {
-                self.p += 1;
+            K::None | K::True | K::False => self.bump(),
+            K::Name | K::Dotted => {
+                self.bump();
                 while self.eat(K::Dot) {
-                    self.expect(K::Name, "value pattern")?;
+                    if !matches!(self.kind(), K::Name | K::Dotted) {
+                        return Err(self.unsure("value pattern"));
+                    }
+                    self.bump();
                 }
                 if self.eat(K::LPar) {
                     let mut keyword = false;
                     while self.kind() != K::RPar {
                         if self.kind() == K::Name && self.kind_at(self.p + 1) == K::Equal {
-                            self.p += 2;
+                            self.bump_by(2);
                             keyword = true;
                         } else if keyword {
                             return Err(self.unsure("positional pattern after keyword"));
@@ -1665,7 +1738,7 @@ impl<'a> Parser<'a> {
                 } else {
                     K::RSqb
                 };
-                self.p += 1;
+                self.bump();
                 while self.kind() != close {
                     self.pattern(true)?;
                     if !self.eat(K::Comma) {
@@ -1675,7 +1748,7 @@ impl<'a> Parser<'a> {
                 self.expect(close, "sequence pattern")?;
             }
             K::LBrace => {
-                self.p += 1;
+                self.bump();
                 while self.kind() != K::RBrace {
                     if self.eat(K::DoubleStar) {
                         self.expect(K::Name, "mapping rest")?;
@@ -1684,14 +1757,19 @@ impl<'a> Parser<'a> {
                             K::Str | K::Number | K::Minus | K::None | K::True | K::False => {
                                 self.closed_pattern()?
                             }
-                            K::Name => {
-                                self.p += 1;
-                                if !self.eat(K::Dot) {
-                                    return Err(self.unsure("mapping key"));
-                                }
-                                self.expect(K::Name, "mapping key")?;
+                            K::Name | K::Dotted => {
+                                // A value pattern: a name with at least one dot.
+                                let mut dotted = self.kind() == K::Dotted;
+                                self.bump();
                                 while self.eat(K::Dot) {
-                                    self.expect(K::Name, "mapping key")?;
+                                    if !matches!(self.kind(), K::Name | K::Dotted) {
+                                        return Err(self.unsure("mapping key"));
+                                    }
+                                    self.bump();
+                                    dotted = true;
+                                }
+                                if !dotted {
+                                    return Err(self.unsure("mapping key"));
                                 }
                             }
                             _ => return Err(self.unsure("mapping key")),
@@ -1709,6 +1787,23 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
+}
+
+/// The dotted name a [`Dotted`] spells: its name tokens joined by dots.
+pub(crate) fn dotted_text(src: &[u8], toks: &[Tok], dotted: Dotted) -> String {
+    let mut name = String::new();
+    for t in &toks[dotted.first as usize..=dotted.last as usize] {
+        if matches!(t.kind, K::Name | K::Dotted) {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            // Name tokens are ASCII.
+            name.push_str(
+                std::str::from_utf8(&src[t.start as usize..t.end as usize]).unwrap_or(""),
+            );
+        }
+    }
+    name
 }
 
 /// Checks the tokens of an f-string replacement field as an expression list.
