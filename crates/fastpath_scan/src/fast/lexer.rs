@@ -152,6 +152,7 @@ struct Field {
 pub(crate) type FieldCheck = fn(&[u8], &[Tok]) -> Result<(), Unsure>;
 
 pub(crate) struct Lexer<'s> {
+    text: &'s str,
     src: &'s [u8],
     pos: usize,
     brackets: Vec<u8>,
@@ -162,6 +163,7 @@ pub(crate) struct Lexer<'s> {
 impl<'s> Lexer<'s> {
     pub(crate) fn new(src: &'s str, check_field: FieldCheck) -> Self {
         Lexer {
+            text: src,
             src: src.as_bytes(),
             pos: 0,
             brackets: Vec::with_capacity(16),
@@ -395,9 +397,45 @@ impl<'s> Lexer<'s> {
                     Self::push(out, K::Newline, start, start);
                     return Ok(FieldEnd::Close);
                 }
+                0x80.. => self.unicode_name(out, start)?,
                 _ => self.operator(out, b)?,
             }
         }
+    }
+
+    /// A name holding non-ASCII characters, at `start`: characters as ruff's lexer takes them
+    /// (XID), and already in NFKC form, since the parser would normalize it and the scan
+    /// reports names as written.
+    fn unicode_name(&mut self, out: &mut Vec<Tok>, start: usize) -> Result<(), Unsure> {
+        let rest = &self.text[start..];
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            let ok = if i == 0 {
+                c == '_' || c.is_ascii_alphabetic() || unicode_ident::is_xid_start(c)
+            } else {
+                c.is_ascii_alphanumeric()
+                    || c == '_'
+                    || (!c.is_ascii() && unicode_ident::is_xid_continue(c))
+            };
+            if !ok {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        let name = &rest[..end];
+        if end == 0 {
+            return Err(self.unsure("character outside the Python 3 grammar"));
+        }
+        if !unicode_normalization::is_nfkc(name) {
+            return Err(self.unsure("identifier not in NFKC form"));
+        }
+        let next = self.at(start + end);
+        if next == b'\'' || next == b'"' {
+            return Err(self.unsure("unknown string prefix"));
+        }
+        self.pos = start + end;
+        Self::push(out, K::Name, start, self.pos);
+        Ok(())
     }
 
     fn operator(&mut self, out: &mut Vec<Tok>, b: u8) -> Result<(), Unsure> {
@@ -449,7 +487,7 @@ impl<'s> Lexer<'s> {
         let end = identifier_end(src, start);
         let next = self.at(end);
         if next >= 0x80 {
-            return Err(self.unsure("non-ASCII identifier"));
+            return self.unicode_name(out, start);
         }
         let text = &src[start..end];
         if (next == b'\'' || next == b'"') && text.len() <= 2 {
@@ -476,7 +514,8 @@ impl<'s> Lexer<'s> {
             let part = end + 1;
             let part_end = identifier_end(src, part);
             if self.at(part_end) >= 0x80 {
-                return Err(self.unsure("non-ASCII identifier"));
+                // A non-ASCII part stays a token of its own.
+                break;
             }
             if keyword(src, part, part_end) != K::Name {
                 // `a.if`: a keyword cannot be an attribute.
@@ -595,11 +634,12 @@ impl<'s> Lexer<'s> {
                 self.pos += i;
                 match self.src[self.pos] {
                     b'\\' => {
-                        if !raw {
+                        if raw {
+                            self.skip_escaped();
+                        } else {
                             out_flags |= STR_ESCAPES;
-                            self.check_escape(flags & STR_BYTES != 0)?;
+                            self.pos += self.escape(flags & STR_BYTES != 0)?;
                         }
-                        self.skip_escaped();
                     }
                     b'\n' => return Err(self.unsure("unterminated string")),
                     _ => {
@@ -633,27 +673,55 @@ impl<'s> Lexer<'s> {
         };
     }
 
-    /// The escapes a full parser rejects in a non-raw literal: truncated `\x`, `\u`, `\U`,
-    /// and `\N{...}`, whose name only the Unicode database can check.
-    fn check_escape(&self, bytes: bool) -> Result<(), Unsure> {
-        let hex = |n: usize| (0..n).all(|k| self.at(self.pos + 2 + k).is_ascii_hexdigit());
-        let ok = match self.at(self.pos + 1) {
+    /// Length of the escape at `self.pos` in a non-raw literal, checked the way the full
+    /// parser checks it: `\x`, `\u`, `\U` need their hex digits and `\N{...}` a name the
+    /// Unicode database knows (the same `unicode_names2` lookup ruff does).
+    fn escape(&self, bytes: bool) -> Result<usize, Unsure> {
+        let at = self.pos;
+        let hex = |n: usize| (0..n).all(|k| self.at(at + 2 + k).is_ascii_hexdigit());
+        let ok = match self.at(at + 1) {
+            b'\r' if self.at(at + 2) == b'\n' => return Ok(3),
             b'x' => hex(2),
             b'u' if !bytes => hex(4),
             b'U' if !bytes => {
                 hex(8)
-                    && std::str::from_utf8(&self.src[self.pos + 2..self.pos + 10])
+                    && std::str::from_utf8(&self.src[at + 2..at + 10])
                         .ok()
                         .and_then(|h| u32::from_str_radix(h, 16).ok())
                         .is_some_and(|v| char::from_u32(v).is_some())
             }
-            b'N' if !bytes => false,
+            b'N' if !bytes => {
+                let name_start = at + 3;
+                let close = (self.at(at + 2) == b'{')
+                    .then(|| {
+                        self.src[name_start..]
+                            .iter()
+                            .take(128)
+                            .position(|&c| c == b'}')
+                    })
+                    .flatten();
+                let name = close.map(|len| &self.src[name_start..name_start + len]);
+                match name {
+                    Some(name)
+                        if name
+                            .iter()
+                            .all(|&c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-')
+                            && std::str::from_utf8(name)
+                                .ok()
+                                .and_then(unicode_names2::character)
+                                .is_some() =>
+                    {
+                        return Ok(3 + name.len() + 1);
+                    }
+                    _ => false,
+                }
+            }
             _ => true,
         };
         if ok {
-            Ok(())
+            Ok(2)
         } else {
-            Err(self.unsure("escape the full parser must check"))
+            Err(self.unsure("escape the full parser rejects"))
         }
     }
 
@@ -672,8 +740,8 @@ impl<'s> Lexer<'s> {
                         // A raw string still cannot end on an escaped quote.
                         self.pos += if next == quote || next == b'\\' { 2 } else { 1 };
                     } else {
-                        self.check_escape(false)?;
-                        self.skip_escaped();
+                        // `\N{...}` included: its braces are not a replacement field.
+                        self.pos += self.escape(false)?;
                     }
                 }
                 b'\n' | b'\r' => {

@@ -602,7 +602,9 @@ impl<'a> Scanner<'a> {
             return Ok(Test::Unknown);
         }
         let text = &self.source[tokens[0].start as usize..tokens[tokens.len() - 1].end as usize];
-        let parsed = ruff_python_parser::parse_expression(text).map_err(|_| {
+        // Parenthesized, the test parses alone even as an unparenthesized `x := y`; the
+        // parentheses change nothing in the expression.
+        let parsed = ruff_python_parser::parse_expression(&format!("({text})")).map_err(|_| {
             Unsure::at(
                 "if test the expression parser rejects alone",
                 tokens[0].start as usize,

@@ -1822,9 +1822,12 @@ pub(crate) fn check_field(src: &[u8], toks: &[Tok]) -> Result<(), Unsure> {
     });
     let mut out = LineOut::default();
     let mut parser = Parser::new(src, &owned, &mut out);
-    let shape = parser
-        .star_expressions(false)
-        .map_err(|Bail| parser.reason())?;
+    let shape = if parser.kind() == K::Yield {
+        parser.yield_expression()
+    } else {
+        parser.star_expressions(false)
+    }
+    .map_err(|Bail| parser.reason())?;
     if shape.kind == SK::Starred || parser.kind() != K::Newline {
         return Err(parser.reason_for("f-string field"));
     }
