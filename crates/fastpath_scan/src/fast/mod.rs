@@ -13,6 +13,8 @@
 
 mod lexer;
 mod parser;
+#[cfg(test)]
+mod tests;
 
 use std::cmp::Ordering;
 
