@@ -147,6 +147,15 @@ struct Field {
     triple: bool,
 }
 
+/// One replacement field of an f-string: its tokens are `start..end` of the line's buffer,
+/// `end` being the `Newline` that closes them; `owner` is the f-string token's start offset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldRecord {
+    pub owner: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
 /// Validates the tokens of one f-string replacement field (the parser's job, injected so the
 /// lexer does not depend on it).
 pub(crate) type FieldCheck = fn(&[u8], &[Tok]) -> Result<(), Unsure>;
@@ -157,6 +166,10 @@ pub(crate) struct Lexer<'s> {
     pos: usize,
     brackets: Vec<u8>,
     fields: Vec<Tok>,
+    /// The tokens of this line's replacement fields, each group ended by a `Newline`, and
+    /// which f-string each group belongs to: appended after the line's own tokens.
+    line_fields: Vec<Tok>,
+    records: Vec<FieldRecord>,
     check_field: FieldCheck,
 }
 
@@ -168,6 +181,8 @@ impl<'s> Lexer<'s> {
             pos: 0,
             brackets: Vec::with_capacity(16),
             fields: Vec::new(),
+            line_fields: Vec::new(),
+            records: Vec::new(),
             check_field,
         }
     }
@@ -183,6 +198,12 @@ impl<'s> Lexer<'s> {
 
     /// Reads the next non-blank logical line into `out` (ending with a `Newline` token) and
     /// returns its indentation; `None` at the end of the file.
+    /// The f-string fields of the line last read (their token ranges index the line's token
+    /// buffer, after the line's `Newline`).
+    pub(crate) fn records(&self) -> &[FieldRecord] {
+        &self.records
+    }
+
     pub(crate) fn next_line(&mut self, out: &mut Vec<Tok>) -> Result<Option<Indent>, Unsure> {
         out.clear();
         let indent = loop {
@@ -216,7 +237,16 @@ impl<'s> Lexer<'s> {
                 _ => break indent,
             }
         };
+        self.records.clear();
         self.lex(out, None)?;
+        if !self.records.is_empty() {
+            let offset = out.len() as u32;
+            out.append(&mut self.line_fields);
+            for record in &mut self.records {
+                record.start += offset;
+                record.end += offset;
+            }
+        }
         Ok(Some(indent))
     }
 
@@ -619,7 +649,7 @@ impl<'s> Lexer<'s> {
         self.pos += if triple { 3 } else { 1 };
         let mut out_flags = flags & (STR_BYTES | STR_INTERPOLATED);
         if flags & STR_INTERPOLATED != 0 {
-            self.interpolated(raw, quote, triple)?;
+            self.interpolated(start as u32, raw, quote, triple)?;
         } else {
             loop {
                 let rest = &self.src[self.pos..];
@@ -726,7 +756,13 @@ impl<'s> Lexer<'s> {
     }
 
     /// The body of an f-string (or t-string) after its opening quotes.
-    fn interpolated(&mut self, raw: bool, quote: u8, triple: bool) -> Result<(), Unsure> {
+    fn interpolated(
+        &mut self,
+        owner: u32,
+        raw: bool,
+        quote: u8,
+        triple: bool,
+    ) -> Result<(), Unsure> {
         loop {
             let c = self.at(self.pos);
             match c {
@@ -755,7 +791,7 @@ impl<'s> Lexer<'s> {
                         self.pos += 2;
                     } else {
                         self.pos += 1;
-                        self.replacement_field(raw, quote, triple)?;
+                        self.replacement_field(owner, raw, quote, triple)?;
                     }
                 }
                 b'}' => {
@@ -782,7 +818,13 @@ impl<'s> Lexer<'s> {
     }
 
     /// `{expression [=] [!conversion] [:format spec]}`, with `self.pos` after the `{`.
-    fn replacement_field(&mut self, raw: bool, quote: u8, triple: bool) -> Result<(), Unsure> {
+    fn replacement_field(
+        &mut self,
+        owner: u32,
+        raw: bool,
+        quote: u8,
+        triple: bool,
+    ) -> Result<(), Unsure> {
         let mut buffer = std::mem::take(&mut self.fields);
         let base = buffer.len();
         let end = self.lex(&mut buffer, Some(Field { triple }));
@@ -802,6 +844,21 @@ impl<'s> Lexer<'s> {
                 return Err(self.unsure("dynamic import inside an f-string"));
             }
             (self.check_field)(self.src, tokens)?;
+            // Kept for the parser, which walks fields for calls like any expression.
+            let start = self.line_fields.len() as u32;
+            self.line_fields.extend_from_slice(tokens);
+            let at = tokens.last().map_or(0, |t| t.end);
+            self.line_fields.push(Tok {
+                kind: K::Newline,
+                flags: 0,
+                start: at,
+                end: at,
+            });
+            self.records.push(FieldRecord {
+                owner,
+                start,
+                end: self.line_fields.len() as u32 - 1,
+            });
             Ok(end)
         });
         buffer.truncate(base);
@@ -821,7 +878,7 @@ impl<'s> Lexer<'s> {
         }
         if end == FieldEnd::Spec {
             self.pos += 1;
-            self.format_spec(raw, quote, triple)?;
+            self.format_spec(owner, raw, quote, triple)?;
         }
         debug_assert_eq!(self.at(self.pos), b'}');
         self.pos += 1;
@@ -829,14 +886,20 @@ impl<'s> Lexer<'s> {
     }
 
     /// A format spec, up to (not past) the `}` that closes its field.
-    fn format_spec(&mut self, raw: bool, quote: u8, triple: bool) -> Result<(), Unsure> {
+    fn format_spec(
+        &mut self,
+        owner: u32,
+        raw: bool,
+        quote: u8,
+        triple: bool,
+    ) -> Result<(), Unsure> {
         loop {
             let c = self.at(self.pos);
             match c {
                 b'}' => return Ok(()),
                 b'{' => {
                     self.pos += 1;
-                    self.replacement_field(raw, quote, triple)?;
+                    self.replacement_field(owner, raw, quote, triple)?;
                 }
                 b'\\' | b'\n' | b'\r' => return Err(self.unsure("unusual f-string format spec")),
                 0 if self.pos >= self.src.len() => return Err(self.unsure("unterminated f-string")),
@@ -1078,7 +1141,9 @@ mod tests {
         let mut lines = Vec::new();
         let mut toks = Vec::new();
         while lexer.next_line(&mut toks)?.is_some() {
-            lines.push(toks.iter().map(|t| t.kind).collect());
+            // The line's own tokens; f-string fields follow its `Newline`.
+            let end = toks.iter().position(|t| t.kind == K::Newline).unwrap() + 1;
+            lines.push(toks[..end].iter().map(|t| t.kind).collect());
         }
         Ok(lines)
     }

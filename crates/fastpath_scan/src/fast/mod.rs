@@ -17,6 +17,7 @@ mod parser;
 mod tests;
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::condition::{self, Test};
 use crate::{Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
@@ -56,7 +57,7 @@ fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
     let mut out = LineOut::default();
     while let Some(indent) = lexer.next_line(&mut toks)? {
         let in_match = scanner.indentation(indent)?;
-        let mut parser = Parser::new(src, &toks, &mut out);
+        let mut parser = Parser::new(src, &toks, lexer.records(), &mut out);
         parser.line(in_match)?;
         scanner.apply(&toks, &out)?;
     }
@@ -67,14 +68,18 @@ fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
 #[derive(Debug, Clone)]
 struct State {
     context: Context,
-    /// Index in `Scanner::paths` of the module-level function (with its class path).
+    /// The `__qualname__` of the innermost function (a `Scanner::strings` index).
     function: Option<u32>,
-    /// Index in `Scanner::paths` of the class path, while outside any function.
-    classes: Option<u32>,
+    /// The `__qualname__` prefix of a definition made here (`C.`, `f.<locals>.`).
+    scope: u32,
     /// Node of the `try` bodies enclosing the statement (see `Scanner::guards`).
     guard: u32,
     fallback_for: Option<u32>,
     module_level: bool,
+    /// In a block of its function (or of the module) that may not run.
+    conditional: bool,
+    /// In the body of `for NAME in <literal strings>:` (a `Scanner::loops` index).
+    loop_strings: Option<u32>,
     /// False in an `if` branch that the target decides never runs: nothing there counts.
     live: bool,
 }
@@ -83,6 +88,13 @@ impl State {
     fn dead(&self) -> State {
         State {
             live: false,
+            ..self.clone()
+        }
+    }
+
+    fn maybe(&self) -> State {
+        State {
+            conditional: true,
             ..self.clone()
         }
     }
@@ -102,9 +114,11 @@ impl State {
 #[derive(Debug, Clone, Copy)]
 enum Last {
     None,
-    /// An `if` or `elif`: `rest_dead` once a branch was decided true.
+    /// An `if` or `elif`: `rest_dead` once a branch was decided true; `uncertain` once a test
+    /// was undecided (the later branches may not run).
     If {
         rest_dead: bool,
+        uncertain: bool,
     },
     /// `for` / `while`, whose `else` runs after the loop.
     Loop,
@@ -142,8 +156,13 @@ struct Scanner<'a> {
     levels: Vec<Level>,
     /// The body state of a header whose block starts on the next line.
     pending: Option<(State, bool)>,
-    /// Definitions met outside functions: (parent node or `NONE`, name).
-    paths: Vec<(u32, &'a str)>,
+    /// Qualified names and their prefixes, interned (same text, same index).
+    strings: Vec<String>,
+    interned: HashMap<String, u32>,
+    /// `for NAME in <literal strings>`: the name and the strings.
+    loops: Vec<(&'a str, Vec<String>)>,
+    /// The callees of each function (by interned `__qualname__`), in the order first met.
+    calls: HashMap<u32, Vec<String>>,
     tries: Vec<TryRecord>,
     /// `try`-body nodes: (index in `tries`, parent node); node 0 is "no enclosing try".
     guards: Vec<(u32, u32)>,
@@ -157,10 +176,12 @@ impl<'a> Scanner<'a> {
         let module = State {
             context: Context::Eager,
             function: None,
-            classes: None,
+            scope: 0,
             guard: 0,
             fallback_for: None,
             module_level: true,
+            conditional: false,
+            loop_strings: None,
             live: true,
         };
         Scanner {
@@ -176,7 +197,10 @@ impl<'a> Scanner<'a> {
                 decorated: false,
             }],
             pending: None,
-            paths: Vec::new(),
+            strings: vec![String::new()],
+            interned: HashMap::new(),
+            loops: Vec::new(),
+            calls: HashMap::new(),
             tries: Vec::new(),
             guards: vec![(NONE, 0)],
             site_guards: Vec::new(),
@@ -187,6 +211,16 @@ impl<'a> Scanner<'a> {
     fn text(&self, toks: &[Tok], i: u32) -> &'a str {
         let t = &toks[i as usize];
         &self.source[t.start as usize..t.end as usize]
+    }
+
+    fn intern(&mut self, text: String) -> u32 {
+        if let Some(&id) = self.interned.get(&text) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(text.clone());
+        self.interned.insert(text, id);
+        id
     }
 
     /// Opens or closes levels for a logical line's indentation; says whether the line sits in
@@ -240,12 +274,12 @@ impl<'a> Scanner<'a> {
 
     fn apply(&mut self, toks: &[Tok], out: &LineOut) -> Result<(), Unsure> {
         let first_kind = toks[0].kind;
-        let head = match (first_kind, out.events.iter().find_map(header_kind)) {
-            (K::Elif, _) => Some(HeaderKind::Elif),
-            (K::Else, _) => Some(HeaderKind::Else),
-            (K::Except, _) => Some(HeaderKind::Except),
-            (K::Finally, _) => Some(HeaderKind::Finally),
-            (K::Def | K::Class | K::Async, Some(kind)) => Some(kind),
+        let head = match first_kind {
+            K::Elif => Some(HeaderKind::Elif),
+            K::Else => Some(HeaderKind::Else),
+            K::Except => Some(HeaderKind::Except),
+            K::Finally => Some(HeaderKind::Finally),
+            K::Def | K::Class | K::Async => out.events.iter().find_map(header_kind),
             _ => None,
         };
         let is_decorator = first_kind == K::At;
@@ -276,149 +310,196 @@ impl<'a> Scanner<'a> {
         }
         let mut state = self.levels[top].state.clone();
         for event in &out.events {
-            match *event {
-                Event::Header {
-                    kind,
-                    name,
-                    test,
-                    catches,
-                    star,
-                    inline,
-                } => {
-                    let body = self.header(toks, top, &state, kind, name, test, catches, star)?;
-                    if inline {
-                        state = body;
-                    } else {
-                        self.pending = Some((body, kind == HeaderKind::Match));
-                    }
+            self.event(toks, out, top, &mut state, event)?;
+        }
+        Ok(())
+    }
+
+    fn event(
+        &mut self,
+        toks: &[Tok],
+        out: &LineOut,
+        top: usize,
+        state: &mut State,
+        event: &Event,
+    ) -> Result<(), Unsure> {
+        match *event {
+            Event::Header {
+                kind,
+                name,
+                test,
+                catches,
+                star,
+                inline,
+            } => {
+                let body = self.header(toks, top, state, kind, name, test, catches, star)?;
+                if inline {
+                    *state = body;
+                } else {
+                    self.pending = Some((body, kind == HeaderKind::Match));
                 }
-                Event::Decorator => {}
-                Event::Import {
-                    stmt,
-                    lazy,
-                    module,
-                    alias,
-                } => {
-                    if state.live {
-                        let module = self.dotted(toks, module);
-                        let alias = (alias != NONE).then(|| self.text(toks, alias).to_string());
-                        let context = site_context(&state, lazy);
-                        self.push_site(
-                            &state,
-                            toks[stmt as usize].start,
-                            SiteKind::Import,
-                            module,
-                            0,
-                            Vec::new(),
-                            alias,
-                            context,
-                        );
-                    }
-                }
-                Event::From {
-                    stmt,
-                    lazy,
-                    level,
-                    module,
-                    names,
-                } => {
-                    if state.live {
-                        let module = module.map_or_else(String::new, |m| self.dotted(toks, m));
-                        let pairs =
-                            &out.scratch[names.start as usize..(names.start + names.len) as usize];
-                        let names = pairs
-                            .chunks(2)
-                            .map(|pair| ImportedName {
-                                name: self.text(toks, pair[0]).to_string(),
-                                asname: (pair[1] != NONE)
-                                    .then(|| self.text(toks, pair[1]).to_string()),
-                            })
-                            .collect();
-                        let context = site_context(&state, lazy);
-                        self.push_site(
-                            &state,
-                            toks[stmt as usize].start,
-                            SiteKind::From,
-                            module,
-                            level,
-                            names,
-                            None,
-                            context,
-                        );
-                    }
-                }
-                Event::Dynamic {
-                    dunder,
-                    call,
-                    literal,
-                    in_lambda,
-                } => {
-                    if state.live {
-                        let text = parser::literal_value(
-                            self.source.as_bytes(),
-                            &toks[literal.0 as usize..=literal.1 as usize],
-                        )?;
-                        let module = text.trim_start_matches('.');
-                        let level = (text.len() - module.len()) as u32;
-                        if !module.is_empty() || level > 0 {
-                            let context = if in_lambda && state.context != Context::TypeChecking {
-                                Context::Deferred
-                            } else {
-                                state.context
-                            };
-                            let kind = if dunder {
-                                SiteKind::DunderImport
-                            } else {
-                                SiteKind::ImportModule
-                            };
-                            let module = module.to_string();
-                            self.push_site(
-                                &state,
-                                toks[call as usize].start,
-                                kind,
-                                module,
-                                level,
-                                Vec::new(),
-                                None,
-                                context,
-                            );
+            }
+            Event::Decorator => {}
+            _ if !state.live => {}
+            Event::Import {
+                stmt,
+                lazy,
+                module,
+                alias,
+            } => {
+                let module = self.dotted(toks, module);
+                let alias = (alias != NONE).then(|| self.text(toks, alias).to_string());
+                let context = site_context(state, lazy);
+                let site = self.site(state, toks[stmt as usize].start, SiteKind::Import, context);
+                self.push_site(state, site, module, 0, Vec::new(), alias, state.function);
+            }
+            Event::From {
+                stmt,
+                lazy,
+                level,
+                module,
+                names,
+            } => {
+                let module = module.map_or_else(String::new, |m| self.dotted(toks, m));
+                let pairs = &out.scratch[names.start as usize..(names.start + names.len) as usize];
+                let names = pairs
+                    .chunks(2)
+                    .map(|pair| ImportedName {
+                        name: self.text(toks, pair[0]).to_string(),
+                        asname: (pair[1] != NONE).then(|| self.text(toks, pair[1]).to_string()),
+                    })
+                    .collect();
+                let context = site_context(state, lazy);
+                let site = self.site(state, toks[stmt as usize].start, SiteKind::From, context);
+                self.push_site(state, site, module, level, names, None, state.function);
+            }
+            Event::Dynamic {
+                dunder,
+                call,
+                literal,
+                variable,
+                lambdas,
+            } => {
+                let values = if variable {
+                    let name = self.text(toks, literal.0);
+                    match state.loop_strings {
+                        Some(index) if self.loops[index as usize].0 == name => {
+                            self.loops[index as usize].1.clone()
                         }
+                        _ => return Ok(()),
                     }
+                } else {
+                    vec![parser::literal_value(
+                        self.source.as_bytes(),
+                        &toks[literal.0 as usize..=literal.1 as usize],
+                    )?]
+                };
+                let (context, function) = self.in_lambdas(state, lambdas);
+                let kind = if dunder {
+                    SiteKind::DunderImport
+                } else {
+                    SiteKind::ImportModule
+                };
+                for text in values {
+                    let module = text.trim_start_matches('.');
+                    let level = (text.len() - module.len()) as u32;
+                    if module.is_empty() && level == 0 {
+                        continue;
+                    }
+                    let module = module.to_string();
+                    let site = self.site(state, toks[call as usize].start, kind, context);
+                    self.push_site(state, site, module, level, Vec::new(), None, function);
                 }
-                Event::EagerCall { callee } => {
-                    if state.live && state.context == Context::Eager {
-                        let name = self.dotted(toks, callee);
-                        if !self.scan.eager_calls.contains(&name) {
-                            self.scan.eager_calls.push(name);
+            }
+            Event::Call { callee, lambdas } => {
+                let (context, function) = self.in_lambdas(state, lambdas);
+                if let (Context::Deferred, false, Some(function)) =
+                    (context, state.conditional, function)
+                {
+                    // One token spells most callees: compare before allocating.
+                    let single =
+                        (callee.first == callee.last).then(|| self.text(toks, callee.first));
+                    let callees = self.calls.entry(function).or_default();
+                    let known = match single {
+                        Some(text) => callees.iter().any(|c| c == text),
+                        None => {
+                            let text = parser::dotted_text(self.source.as_bytes(), toks, callee);
+                            callees.contains(&text)
                         }
+                    };
+                    if !known {
+                        callees.push(parser::dotted_text(self.source.as_bytes(), toks, callee));
                     }
                 }
-                Event::ModuleAssign {
-                    name,
-                    value,
-                    augmented,
-                } => {
-                    if state.live && state.module_level {
-                        let strings = parser::literal_strings(
-                            self.source.as_bytes(),
-                            &toks[value.0 as usize..value.1 as usize],
-                        )?;
-                        let slot = match self.text(toks, name) {
-                            "__all__" => &mut self.scan.all,
-                            _ => &mut self.scan.lazy_modules,
-                        };
-                        if let Some(strings) = strings {
-                            match slot {
-                                Some(existing) if augmented => existing.extend(strings),
-                                _ if augmented => {}
-                                _ => *slot = Some(strings),
-                            }
+            }
+            Event::EagerCall { callee } => {
+                if state.context == Context::Eager {
+                    let name = self.dotted(toks, callee);
+                    if !self.scan.eager_calls.contains(&name) {
+                        self.scan.eager_calls.push(name);
+                    }
+                }
+            }
+            Event::ModuleAssign {
+                name,
+                value,
+                augmented,
+            } => {
+                if state.module_level {
+                    let strings = parser::literal_strings(
+                        self.source.as_bytes(),
+                        &toks[value.0 as usize..value.1 as usize],
+                    )?;
+                    let slot = match self.text(toks, name) {
+                        "__all__" => &mut self.scan.all,
+                        _ => &mut self.scan.lazy_modules,
+                    };
+                    if let Some(strings) = strings {
+                        match slot {
+                            Some(existing) if augmented => existing.extend(strings),
+                            _ if augmented => {}
+                            _ => *slot = Some(strings),
                         }
                     }
                 }
             }
+            Event::Alias { name, value } => {
+                if state.module_level {
+                    let name = self.text(toks, name).to_string();
+                    let value = self.dotted(toks, value);
+                    self.scan.aliases.insert(name, value);
+                }
+            }
+            Event::Register { key } => {
+                if state.context == Context::Eager {
+                    let key = parser::literal_value(
+                        self.source.as_bytes(),
+                        &toks[key.0 as usize..=key.1 as usize],
+                    )?;
+                    self.scan.registers.push(key);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The context and function of code inside `lambdas` nested lambdas: deferred, in
+    /// `<lambda>` (the reference scanner's visitor does the same).
+    fn in_lambdas(&mut self, state: &State, lambdas: u32) -> (Context, Option<u32>) {
+        if lambdas == 0 {
+            return (state.context, state.function);
+        }
+        let context = if state.context == Context::TypeChecking {
+            Context::TypeChecking
+        } else {
+            Context::Deferred
+        };
+        let mut qualname = self.strings[state.scope as usize].clone();
+        for _ in 1..lambdas {
+            qualname.push_str("<lambda>.<locals>.");
+        }
+        qualname.push_str("<lambda>");
+        (context, Some(self.intern(qualname)))
     }
 
     /// The body state a header opens, and what it leaves for the clauses that may follow.
@@ -437,31 +518,48 @@ impl<'a> Scanner<'a> {
         let last = self.levels[top].last;
         let (body, next) = match kind {
             HeaderKind::If => {
-                let (body, rest_dead) = self.branch(toks, state, test, false)?;
-                (body, Last::If { rest_dead })
-            }
-            HeaderKind::Elif => {
-                let Last::If { rest_dead } = last else {
-                    return Err(Unsure::at("elif without if", 0));
-                };
-                let (body, now_dead) = self.branch(toks, state, test, rest_dead)?;
+                let (body, rest_dead, uncertain) = self.branch(toks, state, test, false, false)?;
                 (
                     body,
                     Last::If {
-                        rest_dead: now_dead,
+                        rest_dead,
+                        uncertain,
+                    },
+                )
+            }
+            HeaderKind::Elif => {
+                let Last::If {
+                    rest_dead,
+                    uncertain,
+                } = last
+                else {
+                    return Err(Unsure::at("elif without if", 0));
+                };
+                let (body, rest_dead, uncertain) =
+                    self.branch(toks, state, test, rest_dead, uncertain)?;
+                (
+                    body,
+                    Last::If {
+                        rest_dead,
+                        uncertain,
                     },
                 )
             }
             HeaderKind::Else => match last {
-                Last::If { rest_dead } => (
-                    if rest_dead {
+                Last::If {
+                    rest_dead,
+                    uncertain,
+                } => {
+                    let body = if rest_dead {
                         state.dead()
+                    } else if uncertain {
+                        state.maybe()
                     } else {
                         state.clone()
-                    },
-                    Last::None,
-                ),
-                Last::Loop => (state.clone(), Last::None),
+                    };
+                    (body, Last::None)
+                }
+                Last::Loop => (state.maybe(), Last::None),
                 Last::Try {
                     handlers: true,
                     star,
@@ -478,7 +576,8 @@ impl<'a> Scanner<'a> {
                 ),
                 _ => return Err(Unsure::at("else without its statement", 0)),
             },
-            HeaderKind::While | HeaderKind::For => (state.clone(), Last::Loop),
+            HeaderKind::While => (state.maybe(), Last::Loop),
+            HeaderKind::For => (self.loop_body(toks, state, name, test)?, Last::Loop),
             HeaderKind::Try => {
                 let id = if state.live {
                     self.next_try_id += 1;
@@ -515,11 +614,10 @@ impl<'a> Scanner<'a> {
                     return Err(Unsure::at("except mixed with except*", 0));
                 }
                 let record = &mut self.tries[index as usize];
-                let mut body = state.clone();
-                if catches {
-                    record.guards = true;
-                    body.fallback_for = Some(record.id);
-                }
+                record.guards |= catches;
+                // A handler runs only when the body raised, whatever it catches.
+                let mut body = state.maybe();
+                body.fallback_for = Some(record.id);
                 (
                     body,
                     Last::Try {
@@ -536,7 +634,8 @@ impl<'a> Scanner<'a> {
                 };
                 (state.clone(), Last::None)
             }
-            HeaderKind::With | HeaderKind::Match | HeaderKind::Case => (state.clone(), Last::None),
+            HeaderKind::With | HeaderKind::Match => (state.clone(), Last::None),
+            HeaderKind::Case => (state.maybe(), Last::None),
             HeaderKind::Def => {
                 let name = self.text(toks, name);
                 if state.live && state.module_level && name == "__getattr__" {
@@ -553,23 +652,55 @@ impl<'a> Scanner<'a> {
         Ok(body)
     }
 
-    /// The body state of an `if` / `elif` branch, and whether the branches after it are dead.
+    /// A `for` body: certain to run, with its variable's values known, when the loop walks a
+    /// non-empty literal of strings; else conditional.
+    fn loop_body(
+        &mut self,
+        toks: &[Tok],
+        state: &State,
+        name: u32,
+        iter: (u32, u32),
+    ) -> Result<State, Unsure> {
+        let iter = &toks[iter.0 as usize..iter.1 as usize];
+        let strings = parser::literal_strings(self.source.as_bytes(), iter)?;
+        match strings {
+            Some(values) if !values.is_empty() && name != NONE => {
+                if !state.live {
+                    return Ok(state.clone());
+                }
+                self.loops.push((self.text(toks, name), values));
+                let mut body = state.clone();
+                body.loop_strings = Some(self.loops.len() as u32 - 1);
+                Ok(body)
+            }
+            _ => Ok(state.maybe()),
+        }
+    }
+
+    /// The body state of an `if` / `elif` branch, whether the branches after it are dead, and
+    /// whether they are uncertain.
     fn branch(
         &mut self,
         toks: &[Tok],
         state: &State,
         test: (u32, u32),
         rest_dead: bool,
-    ) -> Result<(State, bool), Unsure> {
+        uncertain: bool,
+    ) -> Result<(State, bool, bool), Unsure> {
         if rest_dead || !state.live {
-            return Ok((state.dead(), true));
+            return Ok((state.dead(), true, uncertain));
         }
+        let certain = if uncertain {
+            state.maybe()
+        } else {
+            state.clone()
+        };
         Ok(match self.classify(toks, test)? {
-            Test::TypeChecking => (state.with_context(Context::TypeChecking), false),
-            Test::MainGuard => (state.with_context(Context::MainGuard), false),
-            Test::Decided(true) => (state.clone(), true),
-            Test::Decided(false) => (state.dead(), false),
-            Test::Unknown => (state.clone(), false),
+            Test::TypeChecking => (state.with_context(Context::TypeChecking), false, uncertain),
+            Test::MainGuard => (state.with_context(Context::MainGuard), false, uncertain),
+            Test::Decided(true) => (certain, true, uncertain),
+            Test::Decided(false) => (state.dead(), false, uncertain),
+            Test::Unknown => (state.maybe(), false, true),
         })
     }
 
@@ -615,39 +746,28 @@ impl<'a> Scanner<'a> {
         Ok(condition::classify(parsed.expr(), self.target))
     }
 
-    /// A name in the tree of definitions: a node whose parent is its class (or `NONE`).
-    fn path_node(&mut self, parent: Option<u32>, name: &'a str) -> u32 {
-        self.paths.push((parent.unwrap_or(NONE), name));
-        self.paths.len() as u32 - 1
-    }
-
-    /// `Class.method`: the dotted path of a node, built only when a site needs it.
-    fn path(&self, node: u32) -> String {
-        let (parent, name) = self.paths[node as usize];
-        if parent == NONE {
-            name.to_string()
-        } else {
-            format!("{}.{name}", self.path(parent))
-        }
-    }
-
-    fn in_function(&mut self, state: &State, name: &'a str) -> State {
+    fn in_function(&mut self, state: &State, name: &str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
         if inner.context != Context::TypeChecking {
             inner.context = Context::Deferred;
         }
-        if inner.function.is_none() && state.live {
-            inner.function = Some(self.path_node(inner.classes, name));
+        inner.conditional = false;
+        if state.live {
+            let qualname = format!("{}{name}", self.strings[state.scope as usize]);
+            let scope = format!("{qualname}.<locals>.");
+            inner.function = Some(self.intern(qualname));
+            inner.scope = self.intern(scope);
         }
         inner
     }
 
-    fn in_class(&mut self, state: &State, name: &'a str) -> State {
+    fn in_class(&mut self, state: &State, name: &str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
-        if inner.function.is_none() && state.live {
-            inner.classes = Some(self.path_node(inner.classes, name));
+        if state.live {
+            let scope = format!("{}{name}.", self.strings[state.scope as usize]);
+            inner.scope = self.intern(scope);
         }
         inner
     }
@@ -656,33 +776,43 @@ impl<'a> Scanner<'a> {
         parser::dotted_text(self.source.as_bytes(), toks, dotted)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push_site(
-        &mut self,
-        state: &State,
-        offset: u32,
-        kind: SiteKind,
-        module: String,
-        level: u32,
-        names: Vec<ImportedName>,
-        alias: Option<String>,
-        context: Context,
-    ) {
+    /// A site's position and context; the caller fills in what it imports.
+    fn site(&mut self, state: &State, offset: u32, kind: SiteKind, context: Context) -> ImportSite {
         let (line, column) = self.lines.line_column(self.source, offset as usize);
-        self.scan.sites.push(ImportSite {
+        ImportSite {
             kind,
-            module,
-            level,
-            names,
-            alias,
+            module: String::new(),
+            level: 0,
+            names: Vec::new(),
+            alias: None,
             context,
             optional: false,
             try_id: None,
             fallback_for: state.fallback_for,
-            function: state.function.map(|f| self.path(f)),
+            function: None,
+            conditional: state.conditional,
             line,
             column,
-        });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_site(
+        &mut self,
+        state: &State,
+        mut site: ImportSite,
+        module: String,
+        level: u32,
+        names: Vec<ImportedName>,
+        alias: Option<String>,
+        function: Option<u32>,
+    ) {
+        site.module = module;
+        site.level = level;
+        site.names = names;
+        site.alias = alias;
+        site.function = function.map(|f| self.strings[f as usize].clone());
+        self.scan.sites.push(site);
         self.site_guards.push(state.guard);
     }
 
@@ -708,6 +838,11 @@ impl<'a> Scanner<'a> {
                 }
                 node = parent;
             }
+        }
+        for (function, callees) in self.calls {
+            self.scan
+                .calls
+                .insert(self.strings[function as usize].clone(), callees);
         }
         Ok(self.scan)
     }

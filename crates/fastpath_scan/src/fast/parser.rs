@@ -8,7 +8,7 @@
 //! rejecting valid code only costs a fallback to the full parser, accepting invalid code would
 //! hide a syntax error, so when in doubt it rejects.
 
-use super::lexer::{Tok, K, STR_BYTES, STR_ESCAPES, STR_INTERPOLATED};
+use super::lexer::{FieldRecord, Tok, K, STR_BYTES, STR_ESCAPES, STR_INTERPOLATED};
 use std::cell::Cell;
 
 use super::Unsure;
@@ -53,9 +53,10 @@ pub(crate) enum Event {
     /// A compound statement's header; its body follows (on this line when `inline`).
     Header {
         kind: HeaderKind,
-        /// Name token of a `def` / `class`.
+        /// Name token of a `def` / `class`; the loop variable of a `for` whose target is one
+        /// name; else `NONE`.
         name: u32,
-        /// First and last token of an `if` / `elif` test.
+        /// First and last token of an `if` / `elif` test; of a `for` iterable.
         test: (u32, u32),
         /// For `except`: whether the clause catches a failed import.
         catches: bool,
@@ -84,15 +85,26 @@ pub(crate) enum Event {
         /// Pairs of (name token, asname token or `NONE`); a `*` import is the `*` token.
         names: Span,
     },
-    /// `importlib.import_module("literal")` / `__import__("literal")`.
+    /// `importlib.import_module("literal")` / `__import__("literal")`, or with a name as
+    /// argument (a loop variable may make it literal).
     Dynamic {
         dunder: bool,
         /// First token of the called expression: where the call starts.
         call: u32,
-        /// First and last token of the literal (implicit concatenation spans several).
+        /// First and last token of the literal (implicit concatenation spans several), or the
+        /// name token twice.
         literal: (u32, u32),
-        in_lambda: bool,
+        /// The argument is a name, not a literal.
+        variable: bool,
+        /// Lambdas around the call.
+        lambdas: u32,
     },
+    /// A call whose callee is a dotted name, anywhere in a walked expression.
+    Call { callee: Dotted, lambdas: u32 },
+    /// Module-level `name = other.name` (one target).
+    Alias { name: u32, value: Dotted },
+    /// `sys.modules["name"] = ...`: tokens of the key literal.
+    Register { key: (u32, u32) },
     /// A statement-level call (or decorator) whose callee is a dotted name.
     EagerCall { callee: Dotted },
     /// `__all__` / `__lazy_modules__` assigned (`=`, `:`-annotated, or augmented).
@@ -116,6 +128,8 @@ enum SK {
     Name,
     Attr,
     Subscript,
+    /// `sys.modules["literal"]`: a subscript whose key tokens sit in the dotted fields.
+    SysModules,
     Call,
     /// A plain (not bytes, not interpolated) string literal.
     Str,
@@ -184,6 +198,13 @@ impl Shape {
     }
 }
 
+/// The first positional argument of a call, when it can make a dynamic import.
+#[derive(Debug, Clone, Copy)]
+enum Argument {
+    Literal(u32),
+    Name(u32),
+}
+
 /// Whether a token after an operand extends the expression (a trailer, an operator, string
 /// concatenation, a conditional).
 fn continues_operand(kind: K) -> bool {
@@ -237,6 +258,9 @@ fn starts_expression(kind: K) -> bool {
 pub(crate) struct Parser<'a> {
     src: &'a [u8],
     toks: &'a [Tok],
+    /// Index of the line's `Newline`: the tokens after it are f-string fields (`records`).
+    line_end: usize,
+    records: &'a [FieldRecord],
     p: usize,
     cur: K,
     out: &'a mut LineOut,
@@ -255,12 +279,22 @@ pub(crate) struct Bail;
 type R<T> = Result<T, Bail>;
 
 impl<'a> Parser<'a> {
-    pub(crate) fn new(src: &'a [u8], toks: &'a [Tok], out: &'a mut LineOut) -> Self {
+    pub(crate) fn new(
+        src: &'a [u8],
+        toks: &'a [Tok],
+        records: &'a [FieldRecord],
+        out: &'a mut LineOut,
+    ) -> Self {
+        let line_end = records
+            .first()
+            .map_or(toks.len() - 1, |r| r.start as usize - 1);
         out.events.clear();
         out.scratch.clear();
         Parser {
             src,
             toks,
+            line_end,
+            records,
             p: 0,
             out,
             cur: toks[0].kind,
@@ -360,7 +394,11 @@ impl<'a> Parser<'a> {
                 };
                 self.bump();
                 let first = self.p as u32;
+                // The reference scanner does not walk `elif` tests (see the report).
+                let walk = self.walk;
+                self.walk &= kind != HeaderKind::Elif;
                 self.named_expression()?;
+                self.walk = walk;
                 let test = (first, self.p as u32 - 1);
                 self.header(kind, NONE, test, false, false)
             }
@@ -413,7 +451,7 @@ impl<'a> Parser<'a> {
 
     /// A soft-keyword `match` starts a statement when the line ends with a `:` header.
     fn is_match_statement(&self) -> bool {
-        let n = self.toks.len();
+        let n = self.line_end + 1;
         n >= 3
             && self.toks[n - 2].kind == K::Colon
             && !matches!(
@@ -535,13 +573,26 @@ impl<'a> Parser<'a> {
 
     fn for_header(&mut self) -> R<()> {
         self.bump();
+        let target = self.p;
         self.target_list()?;
+        // `for name in [...]`: the scanner reads the literal iterable.
+        // `for (name) in ...` (black's style for long loops) is one name all the same.
+        let mut names = self.toks[target..self.p]
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !matches!(t.kind, K::LPar | K::RPar));
+        let name = match (names.next(), names.next()) {
+            (Some((i, t)), None) if t.kind == K::Name => (target + i) as u32,
+            _ => NONE,
+        };
         self.expect(K::In, "for without in")?;
+        let iter_first = self.p as u32;
         let iter = self.star_expressions(false)?;
         if iter.kind == SK::Starred {
             return Err(self.unsure("starred for iterable"));
         }
-        self.header(HeaderKind::For, NONE, (0, 0), false, false)
+        let iter = (iter_first, self.p as u32);
+        self.header(HeaderKind::For, name, iter, false, false)
     }
 
     fn with_header(&mut self) -> R<()> {
@@ -755,7 +806,7 @@ impl<'a> Parser<'a> {
             break;
         }
         self.bump();
-        debug_assert_eq!(self.p, self.toks.len());
+        debug_assert_eq!(self.p, self.line_end + 1);
         Ok(())
     }
 
@@ -891,6 +942,11 @@ impl<'a> Parser<'a> {
                     if !last.target || last.kind == SK::Starred {
                         return Err(self.unsure("assignment target"));
                     }
+                    if last.kind == SK::SysModules {
+                        self.out.events.push(Event::Register {
+                            key: (last.dotted_first, last.dotted_last),
+                        });
+                    }
                     targets += 1;
                     self.bump();
                     (value, value_start) = self.assigned_value()?;
@@ -901,11 +957,20 @@ impl<'a> Parser<'a> {
                 }
                 if targets == 1 && first.kind == SK::Name {
                     self.module_assign(first.first, value_start, false);
+                    if let (SK::Name | SK::Attr, Some(dotted)) = (value.kind, value.dotted()) {
+                        self.out.events.push(Event::Alias {
+                            name: first.first,
+                            value: dotted,
+                        });
+                    }
                 }
                 self.eager_value(&value);
             }
             K::Colon => {
-                if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
+                if !matches!(
+                    first.kind,
+                    SK::Name | SK::Attr | SK::Subscript | SK::SysModules
+                ) {
                     return Err(self.unsure("annotated assignment target"));
                 }
                 self.bump();
@@ -919,7 +984,10 @@ impl<'a> Parser<'a> {
                 }
             }
             K::AugAssign => {
-                if !matches!(first.kind, SK::Name | SK::Attr | SK::Subscript) {
+                if !matches!(
+                    first.kind,
+                    SK::Name | SK::Attr | SK::Subscript | SK::SysModules
+                ) {
                     return Err(self.unsure("augmented assignment target"));
                 }
                 self.bump();
@@ -1124,7 +1192,12 @@ impl<'a> Parser<'a> {
             kind @ (K::Name | K::Dotted) => Shape::name(kind, first),
             K::Number | K::None | K::True | K::False | K::Ellipsis => Shape::new(SK::Other, first),
             K::Str => {
-                let plain = self.toks[first].flags & (STR_BYTES | STR_INTERPOLATED) == 0;
+                let flags = self.toks[first].flags;
+                if flags & STR_INTERPOLATED != 0 {
+                    // Its fields hold expressions: the full path walks them.
+                    return None;
+                }
+                let plain = flags & STR_BYTES == 0;
                 Shape::new(if plain { SK::Str } else { SK::Other }, first)
             }
             _ => return None,
@@ -1143,15 +1216,50 @@ impl<'a> Parser<'a> {
             return self.lambda();
         }
         let first = self.p;
+        let body_events = self.out.events.len();
         let shape = self.disjunction()?;
         if self.kind() == K::If {
             self.bump();
+            let test_events = self.out.events.len();
             self.disjunction()?;
+            // The reference walks the test before the body.
+            self.visit_first(body_events, test_events);
             self.expect(K::Else, "conditional expression without else")?;
             self.expression()?;
             return Ok(Shape::new(SK::Other, first));
         }
         Ok(shape)
+    }
+
+    /// Moves the events from `second` on before those from `first` to `second`: the order the
+    /// reference scanner's visitor meets them in.
+    fn visit_first(&mut self, first: usize, second: usize) {
+        if second > first && self.out.events.len() > second {
+            self.out.events[first..].rotate_left(second - first);
+        }
+    }
+
+    /// Walks the replacement fields of the f-string at `at` like any expression: the
+    /// reference scanner's visitor sees the calls in them.
+    fn interpolations(&mut self, at: usize) -> R<()> {
+        if !self.walk {
+            return Ok(());
+        }
+        let owner = self.toks[at].start;
+        let records = self.records;
+        for record in records.iter().filter(|r| r.owner == owner) {
+            let (p, cur) = (self.p, self.cur);
+            self.p = record.start as usize;
+            self.cur = self.toks[self.p].kind;
+            let walked = if self.kind() == K::Yield {
+                self.yield_expression()
+            } else {
+                self.star_expressions(false)
+            };
+            (self.p, self.cur) = (p, cur);
+            walked?;
+        }
+        Ok(())
     }
 
     fn lambda(&mut self) -> R<Shape> {
@@ -1269,26 +1377,51 @@ impl<'a> Parser<'a> {
                     let first = shape.first;
                     let paren = shape.paren;
                     self.bump();
-                    let literal = self.arguments()?;
-                    if let (Some(callee), Some(literal)) = (callee, literal) {
-                        self.dynamic_import(callee, first, paren, literal)?;
+                    // The reference meets a call before what its arguments hold.
+                    if let (Some(callee), true) = (callee, self.walk) {
+                        self.out.events.push(Event::Call {
+                            callee,
+                            lambdas: self.lambda_depth,
+                        });
+                    }
+                    let call_events = self.out.events.len();
+                    let argument = self.arguments()?;
+                    if let (Some(callee), Some(argument)) = (callee, argument) {
+                        self.dynamic_import(callee, first, paren, argument, call_events)?;
                     }
                     shape = Shape::new(SK::Call, first as usize);
                     shape.set_dotted(callee);
                 }
                 K::LSqb => {
+                    let sys_modules = matches!(shape.kind, SK::Name | SK::Attr)
+                        && shape.dotted().is_some_and(|d| {
+                            self.text(d.last as usize).ends_with(b"modules")
+                                && dotted_text(self.src, self.toks, d) == "sys.modules"
+                        });
                     self.bump();
-                    self.slices()?;
+                    let key = self.slices()?;
                     let first = shape.first;
                     shape = Shape::new(SK::Subscript, first as usize);
                     shape.target = true;
+                    if let (true, Some((key_first, key_last))) = (sys_modules, key) {
+                        shape.kind = SK::SysModules;
+                        shape.dotted_first = key_first;
+                        shape.dotted_last = key_last;
+                    }
                 }
                 _ => return Ok(shape),
             }
         }
     }
 
-    fn dynamic_import(&mut self, callee: Dotted, first: u32, paren: bool, literal: u32) -> R<()> {
+    fn dynamic_import(
+        &mut self,
+        callee: Dotted,
+        first: u32,
+        paren: bool,
+        argument: Argument,
+        at: usize,
+    ) -> R<()> {
         // The callee's last part decides cheaply; the whole name only for candidates.
         let last = self.text(callee.last as usize);
         if !(last.ends_with(b"import_module") || last.ends_with(b"__import__")) {
@@ -1305,26 +1438,41 @@ impl<'a> Parser<'a> {
             return Err(self.unsure("parenthesized dynamic import callee"));
         }
         if self.walk {
-            let mut last = literal as usize;
-            while self.kind_at(last + 1) == K::Str {
-                last += 1;
-            }
-            self.out.events.push(Event::Dynamic {
-                dunder,
-                call: first,
-                literal: (literal, last as u32),
-                in_lambda: self.lambda_depth > 0,
-            });
+            let (literal, variable) = match argument {
+                Argument::Literal(first) => {
+                    let mut last = first as usize;
+                    while self.kind_at(last + 1) == K::Str {
+                        last += 1;
+                    }
+                    ((first, last as u32), false)
+                }
+                Argument::Name(name) => ((name, name), true),
+            };
+            // Before the events of the arguments, where the reference finds it.
+            self.out.events.insert(
+                at,
+                Event::Dynamic {
+                    dunder,
+                    call: first,
+                    literal,
+                    variable,
+                    lambdas: self.lambda_depth,
+                },
+            );
         }
         Ok(())
     }
 
     /// Call arguments after the `(`, through the `)`. Returns the first positional argument
-    /// when it is a plain string literal.
-    fn arguments(&mut self) -> R<Option<u32>> {
-        let mut literal = None;
+    /// when it is a plain string literal or a name.
+    fn arguments(&mut self) -> R<Option<Argument>> {
+        let mut first_argument = None;
         let (mut count, mut keyword, mut kwargs, mut generator) = (0, false, false, false);
+        // Where the events of the first keyword argument start: the reference walks every
+        // positional argument (`*rest` after `key=` included) before the keywords.
+        let mut keywords_at: Option<usize> = None;
         while self.kind() != K::RPar {
+            let before = self.out.events.len();
             match self.kind() {
                 K::Star => {
                     if kwargs {
@@ -1332,16 +1480,23 @@ impl<'a> Parser<'a> {
                     }
                     self.bump();
                     self.expression()?;
+                    if let Some(at) = keywords_at {
+                        let moved = self.out.events.len() - before;
+                        self.out.events[at..].rotate_right(moved);
+                        keywords_at = Some(at + moved);
+                    }
                 }
                 K::DoubleStar => {
                     self.bump();
                     self.expression()?;
                     kwargs = true;
+                    keywords_at.get_or_insert(before);
                 }
                 K::Name if self.kind_at(self.p + 1) == K::Equal => {
                     self.bump_by(2);
                     self.expression()?;
                     keyword = true;
+                    keywords_at.get_or_insert(before);
                 }
                 _ => {
                     if keyword || kwargs {
@@ -1352,10 +1507,14 @@ impl<'a> Parser<'a> {
                         if count > 0 {
                             return Err(self.unsure("unparenthesized generator argument"));
                         }
-                        self.comprehension()?;
+                        self.comprehension(before)?;
                         generator = true;
-                    } else if count == 0 && shape.kind == SK::Str {
-                        literal = Some(shape.first);
+                    } else if count == 0 {
+                        first_argument = match shape.kind {
+                            SK::Str => Some(Argument::Literal(shape.first)),
+                            SK::Name => Some(Argument::Name(shape.first)),
+                            _ => None,
+                        };
                     }
                 }
             }
@@ -1368,12 +1527,27 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(K::RPar, "call arguments")?;
-        Ok(literal)
+        Ok(first_argument)
     }
 
-    fn slices(&mut self) -> R<()> {
+    /// A subscript's slices, through the `]`; the key tokens when it is one plain string.
+    fn slices(&mut self) -> R<Option<(u32, u32)>> {
         if self.kind() == K::RSqb {
             return Err(self.unsure("empty subscript"));
+        }
+        if self.kind() == K::Str {
+            let first = self.p;
+            let mut last = first;
+            while self.kind_at(last + 1) == K::Str {
+                last += 1;
+            }
+            let plain = self.toks[first..=last]
+                .iter()
+                .all(|t| t.flags & (STR_BYTES | STR_INTERPOLATED) == 0);
+            if plain && self.kind_at(last + 1) == K::RSqb {
+                self.bump_by(last - first + 2);
+                return Ok(Some((first as u32, last as u32)));
+            }
         }
         loop {
             if self.kind() == K::Star {
@@ -1395,23 +1569,32 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        self.expect(K::RSqb, "subscript")
+        self.expect(K::RSqb, "subscript")?;
+        Ok(None)
     }
 
-    /// `for targets in disjunction (if disjunction)*`, repeated.
-    fn comprehension(&mut self) -> R<()> {
+    /// `for targets in disjunction (if disjunction)*`, repeated. `element_events`: where the
+    /// element's events start; the reference walks the generators first.
+    fn comprehension(&mut self, element_events: usize) -> R<()> {
+        let generator_events = self.out.events.len();
         loop {
             self.eat(K::Async);
             if !self.eat(K::For) {
-                return Ok(());
+                break;
             }
+            let target_events = self.out.events.len();
             self.target_list()?;
             self.expect(K::In, "comprehension without in")?;
+            let iter_events = self.out.events.len();
             self.disjunction()?;
+            // Then, in each generator, the iterable before the target.
+            self.visit_first(target_events, iter_events);
             while self.eat(K::If) {
                 self.disjunction()?;
             }
         }
+        self.visit_first(element_events, generator_events);
+        Ok(())
     }
 
     /// Targets of `for` and comprehensions: primaries (and starred ones), comma separated.
@@ -1487,6 +1670,9 @@ impl<'a> Parser<'a> {
                         return Err(self.unsure("bytes mixed with str"));
                     }
                     flags |= t.flags;
+                    if t.flags & STR_INTERPOLATED != 0 {
+                        self.interpolations(self.p)?;
+                    }
                     self.bump();
                 }
                 let kind = if flags & (STR_BYTES | STR_INTERPOLATED) == 0 {
@@ -1506,6 +1692,7 @@ impl<'a> Parser<'a> {
                     self.expect(K::RPar, "parenthesized yield")?;
                     return Ok(Shape::new(SK::Other, first));
                 }
+                let element_events = self.out.events.len();
                 let inner = if self.kind() == K::Star {
                     self.star_expression()?
                 } else {
@@ -1523,7 +1710,7 @@ impl<'a> Parser<'a> {
                         Ok(shape)
                     }
                     K::For | K::Async => {
-                        self.comprehension()?;
+                        self.comprehension(element_events)?;
                         self.expect(K::RPar, "generator")?;
                         Ok(Shape::new(SK::Other, first))
                     }
@@ -1552,6 +1739,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let mut target = true;
                 if self.kind() != K::RSqb {
+                    let element_events = self.out.events.len();
                     let item = if self.kind() == K::Star {
                         self.star_expression()?
                     } else {
@@ -1559,7 +1747,7 @@ impl<'a> Parser<'a> {
                     };
                     target = item.target;
                     if matches!(self.kind(), K::For | K::Async) {
-                        self.comprehension()?;
+                        self.comprehension(element_events)?;
                         target = false;
                     } else {
                         while self.eat(K::Comma) {
@@ -1594,6 +1782,7 @@ impl<'a> Parser<'a> {
         if self.eat(K::RBrace) {
             return Ok(());
         }
+        let element_events = self.out.events.len();
         let dict = if self.kind() == K::DoubleStar {
             true
         } else {
@@ -1617,7 +1806,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 self.bitwise_or()?;
             } else if matches!(self.kind(), K::For | K::Async) {
-                self.comprehension()?;
+                self.comprehension(element_events)?;
                 return self.expect(K::RBrace, "dict comprehension");
             }
             while self.eat(K::Comma) {
@@ -1635,7 +1824,7 @@ impl<'a> Parser<'a> {
             return self.expect(K::RBrace, "dict");
         }
         if matches!(self.kind(), K::For | K::Async) {
-            self.comprehension()?;
+            self.comprehension(element_events)?;
             return self.expect(K::RBrace, "set comprehension");
         }
         while self.eat(K::Comma) {
@@ -1821,7 +2010,7 @@ pub(crate) fn check_field(src: &[u8], toks: &[Tok]) -> Result<(), Unsure> {
         end,
     });
     let mut out = LineOut::default();
-    let mut parser = Parser::new(src, &owned, &mut out);
+    let mut parser = Parser::new(src, &owned, &[], &mut out);
     let shape = if parser.kind() == K::Yield {
         parser.yield_expression()
     } else {
@@ -1842,14 +2031,89 @@ pub(crate) fn literal_value(src: &[u8], toks: &[Tok]) -> Result<String, Unsure> 
         if t.kind != K::Str || t.flags & (STR_BYTES | STR_INTERPOLATED) != 0 {
             return Err(Unsure::at("not a plain string", t.start as usize));
         }
-        if t.flags & STR_ESCAPES != 0 {
-            return Err(Unsure::at("string escapes", t.start as usize));
-        }
         let body = super::lexer::string_body(src, t);
         // The source is valid UTF-8 and quotes are ASCII, so the body is too.
-        value.push_str(std::str::from_utf8(body).map_err(|_| Unsure::at("utf-8", 0))?);
+        let body = std::str::from_utf8(body).map_err(|_| Unsure::at("utf-8", 0))?;
+        if t.flags & STR_ESCAPES != 0 {
+            decode_escapes(body, &mut value)
+                .ok_or_else(|| Unsure::at("string escape", t.start as usize))?;
+        } else {
+            value.push_str(body);
+        }
     }
     Ok(value)
+}
+
+/// Appends the value of a non-raw `str` literal's body, its escapes decoded as ruff's parser
+/// decodes them (unknown escapes keep their backslash, lone surrogates become U+FFFD);
+/// `None` for an escape the lexer should have refused.
+fn decode_escapes(body: &str, value: &mut String) -> Option<()> {
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        let escaped = chars.next()?;
+        let mut hex = |digits: usize| -> Option<char> {
+            let mut code = 0u32;
+            for _ in 0..digits {
+                code = code * 16 + chars.next()?.to_digit(16)?;
+            }
+            match code {
+                0xD800..=0xDFFF => Some(char::REPLACEMENT_CHARACTER),
+                _ => char::from_u32(code),
+            }
+        };
+        let decoded = match escaped {
+            '\\' => '\\',
+            '\'' => '\'',
+            '"' => '"',
+            'a' => '\x07',
+            'b' => '\x08',
+            'f' => '\x0c',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'v' => '\x0b',
+            'x' => hex(2)?,
+            'u' => hex(4)?,
+            'U' => hex(8)?,
+            'N' => {
+                if chars.next()? != '{' {
+                    return None;
+                }
+                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                unicode_names2::character(&name)?
+            }
+            '0'..='7' => {
+                let mut code = escaped.to_digit(8)?;
+                for _ in 0..2 {
+                    match chars.peek().and_then(|c| c.to_digit(8)) {
+                        Some(digit) => {
+                            code = code * 8 + digit;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                char::from_u32(code)?
+            }
+            '\n' => continue,
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                continue;
+            }
+            other => {
+                value.push('\\');
+                other
+            }
+        };
+        value.push(decoded);
+    }
+    Some(())
 }
 
 /// The literal strings of a list, tuple or set display (what `__all__` holds), `None` when

@@ -43,6 +43,9 @@ fn render(source: &str, target: Option<&Target>) -> String {
         if let Some(f) = &s.function {
             out.push_str(&format!(" in {f}"));
         }
+        if s.conditional {
+            out.push_str(" conditional");
+        }
         out.push('\n');
     }
     out
@@ -121,7 +124,7 @@ fn type_checking_blocks_and_their_else_branch() {
     let source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from a import A\n    if other:\n        import nested\nelse:\n    A = None\n    import runtime\nif typing.TYPE_CHECKING: import inline\n";
     assert_eq!(
         render(source, None),
-        "1:1 typing eager TYPE_CHECKING\n3:5 a type-checking A\n5:9 nested type-checking\n\
+        "1:1 typing eager TYPE_CHECKING\n3:5 a type-checking A\n5:9 nested type-checking conditional\n\
          8:5 runtime eager\n9:26 inline type-checking\n"
     );
 }
@@ -131,7 +134,7 @@ fn one_line_try_except_guards_the_import() {
     let source = "try: import ujson\nexcept ImportError: import json as ujson\ntry: import a\nexcept ValueError: pass\n";
     assert_eq!(
         render(source, None),
-        "1:6 ujson eager optional(try 0)\n2:21 json eager as ujson fallback(0)\n3:6 a eager\n"
+        "1:6 ujson eager optional(try 0)\n2:21 json eager as ujson fallback(0) conditional\n3:6 a eager\n"
     );
 }
 
@@ -142,12 +145,12 @@ fn try_ids_count_every_live_try_and_skip_dead_branches() {
     assert_eq!(
         render(source, Some(&linux)),
         "1:1 sys eager\n8:5 a eager optional(try 0)\n10:9 b eager optional(try 0)\n\
-         14:5 c eager fallback(0)\n16:5 d eager\n18:5 e eager\n"
+         14:5 c eager fallback(0) conditional\n16:5 d eager\n18:5 e eager\n"
     );
     assert_eq!(
         render(source, None),
-        "1:1 sys eager\n4:9 winreg eager optional(try 0)\n8:5 a eager optional(try 1)\n\
-         10:9 b eager optional(try 1)\n14:5 c eager fallback(1)\n16:5 d eager\n18:5 e eager\n"
+        "1:1 sys eager\n4:9 winreg eager optional(try 0) conditional\n8:5 a eager optional(try 1)\n\
+         10:9 b eager optional(try 1)\n14:5 c eager fallback(1) conditional\n16:5 d eager\n18:5 e eager\n"
     );
 }
 
@@ -176,8 +179,8 @@ fn nested_functions_and_lambdas_are_deferred() {
     let source = "def outer():\n    def inner():\n        import deep\n    return inner\nf = lambda: __import__('in_lambda')\ng = importlib.import_module('eager_dynamic')\nasync def coro():\n    async with lock:\n        import in_async\n";
     assert_eq!(
         render(source, None),
-        "3:9 deep deferred in outer\n5:13 in_lambda deferred\n6:5 eager_dynamic eager\n\
-         9:9 in_async deferred in coro\n"
+        "3:9 deep deferred in outer.<locals>.inner\n5:13 in_lambda deferred in <lambda>\n\
+         6:5 eager_dynamic eager\n9:9 in_async deferred in coro\n"
     );
 }
 
@@ -186,7 +189,7 @@ fn match_is_a_statement_only_where_it_heads_a_block() {
     let source = "match = 3\nmatch(x)\nmatch.attr = 1\nprint(match[0])\nmatch command:\n    case 'go':\n        import going\n    case Point(x=0) | [1, *rest] | {'k': v, **kw} if guard:\n        import complex_case\n    case _: import inline_case\ncase = 5\n";
     assert_eq!(
         render(source, None),
-        "7:9 going eager\n9:9 complex_case eager\n10:13 inline_case eager\n"
+        "7:9 going eager conditional\n9:9 complex_case eager conditional\n10:13 inline_case eager conditional\n"
     );
 }
 
@@ -205,7 +208,8 @@ fn interpreter_tests_follow_the_target() {
     );
     assert_eq!(
         render(source, None),
-        "1:1 sys eager\n3:5 tomllib eager\n5:5 tomli eager\n7:5 toml eager\n9:5 cli main-guard\n"
+        "1:1 sys eager\n3:5 tomllib eager conditional\n5:5 tomli eager conditional\n\
+         7:5 toml eager conditional\n9:5 cli main-guard\n"
     );
 }
 
@@ -271,4 +275,48 @@ fn anything_unsure_falls_back() {
             "the reference should see an error in {source:?}"
         );
     }
+}
+
+#[test]
+fn calls_in_function_bodies_are_listed_in_the_reference_visitor_order() {
+    // Comprehensions walk their generators first, conditionals their test first, calls their
+    // positional arguments before keywords; f-string fields are walked like any expression.
+    let source = "def f(x):\n    a()\n    [b(y) for y in c() if d(y)]\n    e() if g() else h()\n    k(key=m(), *n())\n    s = f\"{p(x)!r:{q()}}\"\n    if x:\n        not_certain()\n    for i in x:\n        in_loop()\n    a()\n";
+    let scan = super::try_scan(source, None).unwrap();
+    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(
+        scan.calls["f"],
+        ["a", "c", "d", "b", "g", "e", "h", "k", "n", "m", "p", "q"]
+    );
+}
+
+#[test]
+fn aliases_registers_and_literal_loops() {
+    let source = "import sys\nget = other.get\nsys.modules['fake.name'] = sys.modules[__name__]\nfor name in ('json', 'csv'):\n    __import__(name)\nfor (module) in ['a.b']:\n    importlib.import_module(module)\nfor other in names:\n    __import__(other)\n";
+    let scan = super::try_scan(source, None).unwrap();
+    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(scan.aliases["get"], "other.get");
+    assert_eq!(scan.registers, ["fake.name"]);
+    assert_eq!(
+        render(source, None),
+        "1:1 sys eager\n5:5 json eager\n5:5 csv eager\n7:5 a.b eager\n"
+    );
+}
+
+#[test]
+fn escapes_in_literals_decode_as_python_decodes_them() {
+    let source =
+        "__all__ = ['\\x61\\u00e9', 'tab\\t', '\\N{LATIN SMALL LETTER A}', 'keep\\d', '\\101']\n";
+    let scan = super::try_scan(source, None).unwrap();
+    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(
+        scan.all,
+        Some(vec![
+            "a\u{e9}".into(),
+            "tab\t".into(),
+            "a".into(),
+            "keep\\d".into(),
+            "A".into()
+        ])
+    );
 }
