@@ -156,10 +156,6 @@ pub(crate) struct FieldRecord {
     pub end: u32,
 }
 
-/// Validates the tokens of one f-string replacement field (the parser's job, injected so the
-/// lexer does not depend on it).
-pub(crate) type FieldCheck = fn(&[u8], &[Tok]) -> Result<(), Unsure>;
-
 pub(crate) struct Lexer<'s> {
     text: &'s str,
     src: &'s [u8],
@@ -170,11 +166,10 @@ pub(crate) struct Lexer<'s> {
     /// which f-string each group belongs to: appended after the line's own tokens.
     line_fields: Vec<Tok>,
     records: Vec<FieldRecord>,
-    check_field: FieldCheck,
 }
 
 impl<'s> Lexer<'s> {
-    pub(crate) fn new(src: &'s str, check_field: FieldCheck) -> Self {
+    pub(crate) fn new(src: &'s str) -> Self {
         Lexer {
             text: src,
             src: src.as_bytes(),
@@ -183,7 +178,6 @@ impl<'s> Lexer<'s> {
             fields: Vec::new(),
             line_fields: Vec::new(),
             records: Vec::new(),
-            check_field,
         }
     }
 
@@ -843,8 +837,7 @@ impl<'s> Lexer<'s> {
             }) {
                 return Err(self.unsure("dynamic import inside an f-string"));
             }
-            (self.check_field)(self.src, tokens)?;
-            // Kept for the parser, which walks fields for calls like any expression.
+            // Kept for the parser, which checks and walks them like any expression.
             let start = self.line_fields.len() as u32;
             self.line_fields.extend_from_slice(tokens);
             let at = tokens.last().map_or(0, |t| t.end);
@@ -1132,12 +1125,8 @@ pub(crate) fn has_lone_carriage_return(src: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn no_check(_: &[u8], _: &[Tok]) -> Result<(), Unsure> {
-        Ok(())
-    }
-
     fn kinds(src: &str) -> Result<Vec<Vec<K>>, Unsure> {
-        let mut lexer = Lexer::new(src, no_check);
+        let mut lexer = Lexer::new(src);
         let mut lines = Vec::new();
         let mut toks = Vec::new();
         while lexer.next_line(&mut toks)?.is_some() {
@@ -1216,7 +1205,7 @@ mod tests {
 
     #[test]
     fn indentation_is_measured_like_ruff() {
-        let mut lexer = Lexer::new("if x:\n\t  y\n", no_check);
+        let mut lexer = Lexer::new("if x:\n\t  y\n");
         let mut toks = Vec::new();
         assert_eq!(lexer.next_line(&mut toks).unwrap(), Some(Indent::default()));
         let indent = lexer.next_line(&mut toks).unwrap().unwrap();

@@ -17,7 +17,6 @@ mod parser;
 mod tests;
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use crate::condition::{self, Test};
 use crate::{Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
@@ -51,13 +50,13 @@ fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
     if lexer::has_lone_carriage_return(src) {
         return Err(Unsure::at("carriage return without line feed", 0));
     }
-    let mut lexer = Lexer::new(source, parser::check_field);
+    let mut lexer = Lexer::new(source);
     let mut scanner = Scanner::new(source, target);
     let mut toks: Vec<Tok> = Vec::with_capacity(256);
     let mut out = LineOut::default();
     while let Some(indent) = lexer.next_line(&mut toks)? {
         let in_match = scanner.indentation(indent)?;
-        let mut parser = Parser::new(src, &toks, lexer.records(), &mut out);
+        let mut parser = Parser::new(source, &toks, lexer.records(), &mut out);
         parser.line(in_match)?;
         scanner.apply(&toks, &out)?;
     }
@@ -68,9 +67,10 @@ fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
 #[derive(Debug, Clone)]
 struct State {
     context: Context,
-    /// The `__qualname__` of the innermost function (a `Scanner::strings` index).
+    /// The innermost function or lambda (a `Scanner::nodes` index).
     function: Option<u32>,
-    /// The `__qualname__` prefix of a definition made here (`C.`, `f.<locals>.`).
+    /// The innermost class, function or lambda, whose `__qualname__` prefixes a definition
+    /// made here (`C.`, `f.<locals>.`); 0 at module level.
     scope: u32,
     /// Node of the `try` bodies enclosing the statement (see `Scanner::guards`).
     guard: u32,
@@ -142,6 +142,21 @@ struct Level {
     decorated: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    Module,
+    Class,
+    /// A function or a lambda.
+    Function,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node<'a> {
+    parent: u32,
+    name: &'a str,
+    kind: NodeKind,
+}
+
 struct TryRecord {
     id: u32,
     /// Some handler catches a failed import.
@@ -156,13 +171,17 @@ struct Scanner<'a> {
     levels: Vec<Level>,
     /// The body state of a header whose block starts on the next line.
     pending: Option<(State, bool)>,
-    /// Qualified names and their prefixes, interned (same text, same index).
-    strings: Vec<String>,
-    interned: HashMap<String, u32>,
+    /// Classes, functions and lambdas, each under the one it is defined in: `__qualname__`s
+    /// are built from them only when a site or a call list needs one.
+    nodes: Vec<Node<'a>>,
+    /// Lambda nodes already made: (parent node, lambda node).
+    lambda_nodes: Vec<(u32, u32)>,
     /// `for NAME in <literal strings>`: the name and the strings.
     loops: Vec<(&'a str, Vec<String>)>,
-    /// The callees of each function (by interned `__qualname__`), in the order first met.
-    calls: HashMap<u32, Vec<String>>,
+    /// For each node, its index in `call_lists` (or `NONE`).
+    call_list_of: Vec<u32>,
+    /// The callees of a function node, in the order first met.
+    call_lists: Vec<(u32, Vec<String>)>,
     tries: Vec<TryRecord>,
     /// `try`-body nodes: (index in `tries`, parent node); node 0 is "no enclosing try".
     guards: Vec<(u32, u32)>,
@@ -197,10 +216,15 @@ impl<'a> Scanner<'a> {
                 decorated: false,
             }],
             pending: None,
-            strings: vec![String::new()],
-            interned: HashMap::new(),
+            nodes: vec![Node {
+                parent: NONE,
+                name: "",
+                kind: NodeKind::Module,
+            }],
+            lambda_nodes: Vec::new(),
             loops: Vec::new(),
-            calls: HashMap::new(),
+            call_list_of: vec![NONE],
+            call_lists: Vec::new(),
             tries: Vec::new(),
             guards: vec![(NONE, 0)],
             site_guards: Vec::new(),
@@ -213,14 +237,31 @@ impl<'a> Scanner<'a> {
         &self.source[t.start as usize..t.end as usize]
     }
 
-    fn intern(&mut self, text: String) -> u32 {
-        if let Some(&id) = self.interned.get(&text) {
-            return id;
+    fn node(&mut self, parent: u32, name: &'a str, kind: NodeKind) -> u32 {
+        self.nodes.push(Node { parent, name, kind });
+        self.call_list_of.push(NONE);
+        self.nodes.len() as u32 - 1
+    }
+
+    /// `__qualname__` of a node: `C.method`, `f.<locals>.g`, `<lambda>`.
+    fn qualname(&self, node: u32) -> String {
+        let mut name = String::new();
+        self.write_qualname(node, &mut name);
+        name
+    }
+
+    fn write_qualname(&self, node: u32, out: &mut String) {
+        let Node { parent, name, .. } = self.nodes[node as usize];
+        let parent_node = &self.nodes[parent as usize];
+        if parent_node.kind != NodeKind::Module {
+            self.write_qualname(parent, out);
+            out.push_str(if parent_node.kind == NodeKind::Class {
+                "."
+            } else {
+                ".<locals>."
+            });
         }
-        let id = self.strings.len() as u32;
-        self.strings.push(text.clone());
-        self.interned.insert(text, id);
-        id
+        out.push_str(name);
     }
 
     /// Opens or closes levels for a logical line's indentation; says whether the line sits in
@@ -419,16 +460,22 @@ impl<'a> Scanner<'a> {
                     // One token spells most callees: compare before allocating.
                     let single =
                         (callee.first == callee.last).then(|| self.text(toks, callee.first));
-                    let callees = self.calls.entry(function).or_default();
+                    let mut list = self.call_list_of[function as usize];
+                    if list == NONE {
+                        list = self.call_lists.len() as u32;
+                        self.call_lists.push((function, Vec::new()));
+                        self.call_list_of[function as usize] = list;
+                    }
+                    let callees = &mut self.call_lists[list as usize].1;
                     let known = match single {
                         Some(text) => callees.iter().any(|c| c == text),
                         None => {
-                            let text = parser::dotted_text(self.source.as_bytes(), toks, callee);
+                            let text = parser::dotted_text(self.source, toks, callee);
                             callees.contains(&text)
                         }
                     };
                     if !known {
-                        callees.push(parser::dotted_text(self.source.as_bytes(), toks, callee));
+                        callees.push(parser::dotted_text(self.source, toks, callee));
                     }
                 }
             }
@@ -494,12 +541,18 @@ impl<'a> Scanner<'a> {
         } else {
             Context::Deferred
         };
-        let mut qualname = self.strings[state.scope as usize].clone();
-        for _ in 1..lambdas {
-            qualname.push_str("<lambda>.<locals>.");
+        let mut node = state.scope;
+        for _ in 0..lambdas {
+            node = match self.lambda_nodes.iter().find(|(parent, _)| *parent == node) {
+                Some(&(_, lambda)) => lambda,
+                None => {
+                    let lambda = self.node(node, "<lambda>", NodeKind::Function);
+                    self.lambda_nodes.push((node, lambda));
+                    lambda
+                }
+            };
         }
-        qualname.push_str("<lambda>");
-        (context, Some(self.intern(qualname)))
+        (context, Some(node))
     }
 
     /// The body state a header opens, and what it leaves for the clauses that may follow.
@@ -708,29 +761,7 @@ impl<'a> Scanner<'a> {
     /// (common) tests it cannot decide.
     fn classify(&self, toks: &[Tok], test: (u32, u32)) -> Result<Test, Unsure> {
         let tokens = &toks[test.0 as usize..=test.1 as usize];
-        let decidable = tokens.iter().any(|t| match t.kind {
-            K::Number | K::True | K::False => true,
-            K::Name | K::Dotted => self.source[t.start as usize..t.end as usize]
-                .split('.')
-                .any(|part| {
-                    matches!(
-                        part,
-                        "TYPE_CHECKING"
-                            | "__name__"
-                            | "sys"
-                            | "os"
-                            | "platform"
-                            | "PY2"
-                            | "IS_PY2"
-                            | "is_py2"
-                            | "PY3"
-                            | "PY3K"
-                            | "IS_PY3"
-                            | "is_py3"
-                    )
-                }),
-            _ => false,
-        });
+        let decidable = (0..tokens.len()).any(|i| self.may_decide(tokens, i));
         if !decidable {
             return Ok(Test::Unknown);
         }
@@ -746,34 +777,77 @@ impl<'a> Scanner<'a> {
         Ok(condition::classify(parsed.expr(), self.target))
     }
 
-    fn in_function(&mut self, state: &State, name: &str) -> State {
+    /// Whether token `i` of an `if` test can make the shared evaluator decide it (when no
+    /// token can, the test is `Unknown` without a parse). It follows `condition.rs`: the
+    /// interpreter values it knows (`sys.version_info`, `sys.platform`, `os.name`,
+    /// `platform.system()`), `TYPE_CHECKING`, `__name__`, the `PY2`/`PY3` flags, and literals
+    /// that stand alone as an operand of `not` / `and` / `or` (a `0` compared or added to is
+    /// never decided on its own). Erring towards `true` only costs a parse.
+    fn may_decide(&self, tokens: &[Tok], i: usize) -> bool {
+        let t = &tokens[i];
+        match t.kind {
+            K::Number | K::True | K::False => {
+                let alone = |kind: Option<K>| {
+                    matches!(
+                        kind,
+                        None | Some(K::LPar | K::RPar | K::Not | K::And | K::Or)
+                    )
+                };
+                alone(i.checked_sub(1).map(|p| tokens[p].kind))
+                    && alone(tokens.get(i + 1).map(|n| n.kind))
+            }
+            K::Name | K::Dotted => {
+                let text = &self.source[t.start as usize..t.end as usize];
+                let starts = |prefix: &str| {
+                    text.strip_prefix(prefix)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                };
+                let last = text.rsplit('.').next().unwrap_or(text);
+                matches!(
+                    last,
+                    "TYPE_CHECKING"
+                        | "PY2"
+                        | "IS_PY2"
+                        | "is_py2"
+                        | "PY3"
+                        | "PY3K"
+                        | "IS_PY3"
+                        | "is_py3"
+                ) || text == "__name__"
+                    || starts("sys.version_info")
+                    || starts("sys.platform")
+                    || starts("os.name")
+                    || starts("platform.system")
+                    // `sys . platform` written with spaces: let the parser see it.
+                    || (matches!(text, "sys" | "os" | "platform")
+                        && tokens.get(i + 1).is_some_and(|n| n.kind == K::Dot))
+            }
+            _ => false,
+        }
+    }
+
+    fn in_function(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
         if inner.context != Context::TypeChecking {
             inner.context = Context::Deferred;
         }
         inner.conditional = false;
-        if state.live {
-            let qualname = format!("{}{name}", self.strings[state.scope as usize]);
-            let scope = format!("{qualname}.<locals>.");
-            inner.function = Some(self.intern(qualname));
-            inner.scope = self.intern(scope);
-        }
+        let node = self.node(state.scope, name, NodeKind::Function);
+        inner.function = Some(node);
+        inner.scope = node;
         inner
     }
 
-    fn in_class(&mut self, state: &State, name: &str) -> State {
+    fn in_class(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
-        if state.live {
-            let scope = format!("{}{name}.", self.strings[state.scope as usize]);
-            inner.scope = self.intern(scope);
-        }
+        inner.scope = self.node(state.scope, name, NodeKind::Class);
         inner
     }
 
     fn dotted(&self, toks: &[Tok], dotted: Dotted) -> String {
-        parser::dotted_text(self.source.as_bytes(), toks, dotted)
+        parser::dotted_text(self.source, toks, dotted)
     }
 
     /// A site's position and context; the caller fills in what it imports.
@@ -811,7 +885,7 @@ impl<'a> Scanner<'a> {
         site.level = level;
         site.names = names;
         site.alias = alias;
-        site.function = function.map(|f| self.strings[f as usize].clone());
+        site.function = function.map(|f| self.qualname(f));
         self.scan.sites.push(site);
         self.site_guards.push(state.guard);
     }
@@ -839,10 +913,22 @@ impl<'a> Scanner<'a> {
                 node = parent;
             }
         }
-        for (function, callees) in self.calls {
-            self.scan
-                .calls
-                .insert(self.strings[function as usize].clone(), callees);
+        // Two functions may share a qualified name (a redefinition, a property setter): their
+        // lists merge, the first one's callees first, as the reference's one map does.
+        for (function, callees) in std::mem::take(&mut self.call_lists) {
+            let qualname = self.qualname(function);
+            match self.scan.calls.get_mut(&qualname) {
+                Some(existing) => {
+                    for callee in callees {
+                        if !existing.contains(&callee) {
+                            existing.push(callee);
+                        }
+                    }
+                }
+                None => {
+                    self.scan.calls.insert(qualname, callees);
+                }
+            }
         }
         Ok(self.scan)
     }

@@ -256,6 +256,7 @@ fn starts_expression(kind: K) -> bool {
 }
 
 pub(crate) struct Parser<'a> {
+    source: &'a str,
     src: &'a [u8],
     toks: &'a [Tok],
     /// Index of the line's `Newline`: the tokens after it are f-string fields (`records`).
@@ -280,7 +281,7 @@ type R<T> = Result<T, Bail>;
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(
-        src: &'a [u8],
+        source: &'a str,
         toks: &'a [Tok],
         records: &'a [FieldRecord],
         out: &'a mut LineOut,
@@ -291,7 +292,8 @@ impl<'a> Parser<'a> {
         out.events.clear();
         out.scratch.clear();
         Parser {
-            src,
+            source,
+            src: source.as_bytes(),
             toks,
             line_end,
             records,
@@ -341,11 +343,6 @@ impl<'a> Parser<'a> {
 
     fn reason(&self) -> Unsure {
         self.why.get()
-    }
-
-    fn reason_for(&self, why: &'static str) -> Unsure {
-        let Bail = self.unsure(why);
-        self.reason()
     }
 
     #[inline]
@@ -1241,10 +1238,8 @@ impl<'a> Parser<'a> {
 
     /// Walks the replacement fields of the f-string at `at` like any expression: the
     /// reference scanner's visitor sees the calls in them.
+    /// Their syntax is checked here too (the lexer only finds where they end).
     fn interpolations(&mut self, at: usize) -> R<()> {
-        if !self.walk {
-            return Ok(());
-        }
         let owner = self.toks[at].start;
         let records = self.records;
         for record in records.iter().filter(|r| r.owner == owner) {
@@ -1256,8 +1251,11 @@ impl<'a> Parser<'a> {
             } else {
                 self.star_expressions(false)
             };
+            let complete = self.kind() == K::Newline;
             (self.p, self.cur) = (p, cur);
-            walked?;
+            if walked?.kind == SK::Starred || !complete {
+                return Err(self.unsure("f-string field"));
+            }
         }
         Ok(())
     }
@@ -1396,7 +1394,7 @@ impl<'a> Parser<'a> {
                     let sys_modules = matches!(shape.kind, SK::Name | SK::Attr)
                         && shape.dotted().is_some_and(|d| {
                             self.text(d.last as usize).ends_with(b"modules")
-                                && dotted_text(self.src, self.toks, d) == "sys.modules"
+                                && dotted_text(self.source, self.toks, d) == "sys.modules"
                         });
                     self.bump();
                     let key = self.slices()?;
@@ -1427,7 +1425,7 @@ impl<'a> Parser<'a> {
         if !(last.ends_with(b"import_module") || last.ends_with(b"__import__")) {
             return Ok(());
         }
-        let name = dotted_text(self.src, self.toks, callee);
+        let name = dotted_text(self.source, self.toks, callee);
         let dunder = match name.as_str() {
             "__import__" => true,
             "import_module" | "importlib.import_module" => false,
@@ -1979,48 +1977,17 @@ impl<'a> Parser<'a> {
 }
 
 /// The dotted name a [`Dotted`] spells: its name tokens joined by dots.
-pub(crate) fn dotted_text(src: &[u8], toks: &[Tok], dotted: Dotted) -> String {
+pub(crate) fn dotted_text(source: &str, toks: &[Tok], dotted: Dotted) -> String {
     let mut name = String::new();
     for t in &toks[dotted.first as usize..=dotted.last as usize] {
         if matches!(t.kind, K::Name | K::Dotted) {
             if !name.is_empty() {
                 name.push('.');
             }
-            // Name tokens are ASCII.
-            name.push_str(
-                std::str::from_utf8(&src[t.start as usize..t.end as usize]).unwrap_or(""),
-            );
+            name.push_str(&source[t.start as usize..t.end as usize]);
         }
     }
     name
-}
-
-/// Checks the tokens of an f-string replacement field as an expression list.
-pub(crate) fn check_field(src: &[u8], toks: &[Tok]) -> Result<(), Unsure> {
-    if toks.is_empty() {
-        return Err(Unsure::at("empty f-string field", 0));
-    }
-    let mut owned = Vec::with_capacity(toks.len() + 1);
-    owned.extend_from_slice(toks);
-    let end = toks[toks.len() - 1].end;
-    owned.push(Tok {
-        kind: K::Newline,
-        flags: 0,
-        start: end,
-        end,
-    });
-    let mut out = LineOut::default();
-    let mut parser = Parser::new(src, &owned, &[], &mut out);
-    let shape = if parser.kind() == K::Yield {
-        parser.yield_expression()
-    } else {
-        parser.star_expressions(false)
-    }
-    .map_err(|Bail| parser.reason())?;
-    if shape.kind == SK::Starred || parser.kind() != K::Newline {
-        return Err(parser.reason_for("f-string field"));
-    }
-    Ok(())
 }
 
 /// The value of a plain string literal group (implicit concatenation), when it needs no
