@@ -9,6 +9,8 @@
 //! or backslash in indentation, an unterminated string) is [`Unsure`]: the caller falls back to
 //! the full parser for the whole file, so the lexer never has to guess.
 
+use std::cell::Cell;
+
 use memchr::{memchr, memchr2, memchr3};
 
 use super::Unsure;
@@ -156,7 +158,15 @@ pub(crate) struct FieldRecord {
     pub end: u32,
 }
 
+/// The lexer gave up; the reason waits in `Lexer::why` (zero-sized, so every token's `Result`
+/// stays small).
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+type L<T> = Result<T, Bail>;
+
 pub(crate) struct Lexer<'s> {
+    why: Cell<Unsure>,
     text: &'s str,
     src: &'s [u8],
     pos: usize,
@@ -171,6 +181,7 @@ pub(crate) struct Lexer<'s> {
 impl<'s> Lexer<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
         Lexer {
+            why: Cell::new(Unsure::at("", 0)),
             text: src,
             src: src.as_bytes(),
             pos: 0,
@@ -186,8 +197,13 @@ impl<'s> Lexer<'s> {
         self.src.get(pos).copied().unwrap_or(0)
     }
 
-    fn unsure(&self, why: &'static str) -> Unsure {
-        Unsure::at(why, self.pos)
+    fn unsure(&self, why: &'static str) -> Bail {
+        self.unsure_at(why, self.pos)
+    }
+
+    fn unsure_at(&self, why: &'static str, offset: usize) -> Bail {
+        self.why.set(Unsure::at(why, offset));
+        Bail
     }
 
     /// Reads the next non-blank logical line into `out` (ending with a `Newline` token) and
@@ -199,6 +215,10 @@ impl<'s> Lexer<'s> {
     }
 
     pub(crate) fn next_line(&mut self, out: &mut Vec<Tok>) -> Result<Option<Indent>, Unsure> {
+        self.line(out).map_err(|Bail| self.why.get())
+    }
+
+    fn line(&mut self, out: &mut Vec<Tok>) -> L<Option<Indent>> {
         out.clear();
         let indent = loop {
             let mut indent = Indent::default();
@@ -263,7 +283,7 @@ impl<'s> Lexer<'s> {
 
     /// Tokens up to the end of the logical line, or, in an f-string replacement field, up to
     /// the `}`, `!` or `:` that ends its expression (left unconsumed).
-    fn lex(&mut self, out: &mut Vec<Tok>, field: Option<Field>) -> Result<FieldEnd, Unsure> {
+    fn lex(&mut self, out: &mut Vec<Tok>, field: Option<Field>) -> L<FieldEnd> {
         let base = self.brackets.len();
         let src = self.src;
         loop {
@@ -430,7 +450,7 @@ impl<'s> Lexer<'s> {
     /// A name holding non-ASCII characters, at `start`: characters as ruff's lexer takes them
     /// (XID), and already in NFKC form, since the parser would normalize it and the scan
     /// reports names as written.
-    fn unicode_name(&mut self, out: &mut Vec<Tok>, start: usize) -> Result<(), Unsure> {
+    fn unicode_name(&mut self, out: &mut Vec<Tok>, start: usize) -> L<()> {
         let rest = &self.text[start..];
         let mut end = 0;
         for (i, c) in rest.char_indices() {
@@ -462,7 +482,7 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn operator(&mut self, out: &mut Vec<Tok>, b: u8) -> Result<(), Unsure> {
+    fn operator(&mut self, out: &mut Vec<Tok>, b: u8) -> L<()> {
         let start = self.pos;
         let next = self.at(start + 1);
         let (kind, len) = match b {
@@ -505,7 +525,7 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn name_or_string(&mut self, out: &mut Vec<Tok>) -> Result<(), Unsure> {
+    fn name_or_string(&mut self, out: &mut Vec<Tok>) -> L<()> {
         let start = self.pos;
         let src = self.src;
         let end = identifier_end(src, start);
@@ -530,7 +550,7 @@ impl<'s> Lexer<'s> {
 
     /// After the name at `start` (up to `self.pos`, at a `.`): further `.name` parts written
     /// without spaces join it into one `Dotted` token.
-    fn dotted(&mut self, out: &mut Vec<Tok>, start: usize) -> Result<(), Unsure> {
+    fn dotted(&mut self, out: &mut Vec<Tok>, start: usize) -> L<()> {
         let src = self.src;
         let mut end = self.pos;
         let mut merged = false;
@@ -543,7 +563,7 @@ impl<'s> Lexer<'s> {
             }
             if keyword(src, part, part_end) != K::Name {
                 // `a.if`: a keyword cannot be an attribute.
-                return Err(Unsure::at("keyword after a dot", part));
+                return Err(self.unsure_at("keyword after a dot", part));
             }
             end = part_end;
             merged = true;
@@ -553,7 +573,7 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn digits(&mut self, valid: fn(u8) -> bool) -> Result<usize, Unsure> {
+    fn digits(&mut self, valid: fn(u8) -> bool) -> L<usize> {
         // digit ('_'? digit)*: an underscore only between two digits.
         let mut count = 0;
         loop {
@@ -569,7 +589,7 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    fn number(&mut self, out: &mut Vec<Tok>) -> Result<(), Unsure> {
+    fn number(&mut self, out: &mut Vec<Tok>) -> L<()> {
         let start = self.pos;
         let first = self.at(start);
         let radix: Option<fn(u8) -> bool> = if first == b'0' {
@@ -636,7 +656,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// A string whose prefix (already consumed) gave `flags`; `self.pos` is at the quote.
-    fn string(&mut self, out: &mut Vec<Tok>, start: usize, flags: u8) -> Result<(), Unsure> {
+    fn string(&mut self, out: &mut Vec<Tok>, start: usize, flags: u8) -> L<()> {
         let raw = flags & PREFIX_RAW != 0;
         let quote = self.at(self.pos);
         let triple = self.at(self.pos + 1) == quote && self.at(self.pos + 2) == quote;
@@ -700,7 +720,7 @@ impl<'s> Lexer<'s> {
     /// Length of the escape at `self.pos` in a non-raw literal, checked the way the full
     /// parser checks it: `\x`, `\u`, `\U` need their hex digits and `\N{...}` a name the
     /// Unicode database knows (the same `unicode_names2` lookup ruff does).
-    fn escape(&self, bytes: bool) -> Result<usize, Unsure> {
+    fn escape(&self, bytes: bool) -> L<usize> {
         let at = self.pos;
         let hex = |n: usize| (0..n).all(|k| self.at(at + 2 + k).is_ascii_hexdigit());
         let ok = match self.at(at + 1) {
@@ -750,13 +770,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// The body of an f-string (or t-string) after its opening quotes.
-    fn interpolated(
-        &mut self,
-        owner: u32,
-        raw: bool,
-        quote: u8,
-        triple: bool,
-    ) -> Result<(), Unsure> {
+    fn interpolated(&mut self, owner: u32, raw: bool, quote: u8, triple: bool) -> L<()> {
         loop {
             let c = self.at(self.pos);
             match c {
@@ -812,13 +826,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// `{expression [=] [!conversion] [:format spec]}`, with `self.pos` after the `{`.
-    fn replacement_field(
-        &mut self,
-        owner: u32,
-        raw: bool,
-        quote: u8,
-        triple: bool,
-    ) -> Result<(), Unsure> {
+    fn replacement_field(&mut self, owner: u32, raw: bool, quote: u8, triple: bool) -> L<()> {
         let mut buffer = std::mem::take(&mut self.fields);
         let base = buffer.len();
         let end = self.lex(&mut buffer, Some(Field { triple }));
@@ -879,13 +887,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// A format spec, up to (not past) the `}` that closes its field.
-    fn format_spec(
-        &mut self,
-        owner: u32,
-        raw: bool,
-        quote: u8,
-        triple: bool,
-    ) -> Result<(), Unsure> {
+    fn format_spec(&mut self, owner: u32, raw: bool, quote: u8, triple: bool) -> L<()> {
         loop {
             let c = self.at(self.pos);
             match c {

@@ -57,7 +57,7 @@ fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
     while let Some(indent) = lexer.next_line(&mut toks)? {
         let in_match = scanner.indentation(indent)?;
         let mut parser = Parser::new(source, &toks, lexer.records(), &mut out);
-        parser.line(in_match)?;
+        parser.line(in_match, scanner.records_calls())?;
         scanner.apply(&toks, &out)?;
     }
     scanner.finish()
@@ -262,6 +262,15 @@ impl<'a> Scanner<'a> {
             });
         }
         out.push_str(name);
+    }
+
+    /// Whether the statements of the current level record the calls they make.
+    fn records_calls(&self) -> bool {
+        let state = &self.levels[self.levels.len() - 1].state;
+        state.live
+            && state.context == Context::Deferred
+            && !state.conditional
+            && state.function.is_some()
     }
 
     /// Opens or closes levels for a logical line's indentation; says whether the line sits in

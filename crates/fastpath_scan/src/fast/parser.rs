@@ -205,6 +205,13 @@ enum Argument {
     Name(u32),
 }
 
+/// Whether a line starting with this token may hold statements that record calls when the
+/// statements around it do not: only a `def` body on the same line starts a new, unconditional
+/// function (every other inline body is as conditional as the header's level).
+fn opens_block(kind: K) -> bool {
+    matches!(kind, K::Def | K::Async)
+}
+
 /// Whether a token after an operand extends the expression (a trailer, an operator, string
 /// concatenation, a conditional).
 fn continues_operand(kind: K) -> bool {
@@ -266,6 +273,8 @@ pub(crate) struct Parser<'a> {
     cur: K,
     out: &'a mut LineOut,
     lambda_depth: u32,
+    /// Whether calls outside lambdas are reported (see [`Parser::line`]).
+    calls: bool,
     /// Whether calls found now are reported: the reference scanner walks only some parts of a
     /// statement (not annotations, `with` targets, `del` targets, type aliases).
     walk: bool,
@@ -301,6 +310,7 @@ impl<'a> Parser<'a> {
             out,
             cur: toks[0].kind,
             lambda_depth: 0,
+            calls: true,
             walk: true,
             why: Cell::new(Unsure::at("", 0)),
         }
@@ -371,7 +381,11 @@ impl<'a> Parser<'a> {
 
     /// One logical line. `in_match` says the line sits directly in a `match` body, where only
     /// `case` clauses may stand.
-    pub(crate) fn line(&mut self, in_match: bool) -> Result<(), Unsure> {
+    /// `calls`: whether the statements of this line record the calls they make (the scanner
+    /// knows: in a function, outside its conditional blocks). Calls in lambdas, and on lines
+    /// that define a function (its inline body records them), are reported regardless.
+    pub(crate) fn line(&mut self, in_match: bool, calls: bool) -> Result<(), Unsure> {
+        self.calls = calls || opens_block(self.kind());
         self.statement_line(in_match).map_err(|Bail| self.reason())
     }
 
@@ -1376,7 +1390,9 @@ impl<'a> Parser<'a> {
                     let paren = shape.paren;
                     self.bump();
                     // The reference meets a call before what its arguments hold.
-                    if let (Some(callee), true) = (callee, self.walk) {
+                    if let (Some(callee), true) =
+                        (callee, self.walk && (self.calls || self.lambda_depth > 0))
+                    {
                         self.out.events.push(Event::Call {
                             callee,
                             lambdas: self.lambda_depth,
