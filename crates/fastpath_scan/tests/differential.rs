@@ -172,16 +172,20 @@ fn describe(path: &Path, target: Option<&Target>, reference: &FileScan, fast: &F
     out
 }
 
+/// The standard library (its site-packages apart), site-packages, then any tree named in
+/// `FASTPATH_DIFF_TREES`.
 fn trees() -> Vec<(PathBuf, Vec<PathBuf>)> {
-    let mut trees = vec![(PathBuf::from(STDLIB), vec![PathBuf::from(SITE_PACKAGES)])];
-    match std::env::var("FASTPATH_DIFF_TREES") {
-        Ok(extra) => trees.extend(
+    let mut trees = vec![
+        (PathBuf::from(STDLIB), vec![PathBuf::from(SITE_PACKAGES)]),
+        (PathBuf::from(SITE_PACKAGES), Vec::new()),
+    ];
+    if let Ok(extra) = std::env::var("FASTPATH_DIFF_TREES") {
+        trees.extend(
             extra
                 .split(':')
                 .filter(|s| !s.is_empty())
                 .map(|s| (PathBuf::from(s), Vec::new())),
-        ),
-        Err(_) => trees.push((PathBuf::from(SITE_PACKAGES), Vec::new())),
+        );
     }
     trees
 }
