@@ -5,9 +5,11 @@
 //! nested quotes and replacement fields), comments, numbers (with the rules that reject
 //! Python 2 literals such as `0777` and `10L`), operators, bracket nesting, backslash
 //! continuations and the indentation of each logical line, compared the way ruff's lexer
-//! compares it. Anything outside that (a non-ASCII identifier, a stray character, a form feed
-//! or backslash in indentation, an unterminated string) is [`Unsure`]: the caller falls back to
-//! the full parser for the whole file, so the lexer never has to guess.
+//! compares it. Names written `a.b.c` become one token, since attribute chains are a good part
+//! of all tokens. Anything outside that (a stray character, a name not in NFKC form, a form
+//! feed or backslash in indentation, an unterminated string) is [`Unsure`]: the caller falls
+//! back to the full parser for the whole file, so the lexer never has to guess. The tokens
+//! of f-string replacement fields follow the line's own, for the parser to check and walk.
 
 use std::cell::Cell;
 

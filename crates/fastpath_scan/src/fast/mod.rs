@@ -2,12 +2,16 @@
 //! a tokenizer and a tree-less recognizer instead of ruff's parser and AST.
 //!
 //! Scanning is most of `fastpath graph`'s time, and a full parse spends it building a tree
-//! this job throws away. Here each logical line is tokenized ([`lexer`]), checked and reduced
-//! to a few [`parser::Event`]s, and a stack of indentation levels carries the same state the
-//! reference scanner carries down its tree (context, enclosing function, `try` guards, dead
-//! `if` branches). Correctness comes first: whenever the file holds something this scanner is
+//! this job throws away. Here each logical line is tokenized (`lexer`), checked and reduced
+//! to a few events (`parser`), and a stack of indentation levels carries the same state the
+//! reference scanner carries down its tree (context, enclosing function, conditional blocks,
+//! `try` guards, dead `if` branches, literal loop variables). Events inside an expression
+//! come in the order the reference's AST visitor meets them, which is not always source
+//! order (a comprehension's generators before its element, a conditional expression's test
+//! before its body, keyword arguments after positional ones): per-function call lists depend
+//! on it. Correctness comes first: whenever the file holds something this scanner is
 //! not sure about (a syntax error, an unusual form, a construct whose reading depends on more
-//! than one line), [`try_scan`] says [`Unsure`] and [`scan_source_fast`] falls back to the
+//! than one line), [`try_scan`] says [`Unsure`] and [`crate::scan_source_fast`] falls back to the
 //! reference scanner for that file. A differential test over the CPython standard library
 //! and site-packages trees holds the two equal.
 
