@@ -46,10 +46,6 @@ impl Unsure {
 /// Scans decoded source with the fast scanner, or says why it cannot be sure of the result
 /// (then [`crate::scan_source`] is the answer).
 pub fn try_scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
-    scan(source, target).map(|scan| crate::finish(scan, target))
-}
-
-fn scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsure> {
     let src = source.as_bytes();
     if lexer::has_lone_carriage_return(src) {
         return Err(Unsure::at("carriage return without line feed", 0));
@@ -894,6 +890,20 @@ impl<'a> Scanner<'a> {
         alias: Option<String>,
         function: Option<u32>,
     ) {
+        // PEP 810: `__lazy_modules__` makes the eager imports after it of the modules it names
+        // lazy, on a target that honours it (as the reference decides it, site by site).
+        if site.context == Context::Eager
+            && level == 0
+            && matches!(site.kind, SiteKind::Import | SiteKind::From)
+            && self.target.is_some_and(Target::supports_lazy_imports)
+            && self
+                .scan
+                .lazy_modules
+                .as_ref()
+                .is_some_and(|m| m.contains(&module))
+        {
+            site.context = Context::Lazy;
+        }
         site.module = module;
         site.level = level;
         site.names = names;

@@ -320,3 +320,18 @@ fn escapes_in_literals_decode_as_python_decodes_them() {
         ])
     );
 }
+
+#[test]
+fn lazy_modules_make_only_the_later_imports_lazy_on_targets_that_honour_them() {
+    let source = "import json\n__lazy_modules__ = ['json', 'csv']\nimport json\nfrom csv import reader\ndef f():\n    import json\n";
+    let py315 = Target::new(3, 15, "linux");
+    assert_eq!(
+        render(source, Some(&py315)),
+        "1:1 json eager\n3:1 json lazy\n4:1 csv lazy reader\n6:5 json deferred in f\n"
+    );
+    let py311 = Target::new(3, 11, "linux");
+    assert_eq!(
+        render(source, Some(&py311)),
+        "1:1 json eager\n3:1 json eager\n4:1 csv eager reader\n6:5 json deferred in f\n"
+    );
+}
