@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use fastpath_scan::{decode_source, fast, scan_source, scan_source_fast, Target};
+use fastpath_scan::{decode_source, fast, scan_source, scan_source_reference, Target};
 
 // The allocator the `fastpath` binary uses, so the figures are the product's.
 #[global_allocator]
@@ -127,12 +127,12 @@ fn main() {
         }
         mixed.time(|| {
             for s in &sources {
-                std::hint::black_box(scan_source_fast(s, Some(&target)));
+                std::hint::black_box(scan_source(s, Some(&target)));
             }
         });
         reference.time(|| {
             for s in &sources {
-                std::hint::black_box(scan_source(s, Some(&target)));
+                std::hint::black_box(scan_source_reference(s, Some(&target)));
             }
         });
     }

@@ -719,7 +719,7 @@ mod tests {
     use super::*;
 
     fn render(source: &str, target: Option<&Target>) -> String {
-        let scan = crate::scan_source(source, target);
+        let scan = crate::scan_source_reference(source, target);
         let mut out = String::new();
         for s in &scan.sites {
             let dots = ".".repeat(s.level as usize);
@@ -822,14 +822,14 @@ mod = importlib.import_module("dyn")
     #[test]
     fn module_facts_and_eager_calls() {
         let nested = "def make():\n    def __getattr__(name):\n        import meta\n    return __getattr__\n";
-        let scan = crate::scan_source(nested, None);
+        let scan = crate::scan_source_reference(nested, None);
         assert_eq!(
             scan.sites[0].function.as_deref(),
             Some("make.<locals>.__getattr__")
         );
         let looped =
             "for package in ('urllib3', 'idna'):\n    locals()[package] = __import__(package)\n";
-        let modules: Vec<_> = crate::scan_source(looped, None)
+        let modules: Vec<_> = crate::scan_source_reference(looped, None)
             .sites
             .iter()
             .map(|s| (s.module.clone(), s.conditional))
@@ -839,7 +839,7 @@ mod = importlib.import_module("dyn")
             vec![("urllib3".to_string(), false), ("idna".to_string(), false)]
         );
         let chained = "def a():\n    import x\ndef b():\n    return a()\nc = b\nfor n in []:\n    y = c(n)\ndef unused():\n    import z\n";
-        let scan = crate::scan_source(chained, None);
+        let scan = crate::scan_source_reference(chained, None);
         assert_eq!(
             scan.functions_run_at_import()
                 .into_iter()
@@ -848,11 +848,11 @@ mod = importlib.import_module("dyn")
         );
         let registering = "import sys\ntry:\n    import _x\nexcept ImportError:\n    pass\nelse:\n    sys.modules['pkg._x'] = _x\ndef f():\n    sys.modules['no'] = 1\n";
         assert_eq!(
-            crate::scan_source(registering, None).registers,
+            crate::scan_source_reference(registering, None).registers,
             vec!["pkg._x"]
         );
         let before = "import json\n__lazy_modules__ = ['json']\nimport json\n";
-        let scan = crate::scan_source(before, Some(&Target::new(3, 15, "linux")));
+        let scan = crate::scan_source_reference(before, Some(&Target::new(3, 15, "linux")));
         let contexts: Vec<_> = scan.sites.iter().map(|s| s.context).collect();
         assert_eq!(
             contexts,
@@ -860,7 +860,7 @@ mod = importlib.import_module("dyn")
             "only imports after __lazy_modules__"
         );
         let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
-        let scan = crate::scan_source(source, Some(&Target::new(3, 15, "linux")));
+        let scan = crate::scan_source_reference(source, Some(&Target::new(3, 15, "linux")));
         assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));
         assert_eq!(scan.eager_calls, vec!["register", "setup", "make.thing"]);
         assert!(scan.has_getattr);
@@ -869,7 +869,7 @@ mod = importlib.import_module("dyn")
             Context::Lazy,
             "__lazy_modules__ on 3.15"
         );
-        let scan = crate::scan_source(source, Some(&Target::new(3, 11, "linux")));
+        let scan = crate::scan_source_reference(source, Some(&Target::new(3, 11, "linux")));
         assert_eq!(
             scan.sites[0].context,
             Context::Eager,
@@ -880,7 +880,7 @@ mod = importlib.import_module("dyn")
     #[test]
     fn syntax_errors_keep_recoverable_sites() {
         let source = "import os\nprint 'python 2'\ndef broken(:\nimport json\n";
-        let scan = crate::scan_source(source, None);
+        let scan = crate::scan_source_reference(source, None);
         let modules: Vec<_> = scan.sites.iter().map(|s| s.module.as_str()).collect();
         assert!(
             modules.contains(&"os") && modules.contains(&"json"),

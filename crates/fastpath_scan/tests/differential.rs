@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fastpath_scan::{decode_source, fast, scan_source, FileScan, Target};
+use fastpath_scan::{decode_source, fast, scan_source_reference, FileScan, Target};
 
 const STDLIB: &str = "/root/.pyenv/versions/3.11.7/lib/python3.11";
 const SITE_PACKAGES: &str = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages";
@@ -68,7 +68,7 @@ impl Tally {
         let decoded = decode_source(&bytes);
         let linux = Target::new(3, 11, "linux");
         for target in [None, Some(&linux)] {
-            let reference = scan_source(&decoded.text, target);
+            let reference = scan_source_reference(&decoded.text, target);
             match fast::try_scan(&decoded.text, target) {
                 Ok(scan) => {
                     if scan != reference {

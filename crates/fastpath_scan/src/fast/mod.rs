@@ -11,7 +11,7 @@
 //! before its body, keyword arguments after positional ones): per-function call lists depend
 //! on it. Correctness comes first: whenever the file holds something this scanner is
 //! not sure about (a syntax error, an unusual form, a construct whose reading depends on more
-//! than one line), [`try_scan`] says [`Unsure`] and [`crate::scan_source_fast`] falls back to the
+//! than one line), [`try_scan`] says [`Unsure`] and [`crate::scan_source`] falls back to the
 //! reference scanner for that file. A differential test over the CPython standard library
 //! and site-packages trees holds the two equal.
 

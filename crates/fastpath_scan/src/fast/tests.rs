@@ -2,7 +2,7 @@
 //! checks three things: the fast path was taken (no fallback), the sites are the expected ones,
 //! and the whole scan equals the reference scanner's.
 
-use crate::{scan_source, Target};
+use crate::{scan_source_reference, Target};
 
 /// One line per site: `line:column module context [optional(try N)] [fallback(N)] [in f]`.
 fn render(source: &str, target: Option<&Target>) -> String {
@@ -12,7 +12,7 @@ fn render(source: &str, target: Option<&Target>) -> String {
     };
     assert_eq!(
         scan,
-        scan_source(source, target),
+        scan_source_reference(source, target),
         "differs from the reference scanner:\n{source}"
     );
     let mut out = String::new();
@@ -217,7 +217,7 @@ fn interpreter_tests_follow_the_target() {
 fn module_facts_are_read_from_literals() {
     let source = "__all__ = ['a', \"b\"]\n__all__ += ('c',)\n__all__.extend(['d'])\n__lazy_modules__ = 'json', 'yaml'\ndef __getattr__(name):\n    pass\nsetup()\nvalue = make.thing()\nx: T = build.it()\ny = (wrapped)()\n";
     let scan = super::try_scan(source, None).unwrap();
-    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(scan, scan_source_reference(source, None));
     assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));
     assert_eq!(scan.lazy_modules, Some(vec!["json".into(), "yaml".into()]));
     assert!(scan.has_getattr);
@@ -269,7 +269,7 @@ fn anything_unsure_falls_back() {
     ] {
         assert!(falls_back(source), "should fall back: {source:?}");
         assert!(
-            !scan_source(source, None).problems.is_empty()
+            !scan_source_reference(source, None).problems.is_empty()
                 || source.contains('\r')
                 || source.contains('ｗ'),
             "the reference should see an error in {source:?}"
@@ -283,7 +283,7 @@ fn calls_in_function_bodies_are_listed_in_the_reference_visitor_order() {
     // positional arguments before keywords; f-string fields are walked like any expression.
     let source = "def f(x):\n    a()\n    [b(y) for y in c() if d(y)]\n    e() if g() else h()\n    k(key=m(), *n())\n    s = f\"{p(x)!r:{q()}}\"\n    if x:\n        not_certain()\n    for i in x:\n        in_loop()\n    a()\n";
     let scan = super::try_scan(source, None).unwrap();
-    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(scan, scan_source_reference(source, None));
     assert_eq!(
         scan.calls["f"],
         ["a", "c", "d", "b", "g", "e", "h", "k", "n", "m", "p", "q"]
@@ -294,7 +294,7 @@ fn calls_in_function_bodies_are_listed_in_the_reference_visitor_order() {
 fn aliases_registers_and_literal_loops() {
     let source = "import sys\nget = other.get\nsys.modules['fake.name'] = sys.modules[__name__]\nfor name in ('json', 'csv'):\n    __import__(name)\nfor (module) in ['a.b']:\n    importlib.import_module(module)\nfor other in names:\n    __import__(other)\n";
     let scan = super::try_scan(source, None).unwrap();
-    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(scan, scan_source_reference(source, None));
     assert_eq!(scan.aliases["get"], "other.get");
     assert_eq!(scan.registers, ["fake.name"]);
     assert_eq!(
@@ -308,7 +308,7 @@ fn escapes_in_literals_decode_as_python_decodes_them() {
     let source =
         "__all__ = ['\\x61\\u00e9', 'tab\\t', '\\N{LATIN SMALL LETTER A}', 'keep\\d', '\\101']\n";
     let scan = super::try_scan(source, None).unwrap();
-    assert_eq!(scan, scan_source(source, None));
+    assert_eq!(scan, scan_source_reference(source, None));
     assert_eq!(
         scan.all,
         Some(vec![
