@@ -12,6 +12,12 @@
 //! - an `except ImportError:` handler runs only when an import in its `try` body failed;
 //! - a module-level function called at import time runs its deferred imports;
 //! - modules already loaded at interpreter start-up cost nothing and are not descended into.
+//!
+//! What no source shows (an extension that imports as it initialises, a computed
+//! `importlib.import_module(name)`) can be supplied as [`ObservedImport`]s, recorded by
+//! `fastpath profile`: after the static walk, each observed module whose importer is on the
+//! cold path is loaded as if that importer had imported it (context `observed`), and its own
+//! imports are followed statically; this repeats until nothing new is added.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -68,9 +74,23 @@ pub struct FileProblem {
 pub struct Edge {
     pub from: usize,
     pub to: usize,
+    /// 1-based; 0 for an observed edge, which no statement shows.
     pub line: u32,
     pub column: u32,
+    /// The site's context: `eager`, `deferred` for a function run at import time, or
+    /// `observed` for an edge seen only at run time (it cannot be deferred by editing source).
+    pub context: Context,
 }
+
+/// An import seen at run time that no source shows: `importer` loaded `module`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObservedImport {
+    pub importer: String,
+    pub module: String,
+}
+
+/// The `statement` of an observed edge's [`Via`].
+pub const OBSERVED_STATEMENT: &str = "observed at run time";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ColdPath {
@@ -122,13 +142,26 @@ pub enum EntryError {
     Invalid(String),
 }
 
-/// Builds the cold path of `entry` (an absolute module name).
+/// Builds the cold path of `entry` (an absolute module name) from source alone.
 pub fn cold_path(
     entry: &str,
     resolver: &Resolver,
     sources: &Sources,
     target: Option<&Target>,
     preloaded: &HashSet<String>,
+) -> Result<ColdPath, EntryError> {
+    cold_path_with_observed(entry, resolver, sources, target, preloaded, &[])
+}
+
+/// Builds the cold path of `entry`, then adds the `observed` imports whose importer is on it
+/// (see the module documentation).
+pub fn cold_path_with_observed(
+    entry: &str,
+    resolver: &Resolver,
+    sources: &Sources,
+    target: Option<&Target>,
+    preloaded: &HashSet<String>,
+    observed: &[ObservedImport],
 ) -> Result<ColdPath, EntryError> {
     let resolved = match resolver.resolve(entry) {
         Resolution::Found(module) => module,
@@ -158,6 +191,7 @@ pub fn cold_path(
         walk.load_chain(parent, None);
     }
     walk.enter(resolved, None);
+    walk.merge_observed(observed);
     let mut path = walk.path;
     path.edges.sort_by_key(|e| (e.from, e.line, e.column, e.to));
     path.edges.dedup();
@@ -291,7 +325,10 @@ impl Walk<'_> {
                     !site.conditional
                         && site.function.as_deref().is_some_and(|f| called.contains(f))
                 }
-                Context::TypeChecking | Context::Lazy | Context::MainGuard => false,
+                // The scanner never produces `observed`; the merge adds those edges itself.
+                Context::TypeChecking | Context::Lazy | Context::MainGuard | Context::Observed => {
+                    false
+                }
             };
             if !runs {
                 continue;
@@ -482,7 +519,58 @@ impl Walk<'_> {
                 to,
                 line: site.line,
                 column: site.column,
+                context: site.context,
             });
+        }
+    }
+
+    /// Adds observed imports whose importer is loaded, until none is left to add. Each edge
+    /// is tried until its importer is loaded; one whose module does not resolve (an alias set
+    /// in `sys.modules`, a module from a finder fastpath cannot follow) is skipped silently:
+    /// it is no statement of the program, so it is not reported as unresolved.
+    fn merge_observed(&mut self, observed: &[ObservedImport]) {
+        let mut done = vec![false; observed.len()];
+        loop {
+            let mut progressed = false;
+            for (i, edge) in observed.iter().enumerate() {
+                if done[i] {
+                    continue;
+                }
+                let Some(&from) = self.loaded.get(&edge.importer) else {
+                    continue;
+                };
+                done[i] = true;
+                let importer_path = self.path.modules[from].path.clone().unwrap_or_default();
+                let site = ImportSite {
+                    kind: SiteKind::Import,
+                    module: edge.module.clone(),
+                    level: 0,
+                    names: Vec::new(),
+                    alias: None,
+                    context: Context::Observed,
+                    optional: false,
+                    try_id: None,
+                    fallback_for: None,
+                    function: None,
+                    conditional: false,
+                    line: 0,
+                    column: 0,
+                };
+                let frame = SiteFrame {
+                    module: &edge.importer,
+                    path: &importer_path,
+                    site: &site,
+                    statement: OBSERVED_STATEMENT.to_string(),
+                };
+                let before = self.path.modules.len();
+                if let Load::Loaded(to) = self.load_chain(&edge.module, Some(&frame)) {
+                    self.edge(from, to, &site);
+                }
+                progressed |= self.path.modules.len() > before;
+            }
+            if !progressed {
+                break;
+            }
         }
     }
 }
@@ -567,6 +655,137 @@ mod tests {
             line: 1,
             column: 1,
         }
+    }
+
+    /// A project in a temporary directory: `(relative path, source)` pairs.
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, source) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, source).unwrap();
+        }
+        dir
+    }
+
+    fn observed(pairs: &[(&str, &str)]) -> Vec<ObservedImport> {
+        pairs
+            .iter()
+            .map(|(importer, module)| ObservedImport {
+                importer: importer.to_string(),
+                module: module.to_string(),
+            })
+            .collect()
+    }
+
+    fn names(path: &ColdPath) -> Vec<&str> {
+        path.modules.iter().map(|m| m.name.as_str()).collect()
+    }
+
+    #[test]
+    fn observed_import_of_an_importer_on_the_path_is_added_with_its_static_imports() {
+        let dir = project(&[
+            (
+                "app.py",
+                "import importlib\nname = 'dyn' + 'mod'\nimportlib.import_module(name)\n",
+            ),
+            ("dynmod.py", "import helper\n"),
+            ("helper.py", ""),
+            ("unrelated.py", "import helper\n"),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let sources = Sources::default();
+        let none = HashSet::new();
+        let static_only = cold_path("app", &resolver, &sources, None, &none).unwrap();
+        assert_eq!(names(&static_only), ["app"]);
+
+        let seen = observed(&[("app", "dynmod"), ("elsewhere", "unrelated")]);
+        let path = cold_path_with_observed("app", &resolver, &sources, None, &none, &seen).unwrap();
+        assert_eq!(names(&path), ["app", "dynmod", "helper"]);
+        let via = path.modules[1].via.as_ref().unwrap();
+        assert_eq!(via.context, Context::Observed);
+        assert_eq!((via.module.as_str(), via.line), ("app", 0));
+        assert_eq!(via.statement, OBSERVED_STATEMENT);
+        assert_eq!(via.path, dir.path().join("app.py"));
+        // dynmod's own import is a source statement.
+        let via = path.modules[2].via.as_ref().unwrap();
+        assert_eq!(
+            (via.module.as_str(), via.context),
+            ("dynmod", Context::Eager)
+        );
+        assert!(path
+            .edges
+            .iter()
+            .any(|e| e.from == 0 && e.to == 1 && e.context == Context::Observed));
+        // Without an interpreter only `importlib` is missing; the observed edges add nothing.
+        let unresolved: Vec<&str> = path.unresolved.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(unresolved, ["importlib"]);
+    }
+
+    #[test]
+    fn observed_chains_are_followed_whatever_their_order() {
+        // `b`'s importer `a` is itself observed, and listed after it.
+        let dir = project(&[
+            ("app.py", ""),
+            ("a.py", ""),
+            ("pkg/__init__.py", ""),
+            ("pkg/b.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let seen = observed(&[("a", "pkg.b"), ("app", "a")]);
+        let path = cold_path_with_observed(
+            "app",
+            &resolver,
+            &Sources::default(),
+            None,
+            &HashSet::new(),
+            &seen,
+        )
+        .unwrap();
+        // `import pkg.b` runs `pkg` first, as Python does.
+        assert_eq!(names(&path), ["app", "a", "pkg", "pkg.b"]);
+    }
+
+    #[test]
+    fn observed_modules_that_do_not_resolve_are_not_reported_as_unresolved() {
+        // An alias registered in `sys.modules` is loaded but has no file.
+        let dir = project(&[("app.py", "")]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let seen = observed(&[("app", "six.moves.urllib")]);
+        let path = cold_path_with_observed(
+            "app",
+            &resolver,
+            &Sources::default(),
+            None,
+            &HashSet::new(),
+            &seen,
+        )
+        .unwrap();
+        assert_eq!(names(&path), ["app"]);
+        assert!(path.unresolved.is_empty());
+    }
+
+    #[test]
+    fn observed_edge_to_a_module_already_on_the_path_adds_only_the_edge() {
+        let dir = project(&[("app.py", "import a\n"), ("a.py", "")]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let seen = observed(&[("app", "a")]);
+        let path = cold_path_with_observed(
+            "app",
+            &resolver,
+            &Sources::default(),
+            None,
+            &HashSet::new(),
+            &seen,
+        )
+        .unwrap();
+        assert_eq!(names(&path), ["app", "a"]);
+        assert_eq!(
+            path.modules[1].via.as_ref().unwrap().context,
+            Context::Eager
+        );
+        let contexts: Vec<Context> = path.edges.iter().map(|e| e.context).collect();
+        assert_eq!(contexts, [Context::Observed, Context::Eager]);
     }
 
     #[test]

@@ -12,7 +12,10 @@ pub mod resolver;
 pub mod sources;
 pub mod tree;
 
-pub use cold_path::{cold_path, ColdPath, EntryError, Module, Unresolved, Via};
+pub use cold_path::{
+    cold_path, cold_path_with_observed, ColdPath, EntryError, Module, ObservedImport, Unresolved,
+    Via, OBSERVED_STATEMENT,
+};
 pub use interpreter::{
     default_cache_dir, find_interpreter, query_interpreter, InterpreterError, InterpreterInfo,
     InterpreterSource,

@@ -41,6 +41,10 @@ pub enum Context {
     Lazy,
     /// Under `if __name__ == "__main__":`: runs only when the file is executed as a script.
     MainGuard,
+    /// An edge that `fastpath profile` saw at run time but no source shows: an import made by
+    /// a compiled extension as it initialises, or through a computed name. The scanner never
+    /// produces it; the graph adds it from `.fastpath/observed.json`.
+    Observed,
 }
 
 impl Context {
@@ -51,6 +55,7 @@ impl Context {
             Context::TypeChecking => "type-checking",
             Context::Lazy => "lazy",
             Context::MainGuard => "main-guard",
+            Context::Observed => "observed",
         }
     }
 }
