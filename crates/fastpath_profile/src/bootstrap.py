@@ -1,11 +1,63 @@
-# fastpath profile bootstrap: run as `python -X importtime -c <this> RESULT ROOT ENTRY NONCE`.
+# fastpath profile bootstrap: run as `python -X importtime -c <this> RESULT ROOT ENTRY NONCE [who]`.
 # Kept free of f-strings and of any import before the entry's, so that it runs (and reports its
 # version) on old interpreters and adds no rows to the measured import tree.
 import sys
 
+# Frames of the import machinery itself: the module that asked for an import is the nearest
+# frame outside them.
+_MACHINERY = (
+    "importlib",
+    "importlib._bootstrap",
+    "importlib._bootstrap_external",
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+)
+
+
+class _FastpathWho(object):
+    # A meta-path finder that finds nothing and notes, for each module name, which module's
+    # code first asked for it. `-X importtime` has no row for a module loaded through
+    # `importlib.import_module` (that path bypasses the C import timer), so its importer can
+    # only be learnt this way. Installed in the discarded warm-up run only.
+
+    def __init__(self):
+        self.asked = {}
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.asked:
+            return None
+        try:
+            frame = sys._getframe(1)
+            importer = ""
+            while frame is not None:
+                module = frame.f_globals.get("__name__")
+                if module is not None and module not in _MACHINERY:
+                    if module != "__main__":
+                        importer = module
+                    break
+                frame = frame.f_back
+            self.asked[name] = importer
+        except Exception:
+            pass
+        return None
+
+
+def _spec_name(module):
+    # The module's own name, read without triggering a lazy module's load; None for an alias
+    # (a key whose object is registered under another name, or is not a module at all).
+    try:
+        spec = object.__getattribute__(module, "__dict__").get("__spec__")
+        return getattr(spec, "name", None)
+    except Exception:
+        return None
+
 
 def _fastpath_main(argv):
     result_path, root, entry, nonce = argv[1], argv[2], argv[3], argv[4]
+    who = None
+    if len(argv) > 5 and argv[5] == "who":
+        who = _FastpathWho()
+        sys.meta_path.insert(0, who)
     # The entry sees the argv of a plain `python -c`, not the runner's arguments (a CLI entry
     # may parse argv at import; the nonce stays private).
     del sys.argv[1:]
@@ -16,6 +68,7 @@ def _fastpath_main(argv):
         sys.path[0] = root
     else:
         sys.path.insert(0, root)
+    before = set(sys.modules)
     # Everything importtime prints after this line on fd 2 belongs to the entry.
     real_err.write("\nfastpath-mark begin " + nonce + "\n")
     real_err.flush()
@@ -58,6 +111,16 @@ def _fastpath_main(argv):
         out.flush()
     except BaseException:
         pass
+    if who is not None:
+        try:
+            sys.meta_path.remove(who)
+        except ValueError:
+            pass
+    # Modules the import added, under their own names (aliases left out).
+    new = [k for k in modules if k not in before and _spec_name(sys.modules.get(k)) == k]
+    asked = []
+    if who is not None:
+        asked = [k + " " + who.asked[k] for k in new if k in who.asked]
     version = ".".join(str(p) for p in sys.version_info[:3])
     fields = [
         ("version", version),
@@ -66,6 +129,8 @@ def _fastpath_main(argv):
         ("status", status),
         ("modules", "\n".join(modules)),
         ("traceback", trace),
+        ("new", "\n".join(new)),
+        ("asked", "\n".join(asked)),
     ]
     with open(result_path, "wb") as f:
         for key, value in fields:

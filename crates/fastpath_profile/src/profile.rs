@@ -95,6 +95,9 @@ pub struct Profile {
     pub entry_preloaded: bool,
     /// Loaded modules in tree order (pre-order, imports in the order they started).
     pub modules: Vec<ModuleStats>,
+    /// Modules that loaded without an importtime row (through `importlib.import_module`), with
+    /// the module that asked for them when known; their time is in that importer's self time.
+    pub untimed: Vec<ObservedEdge>,
     /// Savings of deferring each import site, largest first (filled by the caller, which owns
     /// the cold-path graph; see [`crate::savings`]).
     pub savings: Vec<Saving>,
@@ -253,6 +256,7 @@ impl Profile {
                 r.modules.contains(&m.entry) && r.imports.nodes.iter().all(|n| n.name != m.entry)
             }),
             modules,
+            untimed: m.untimed.clone(),
             savings: Vec::new(),
         }
     }
@@ -265,7 +269,8 @@ impl Profile {
             .collect()
     }
 
-    /// Every loaded module with its importer, for [`crate::observed::compare`].
+    /// Every loaded module with its importer, untimed ones included, for
+    /// [`crate::observed::compare`].
     pub fn loaded(&self) -> Vec<ObservedEdge> {
         self.modules
             .iter()
@@ -273,6 +278,7 @@ impl Profile {
                 importer: m.importer.clone(),
                 module: m.name.clone(),
             })
+            .chain(self.untimed.iter().cloned())
             .collect()
     }
 }
@@ -357,6 +363,7 @@ mod tests {
             env_removed: vec![],
             stopping: StoppingRule::default(),
             decision: Decision::Converged,
+            untimed: vec![],
         }
     }
 

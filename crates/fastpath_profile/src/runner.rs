@@ -25,6 +25,12 @@
 //! process alive, and the process wall time covers start-up and imports, not shutdown.
 //! Interpreter start-up alone is measured with `-c pass` runs, interleaved with the first
 //! measured runs. Nothing here prints: progress goes to a callback.
+//!
+//! A module loaded through `importlib.import_module` has no importtime row (that path bypasses
+//! the C import timer), yet it loaded: the bootstrap lists the modules the import added to
+//! `sys.modules`, and the first warm-up run also installs a meta-path finder that finds nothing
+//! but notes which module's code asked for each name. Those modules are reported as
+//! [`Measurement::untimed`], with that importer; their time is inside their importer's.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -39,6 +45,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::importtime::{self, ImportTime};
+use crate::observed::ObservedEdge;
 use crate::stats::{Decision, StoppingRule};
 
 /// The Python program each run executes with `-c`.
@@ -226,6 +233,9 @@ pub struct Measurement {
     pub stopping: StoppingRule,
     /// Why the runs stopped.
     pub decision: Decision,
+    /// Modules the import added that have no importtime row (see the module documentation),
+    /// with the module whose code asked for them when a warm-up run could tell (else `None`).
+    pub untimed: Vec<ObservedEdge>,
 }
 
 /// Which kind of run a progress report or an error is about.
@@ -542,6 +552,10 @@ struct Report {
     status: String,
     modules: BTreeSet<String>,
     traceback: String,
+    /// Modules the import added, under their own names.
+    new: Vec<String>,
+    /// Module -> the module whose code first asked for it (`""`: the bootstrap itself).
+    asked: std::collections::BTreeMap<String, String>,
 }
 
 /// Parses `key LEN\n<LEN bytes>\n` records.
@@ -584,6 +598,20 @@ fn parse_report(bytes: &[u8], path: &Path) -> Result<Report, RunError> {
                     .collect()
             }
             "traceback" => report.traceback = value,
+            "new" => {
+                report.new = value
+                    .split('\n')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
+            "asked" => {
+                report.asked = value
+                    .split('\n')
+                    .filter_map(|line| line.split_once(' '))
+                    .map(|(module, importer)| (module.to_string(), importer.to_string()))
+                    .collect()
+            }
             _ => {}
         }
         seen.insert(key.to_string());
@@ -780,8 +808,14 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// One `-X importtime` run of the bootstrap.
-    fn import_run(&self, phase: Phase, number: usize) -> Result<(Run, Interpreter), RunError> {
+    /// One `-X importtime` run of the bootstrap; `who` installs the finder that notes who
+    /// asked for each module.
+    fn import_run(
+        &self,
+        phase: Phase,
+        number: usize,
+        who: bool,
+    ) -> Result<(Run, Interpreter, Vec<ObservedEdge>), RunError> {
         let result_path = self.scratch.path("result");
         let _ = fs::remove_file(&result_path);
         let mut cmd = self.command();
@@ -793,6 +827,9 @@ impl<'a> Session<'a> {
             .arg(&self.root)
             .arg(&self.config.entry)
             .arg(&self.scratch.nonce);
+        if who {
+            cmd.arg("who");
+        }
         let finished = self.run_child(cmd)?;
         let stderr_bytes = self.scratch.read("stderr")?;
         let stderr = String::from_utf8_lossy(&stderr_bytes);
@@ -848,15 +885,14 @@ impl<'a> Session<'a> {
         } else {
             EntryOutcome::Imported
         };
-        Ok((
-            Run {
-                wall_us: finished.wall.as_micros() as f64,
-                imports,
-                modules: report.modules,
-                outcome,
-            },
-            interpreter,
-        ))
+        let run = Run {
+            wall_us: finished.wall.as_micros() as f64,
+            imports,
+            modules: report.modules,
+            outcome,
+        };
+        let untimed = untimed_modules(&run, &report.new, &report.asked, who);
+        Ok((run, interpreter, untimed))
     }
 
     /// The error for a run that left no report.
@@ -931,8 +967,10 @@ impl<'a> Session<'a> {
     fn measure(self, progress: &mut dyn FnMut(Progress)) -> Result<Measurement, RunError> {
         let config = self.config;
         let mut interpreter = None;
+        let mut untimed = None;
         for i in 1..=config.warmup {
-            let (_, interp) = self.import_run(Phase::Warmup, i)?;
+            let (_, interp, seen) = self.import_run(Phase::Warmup, i, i == 1)?;
+            untimed.get_or_insert(seen);
             self.adopt_executable(&interp.executable);
             interpreter.get_or_insert(interp);
             progress(Progress {
@@ -948,7 +986,8 @@ impl<'a> Session<'a> {
         let mut totals: Vec<f64> = Vec::new();
         let mut startup: Vec<f64> = Vec::new();
         let decision = loop {
-            let (run, interp) = self.import_run(Phase::Measure, runs.len() + 1)?;
+            let (run, interp, seen) = self.import_run(Phase::Measure, runs.len() + 1, false)?;
+            untimed.get_or_insert(seen);
             if interpreter.is_none() {
                 self.adopt_executable(&interp.executable);
             }
@@ -1008,8 +1047,42 @@ impl<'a> Session<'a> {
             env_removed: self.env_removed,
             stopping: rule,
             decision,
+            untimed: untimed.unwrap_or_default(),
         })
     }
+}
+
+/// Modules in `new` (added by the import) without a loaded importtime row, with the module
+/// that asked for each when `who` was on (`None` otherwise, or when the bootstrap itself asked).
+fn untimed_modules(
+    run: &Run,
+    new: &[String],
+    asked: &std::collections::BTreeMap<String, String>,
+    who: bool,
+) -> Vec<ObservedEdge> {
+    let loaded = run.loaded_nodes();
+    let timed: std::collections::HashSet<&str> = run
+        .imports
+        .nodes
+        .iter()
+        .zip(&loaded)
+        .filter(|(_, &l)| l)
+        .map(|(n, _)| n.name.as_str())
+        .collect();
+    let mut untimed: Vec<ObservedEdge> = new
+        .iter()
+        .filter(|m| !timed.contains(m.as_str()))
+        .map(|m| ObservedEdge {
+            importer: if who {
+                asked.get(m).filter(|i| !i.is_empty()).cloned()
+            } else {
+                None
+            },
+            module: m.clone(),
+        })
+        .collect();
+    untimed.sort();
+    untimed
 }
 
 /// Environment variables the child never inherits in `mode` (see the module documentation).
@@ -1106,6 +1179,48 @@ import time:        30 |         30 | traceback\n";
         }
         // Fresh mode passes -B itself; the variable is harmless there.
         assert!(!removed_variables(Bytecode::Fresh).contains(&"PYTHONDONTWRITEBYTECODE"));
+    }
+
+    #[test]
+    fn report_lists_new_modules_and_who_asked() {
+        let text = b"version 6\n3.11.7\nstatus 2\nok\nmodules 3\napp\n\
+new 10\napp\ndynmod\nasked 15\ndynmod app\napp \n";
+        let report = parse_report(text, Path::new("r")).unwrap();
+        assert_eq!(report.new, ["app", "dynmod"]);
+        assert_eq!(report.asked["dynmod"], "app");
+        assert_eq!(report.asked["app"], "");
+    }
+
+    #[test]
+    fn modules_without_an_importtime_row_are_untimed_with_who_asked() {
+        // `dynmod` came through importlib.import_module: no row, but it loaded; its own import
+        // of `colorsys` shows up under `app`.
+        let run = Run {
+            wall_us: 1.0,
+            imports: importtime::parse(
+                "import time:        10 |         10 |   colorsys\n\
+                 import time:        20 |         30 | app\n",
+            ),
+            modules: ["app", "colorsys", "dynmod", "sys"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            outcome: EntryOutcome::Imported,
+        };
+        let new: Vec<String> = ["app", "colorsys", "dynmod"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let asked = [("dynmod".to_string(), "app".to_string())].into();
+        let edge = |importer: Option<&str>| ObservedEdge {
+            importer: importer.map(str::to_string),
+            module: "dynmod".to_string(),
+        };
+        assert_eq!(
+            untimed_modules(&run, &new, &asked, true),
+            [edge(Some("app"))]
+        );
+        assert_eq!(untimed_modules(&run, &new, &asked, false), [edge(None)]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use fastpath_profile::importtime::AnomalyKind;
+use fastpath_profile::observed::ObservedEdge;
 use fastpath_profile::runner::{
     measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
 };
@@ -153,6 +154,39 @@ fn project_local_package_is_found_and_attributed() {
     assert_eq!(
         get("fractions").importer.as_deref(),
         Some("localpkg.helper")
+    );
+}
+
+#[test]
+fn module_imported_through_a_computed_name_is_untimed_with_its_importer() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let m = run(&quick(&python, dir.path(), "dynamic_entry")).unwrap();
+    let edge = |importer: Option<&str>, module: &str| ObservedEdge {
+        importer: importer.map(str::to_string),
+        module: module.to_string(),
+    };
+    // importlib.import_module bypasses the C import timer for the module and its package;
+    // the warm-up's finder saw who asked. `fractions`, imported by a statement, is timed.
+    assert_eq!(
+        m.untimed,
+        [
+            edge(Some("dynamic_entry"), "localpkg"),
+            edge(Some("dynamic_entry"), "localpkg.helper"),
+        ]
+    );
+    let p = Profile::from_measurement(&m);
+    assert!(p.modules.iter().any(|m| m.name == "fractions"));
+    assert!(p
+        .loaded()
+        .contains(&edge(Some("dynamic_entry"), "localpkg.helper")));
+    // Without a warm-up nobody noted who asked: the modules are still listed.
+    let mut config = quick(&python, dir.path(), "dynamic_entry");
+    config.warmup = 0;
+    let m = run(&config).unwrap();
+    assert_eq!(
+        m.untimed,
+        [edge(None, "localpkg"), edge(None, "localpkg.helper")]
     );
 }
 
