@@ -4,3 +4,4 @@
 pub mod check;
 pub mod graph;
 pub mod paths;
+pub mod profile;

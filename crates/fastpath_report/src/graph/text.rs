@@ -1,11 +1,13 @@
 //! `--format text`: the cold path as a tree, each module under the module whose statement first
-//! loads it, with that statement's `file:line`; then counts, unresolved imports and problems.
+//! loads it, with that statement's `file:line` (an `observed` import, seen only at run time by
+//! `fastpath profile`, has no line); then counts, unresolved imports and problems.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use fastpath_graph::tree::Tree;
 use fastpath_graph::Origin;
+use fastpath_scan::Context;
 
 use super::GraphView;
 use crate::paths::display_path;
@@ -59,6 +61,11 @@ pub fn render_text(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
             "├─ "
         };
         let location = match &module.via {
+            // No statement shows an observed import: name the importer's file only.
+            Some(via) if via.context == Context::Observed => format!(
+                "{} (observed at run time)",
+                display_path(&via.path, view.root).display()
+            ),
             Some(via) => format!(
                 "{}:{}",
                 display_path(&via.path, view.root).display(),

@@ -1,0 +1,50 @@
+//! `--format json`: `fastpath.profile/1`. Every field of the profile as PRODUCT.md describes it
+//! (per module `name`, `self_us` and `cumulative_us` as `median`/`min`/`max`/`mad` over runs,
+//! the totals, start-up, whole-process wall time, runs, interpreter), the savings, and the
+//! comparison with the static graph under `observed`.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use fastpath_profile::observed::ObservedEdge;
+use fastpath_profile::Profile;
+use serde::Serialize;
+
+use super::ProfileView;
+use crate::paths::display_path;
+
+#[derive(Serialize)]
+struct JsonObserved<'a> {
+    key: &'a str,
+    /// Where the unpredicted edges were recorded; `null` when the store could not be written.
+    store: Option<PathBuf>,
+    /// Loaded but not predicted by the static graph, with their importer.
+    unpredicted: &'a [ObservedEdge],
+    /// Predicted by the static graph but not loaded.
+    not_loaded: &'a [String],
+    /// Unpredicted edges that were new to the store.
+    added: usize,
+}
+
+#[derive(Serialize)]
+struct JsonProfile<'a> {
+    #[serde(flatten)]
+    profile: &'a Profile,
+    observed: JsonObserved<'a>,
+}
+
+pub fn render_json(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let observed = &view.observed;
+    let doc = JsonProfile {
+        profile: view.profile,
+        observed: JsonObserved {
+            key: observed.key,
+            store: observed.store.map(|p| display_path(p, view.root)),
+            unpredicted: &observed.comparison.unpredicted,
+            not_loaded: &observed.comparison.not_loaded,
+            added: observed.added,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

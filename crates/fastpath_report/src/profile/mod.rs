@@ -1,0 +1,316 @@
+//! `fastpath profile` output: the measured cold start as a readable report (text), the
+//! `fastpath.profile/1` document (json), and folded stacks for flame graphs (folded).
+//!
+//! The command measures, prices the savings and compares with the static graph; these
+//! renderers only lay the results out.
+
+mod folded;
+mod json;
+mod text;
+
+use std::path::Path;
+
+use fastpath_graph::ColdPath;
+use fastpath_profile::observed::Comparison;
+use fastpath_profile::Profile;
+
+pub use folded::render_folded;
+pub use json::render_json;
+pub use text::render_text;
+
+/// What the run-time comparison with the static graph found, and where it was recorded.
+pub struct ObservedView<'a> {
+    /// Loaded but not predicted, and predicted but not loaded.
+    pub comparison: &'a Comparison,
+    /// The store's key for this interpreter, e.g. `cpython-3.11`.
+    pub key: &'a str,
+    /// The store (`.fastpath/observed.json` under the project root); `None` when it could not
+    /// be written (the command warns).
+    pub store: Option<&'a Path>,
+    /// How many of the unpredicted edges were new to the store.
+    pub added: usize,
+}
+
+/// Everything a profile renderer shows.
+pub struct ProfileView<'a> {
+    /// The measurement, with its savings.
+    pub profile: &'a Profile,
+    /// The static cold path with the observed imports merged: the statement (file:line) that
+    /// pulls each module in. `None` when it could not be built.
+    pub cold_path: Option<&'a ColdPath>,
+    /// The comparison with the static prediction.
+    pub observed: ObservedView<'a>,
+    /// Paths under this directory are shown relative to it.
+    pub root: &'a Path,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use fastpath_graph::{Module, ModuleKind, Origin, Via};
+    use fastpath_profile::importtime::parse;
+    use fastpath_profile::observed::ObservedEdge;
+    use fastpath_profile::runner::{
+        Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
+    };
+    use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
+    use fastpath_profile::stats::{Decision, StoppingRule};
+    use fastpath_scan::Context;
+
+    use super::*;
+
+    /// `app` imports `boto3` (line 2) and `requests` (line 3); both import `urllib3`, which
+    /// importtime charges to `boto3`, the first importer.
+    const ROWS: &str = "\
+import time:      5000 |       5000 |     urllib3
+import time:     20000 |      20000 |     botocore
+import time:      1000 |      26000 |   boto3
+import time:       500 |        500 |     idna
+import time:       300 |        800 |   requests
+import time:       200 |      27000 | app
+";
+
+    fn measurement() -> Measurement {
+        let modules: BTreeSet<String> = ["app", "boto3", "botocore", "urllib3", "requests", "idna"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let run = |wall_us: f64| Run {
+            wall_us,
+            imports: parse(ROWS),
+            modules: modules.clone(),
+            outcome: EntryOutcome::Imported,
+        };
+        Measurement {
+            entry: "app".to_string(),
+            interpreter: Interpreter {
+                requested: PathBuf::from("python3"),
+                executable: "/usr/bin/python3".to_string(),
+                version: "3.11.7".to_string(),
+                implementation: "cpython".to_string(),
+            },
+            warmup: 1,
+            runs: vec![run(40_000.0), run(41_000.0), run(42_000.0)],
+            startup_wall_us: vec![10_000.0, 10_000.0, 10_000.0],
+            pinned: Some(1),
+            bytecode: BytecodeReport {
+                mode: Bytecode::Cached,
+                note: None,
+            },
+            env_removed: vec!["PYTHONSTARTUP".to_string()],
+            stopping: StoppingRule::fixed(3),
+            decision: Decision::Converged,
+            untimed: vec![ObservedEdge {
+                importer: Some("app".to_string()),
+                module: "plugin".to_string(),
+            }],
+        }
+    }
+
+    fn profile() -> Profile {
+        let mut profile = Profile::from_measurement(&measurement());
+        let mut graph = ColdGraph::new("app");
+        for (from, to, line) in [
+            ("app", "boto3", 2),
+            ("app", "requests", 3),
+            ("boto3", "botocore", 1),
+            ("boto3", "urllib3", 2),
+            ("requests", "urllib3", 1),
+            ("requests", "idna", 2),
+        ] {
+            let (f, t) = (graph.module(from), graph.module(to));
+            let site = graph.site(ImportSite {
+                file: format!("{from}.py"),
+                line,
+                statement: format!("import {to}"),
+            });
+            graph.edge(f, t, Some(site));
+        }
+        profile.savings = compute(&graph, &profile.self_medians());
+        profile
+    }
+
+    fn via(module: &str, line: u32, statement: &str, context: Context) -> Via {
+        Via {
+            module: module.to_string(),
+            path: PathBuf::from(format!("/project/{module}.py")),
+            line,
+            column: 1,
+            context,
+            statement: statement.to_string(),
+        }
+    }
+
+    fn cold_path() -> ColdPath {
+        let module = |name: &str, via: Option<Via>| Module {
+            name: name.to_string(),
+            path: Some(PathBuf::from(format!("/project/{name}.py"))),
+            origin: Origin::Project,
+            kind: ModuleKind::Source,
+            via,
+        };
+        ColdPath {
+            entry: "app".to_string(),
+            modules: vec![
+                module("app", None),
+                module("boto3", Some(via("app", 2, "import boto3", Context::Eager))),
+                module(
+                    "botocore",
+                    Some(via("boto3", 1, "import botocore", Context::Eager)),
+                ),
+                module(
+                    "urllib3",
+                    Some(via("boto3", 0, "observed at run time", Context::Observed)),
+                ),
+            ],
+            unresolved: vec![],
+            preloaded: vec![],
+            edges: vec![],
+            problems: vec![],
+        }
+    }
+
+    fn render(
+        f: fn(&ProfileView<'_>, &mut dyn std::io::Write) -> std::io::Result<()>,
+        comparison: &Comparison,
+    ) -> String {
+        let profile = profile();
+        let path = cold_path();
+        let view = ProfileView {
+            profile: &profile,
+            cold_path: Some(&path),
+            observed: ObservedView {
+                comparison,
+                key: "cpython-3.11",
+                store: Some(Path::new("/project/.fastpath/observed.json")),
+                added: 1,
+            },
+            root: Path::new("/project"),
+        };
+        let mut out = Vec::new();
+        f(&view, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn comparison() -> Comparison {
+        Comparison {
+            unpredicted: vec![ObservedEdge {
+                importer: Some("app".to_string()),
+                module: "plugin".to_string(),
+            }],
+            not_loaded: vec!["yaml".to_string()],
+        }
+    }
+
+    #[test]
+    fn text_states_the_cold_start_equation_and_stability() {
+        let text = render(render_text, &comparison());
+        assert!(
+            text.contains(
+                "cold start = interpreter start-up + imports = 10.0 ms + 27.0 ms = 37.0 ms  (whole process: 41.0 ms)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("stability: imports median 27.0 ms"), "{text}");
+        assert!(text.contains("pinned to CPU 1"), "{text}");
+        assert!(text.contains("removed from the measured environment: PYTHONSTARTUP"));
+    }
+
+    #[test]
+    fn text_ranks_costs_with_their_share_and_statement() {
+        let text = render(render_text, &comparison());
+        let costs = text.split("Top costs").nth(1).unwrap();
+        let first = costs.lines().nth(2).unwrap();
+        // botocore: 20 ms of a 37 ms cold start.
+        assert!(
+            first.contains("20.0 ms") && first.contains("54.1 %"),
+            "{first}"
+        );
+        assert!(first.contains("botocore") && first.contains("boto3.py:1  import botocore"));
+        assert!(
+            text.contains("boto3.py (observed at run time, no statement)"),
+            "{text}"
+        );
+        assert!(text.contains("(not in the static graph)"), "{text}");
+    }
+
+    #[test]
+    fn shared_dependency_is_not_claimed_by_either_import_and_the_text_says_so() {
+        let text = render(render_text, &comparison());
+        let savings = text.split("Top savings").nth(1).unwrap();
+        let lines: Vec<&str> = savings.lines().collect();
+        // Deferring boto3 saves boto3 + botocore (21 ms), not urllib3 (5 ms, also under requests).
+        assert!(lines[2].contains("21.0 ms") && lines[2].contains("app.py:2  import boto3"));
+        assert!(
+            lines[3].contains("not saved: 1 more module (5.0 ms) also load through other imports"),
+            "{}",
+            lines[3]
+        );
+        assert!(
+            lines[4].contains("20.0 ms") && lines[4].contains("boto3.py:1  import botocore"),
+            "{savings}"
+        );
+        // Deferring requests saves requests + idna only.
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("0.80 ms") && l.contains("app.py:3  import requests")));
+    }
+
+    #[test]
+    fn text_tree_is_indented_and_observed_section_counts_both_directions() {
+        let text = render(render_text, &comparison());
+        assert!(text.contains("\n  app "), "{text}");
+        assert!(text.contains("\n      botocore "), "{text}");
+        assert!(text.contains("(entry)"));
+        assert!(
+            text.contains("1 module loaded without an importtime row"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "unpredicted: 1 module loaded that the static graph did not predict; recorded in .fastpath/observed.json under cpython-3.11 (1 new)"
+        ), "{text}");
+        assert!(text.contains("    + plugin  (imported by app)"));
+        assert!(text.contains("predicted but not loaded: 1 module"));
+        assert!(text.contains("    - yaml"));
+        let clean = render(render_text, &Comparison::default());
+        assert!(
+            clean.contains("every loaded module was predicted"),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn json_is_the_profile_schema_with_savings_and_observed() {
+        let json: serde_json::Value =
+            serde_json::from_str(&render(render_json, &comparison())).unwrap();
+        assert_eq!(json["schema"], "fastpath.profile/1");
+        assert_eq!(json["entry"], "app");
+        assert_eq!(json["runs"], 3);
+        let module = &json["modules"][1];
+        assert_eq!(module["name"], "boto3");
+        for key in ["median", "min", "max", "mad"] {
+            assert!(module["self_us"][key].is_number(), "{key}");
+            assert!(module["cumulative_us"][key].is_number(), "{key}");
+        }
+        assert_eq!(json["process_wall_us"]["median"], 41_000.0);
+        assert_eq!(json["startup_us"]["median"], 10_000.0);
+        assert_eq!(json["savings"][0]["site"]["statement"], "import boto3");
+        assert_eq!(json["savings"][0]["shared_modules"], 1);
+        assert_eq!(json["observed"]["key"], "cpython-3.11");
+        assert_eq!(json["observed"]["store"], ".fastpath/observed.json");
+        assert_eq!(json["observed"]["unpredicted"][0]["module"], "plugin");
+        assert_eq!(json["observed"]["not_loaded"][0], "yaml");
+        assert_eq!(json["untimed"][0]["module"], "plugin");
+    }
+
+    #[test]
+    fn folded_stacks_follow_the_importtime_nesting() {
+        let folded = render(render_folded, &comparison());
+        let lines: Vec<&str> = folded.lines().collect();
+        assert_eq!(lines[0], "app 200");
+        assert!(lines.contains(&"app;boto3;urllib3 5000"), "{folded}");
+        assert!(lines.contains(&"app;requests;idna 500"));
+    }
+}

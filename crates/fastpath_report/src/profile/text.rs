@@ -1,0 +1,361 @@
+//! `--format text`: what the cold start costs, for a person. In order: the headline
+//! (`cold start = interpreter start-up + imports`), how stable the figures are and how they were
+//! taken (pinning, bytecode), the top costs and the top savings with their share of the cold
+//! start, the measured import tree with the statement (file:line) that pulls each module in, and
+//! what the run showed that the static graph did not predict (and the reverse).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use fastpath_graph::{ColdPath, Via};
+use fastpath_profile::runner::Bytecode;
+use fastpath_profile::Profile;
+use fastpath_scan::Context;
+
+use super::ProfileView;
+use crate::paths::display_path;
+
+/// Rows in each ranked table.
+const TOP: usize = 10;
+/// Names listed in each part of the observed section.
+const LISTED: usize = 20;
+
+/// Milliseconds, with one more decimal below 1 ms so small modules do not all read `0.0`.
+fn ms(us: f64) -> String {
+    if us.abs() < 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{:.1} ms", us / 1000.0)
+    }
+}
+
+fn percent(part: f64, whole: f64) -> String {
+    if whole > 0.0 {
+        format!("{:.1} %", 100.0 * part / whole)
+    } else {
+        "-".to_string()
+    }
+}
+
+/// Looks statements up by module name in the merged cold path.
+struct Statements<'a> {
+    path: Option<&'a ColdPath>,
+    index: HashMap<&'a str, usize>,
+    root: &'a std::path::Path,
+}
+
+impl<'a> Statements<'a> {
+    fn new(path: Option<&'a ColdPath>, root: &'a std::path::Path) -> Self {
+        let index = path
+            .map(|p| {
+                p.modules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (m.name.as_str(), i))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Statements { path, index, root }
+    }
+
+    fn via(&self, name: &str) -> Option<Option<&'a Via>> {
+        let path = self.path?;
+        let &i = self.index.get(name)?;
+        Some(path.modules[i].via.as_ref())
+    }
+
+    /// `file:line  statement`, `(entry)`, or why there is none.
+    fn describe(&self, name: &str, entry: &str) -> String {
+        match self.via(name) {
+            Some(Some(via)) if via.context == Context::Observed => format!(
+                "{} (observed at run time, no statement)",
+                display_path(&via.path, self.root).display()
+            ),
+            Some(Some(via)) => format!(
+                "{}:{}  {}",
+                display_path(&via.path, self.root).display(),
+                via.line,
+                via.statement
+            ),
+            Some(None) if name == entry => "(entry)".to_string(),
+            Some(None) => "(loaded with the entry's package)".to_string(),
+            None if name == entry => "(entry)".to_string(),
+            None if self.path.is_none() => String::new(),
+            None => "(not in the static graph)".to_string(),
+        }
+    }
+}
+
+pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let p = view.profile;
+    let statements = Statements::new(view.cold_path, view.root);
+    header(p, out)?;
+    let cold_start =
+        p.startup_us.map_or(p.process_wall_us.median, |s| s.median) + p.total_us.median;
+
+    writeln!(
+        out,
+        "\nTop costs (median self time over runs; cumulative includes what a module imports)"
+    )?;
+    let mut costs: Vec<_> = p.modules.iter().collect();
+    costs.sort_by(|a, b| {
+        b.self_us
+            .median
+            .total_cmp(&a.self_us.median)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let width = costs
+        .iter()
+        .take(TOP)
+        .map(|m| m.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "  {:>9}  {:>6}  {:>9}  {:<width$}  pulled in by",
+        "self", "share", "cumul.", "module"
+    )?;
+    for m in costs.iter().take(TOP) {
+        writeln!(
+            out,
+            "  {:>9}  {:>6}  {:>9}  {:<width$}  {}",
+            ms(m.self_us.median),
+            percent(m.self_us.median, cold_start),
+            ms(m.cumulative_us.median),
+            m.name,
+            statements.describe(&m.name, &p.entry)
+        )?;
+    }
+
+    writeln!(
+        out,
+        "\nTop savings (defer one import statement: the modules that would no longer load)"
+    )?;
+    let savings: Vec<_> = p.savings.iter().filter(|s| s.saved_us > 0.0).collect();
+    if savings.is_empty() {
+        writeln!(
+            out,
+            "  none: no single statement is the only way a measured module loads"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  {:>9}  {:>6}  {:>7}  statement",
+            "saves", "share", "modules"
+        )?;
+        for s in savings.iter().take(TOP) {
+            writeln!(
+                out,
+                "  {:>9}  {:>6}  {:>7}  {}:{}  {}",
+                ms(s.saved_us),
+                percent(s.saved_us, cold_start),
+                s.modules.len(),
+                s.site.file,
+                s.site.line,
+                s.site.statement
+            )?;
+            if s.shared_modules > 0 {
+                writeln!(
+                    out,
+                    "  {:>9}  {:>6}  {:>7}  (not saved: {} more module{} ({}) also load through other imports)",
+                    "",
+                    "",
+                    "",
+                    s.shared_modules,
+                    if s.shared_modules == 1 { "" } else { "s" },
+                    ms(s.shared_us)
+                )?;
+            }
+        }
+    }
+
+    writeln!(
+        out,
+        "\nImport tree (median self / cumulative; the statement that pulls each module in)"
+    )?;
+    let width = p
+        .modules
+        .iter()
+        .map(|m| 2 * m.depth + m.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(60);
+    for m in &p.modules {
+        let name = format!("{}{}", "  ".repeat(m.depth), m.name);
+        writeln!(
+            out,
+            "  {name:<width$}  {:>9} / {:>9}  {}",
+            ms(m.self_us.median),
+            ms(m.cumulative_us.median),
+            statements.describe(&m.name, &p.entry)
+        )?;
+    }
+    if !p.untimed.is_empty() {
+        let names: Vec<&str> = p.untimed.iter().map(|e| e.module.as_str()).collect();
+        writeln!(
+            out,
+            "  + {} module{} loaded without an importtime row (importlib.import_module), timed within {} importer: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            if names.len() == 1 { "its" } else { "their" },
+            names.join(", ")
+        )?;
+    }
+
+    observed(view, out)
+}
+
+fn header(p: &Profile, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Cold start of `{}` on Python {} ({}): {} measured run{} after {} warm-up",
+        p.entry,
+        p.interpreter.version,
+        p.interpreter.executable,
+        p.runs,
+        if p.runs == 1 { "" } else { "s" },
+        p.warmup
+    )?;
+    match p.startup_us {
+        Some(startup) => writeln!(
+            out,
+            "  cold start = interpreter start-up + imports = {} + {} = {}  (whole process: {})",
+            ms(startup.median),
+            ms(p.total_us.median),
+            ms(startup.median + p.total_us.median),
+            ms(p.process_wall_us.median)
+        )?,
+        None => writeln!(
+            out,
+            "  imports: {}  (whole process: {})",
+            ms(p.total_us.median),
+            ms(p.process_wall_us.median)
+        )?,
+    }
+    let s = &p.stability;
+    writeln!(
+        out,
+        "  stability: imports median {} within ±{:.1} % ({:.0} % confidence, [{}, {}]), robust CV {:.1} %; {}",
+        ms(p.total_us.median),
+        100.0 * s.relative_half_width,
+        100.0 * s.confidence,
+        ms(s.ci_low_us),
+        ms(s.ci_high_us),
+        100.0 * s.robust_cv,
+        if s.converged {
+            format!("met the ±{:.1} % target", 100.0 * s.target)
+        } else {
+            format!("the ±{:.1} % target was not met in {} runs", 100.0 * s.target, p.runs)
+        }
+    )?;
+    match p.pinned {
+        Some(cpu) => writeln!(
+            out,
+            "  pinned to CPU {cpu}: steadier figures; an unpinned process can differ (--no-pin)"
+        )?,
+        None => writeln!(out, "  not pinned to a CPU: figures are noisier")?,
+    }
+    match p.bytecode.mode {
+        Bytecode::Cached => writeln!(
+            out,
+            "  bytecode: cached (.pyc files written by the warm-up)"
+        )?,
+        Bytecode::Fresh => writeln!(
+            out,
+            "  bytecode: fresh (no .pyc files, as a package shipped without them)"
+        )?,
+    }
+    if let Some(note) = &p.bytecode.note {
+        writeln!(out, "  note: {note}")?;
+    }
+    if !p.env_removed.is_empty() {
+        writeln!(
+            out,
+            "  removed from the measured environment: {}",
+            p.env_removed.join(", ")
+        )?;
+    }
+    if p.entry_preloaded {
+        writeln!(
+            out,
+            "  note: `{}` was already imported during interpreter start-up (site, a .pth file or sitecustomize): its cost is in the start-up figure",
+            p.entry
+        )?;
+    }
+    if p.anomalies > 0 {
+        writeln!(
+            out,
+            "  note: {} importtime row{} over all runs had odd values and were worked around",
+            p.anomalies,
+            if p.anomalies == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}
+
+fn observed(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let o = &view.observed;
+    let c = o.comparison;
+    writeln!(out, "\nStatic prediction versus what loaded")?;
+    if c.unpredicted.is_empty() && c.not_loaded.is_empty() {
+        return writeln!(
+            out,
+            "  every loaded module was predicted, and every predicted module loaded"
+        );
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if c.unpredicted.is_empty() {
+        writeln!(out, "  unpredicted: none")?;
+    } else {
+        let stored = match o.store {
+            Some(store) => format!(
+                "recorded in {} under {} ({} new); `fastpath graph` includes them from now on",
+                display_path(store, view.root).display(),
+                o.key,
+                o.added
+            ),
+            None => "not recorded (the store could not be written)".to_string(),
+        };
+        writeln!(
+            out,
+            "  unpredicted: {} module{} loaded that the static graph did not predict; {stored}",
+            c.unpredicted.len(),
+            plural(c.unpredicted.len())
+        )?;
+        for e in c.unpredicted.iter().take(LISTED) {
+            match &e.importer {
+                Some(importer) => writeln!(out, "    + {}  (imported by {importer})", e.module)?,
+                None => writeln!(out, "    + {}  (importer unknown)", e.module)?,
+            }
+        }
+        if c.unpredicted.len() > LISTED {
+            writeln!(
+                out,
+                "    ... {} more (--format json lists them all)",
+                c.unpredicted.len() - LISTED
+            )?;
+        }
+    }
+    if c.not_loaded.is_empty() {
+        writeln!(out, "  predicted but not loaded: none")?;
+    } else {
+        writeln!(
+            out,
+            "  predicted but not loaded: {} module{} (the static analysis over-approximates here)",
+            c.not_loaded.len(),
+            plural(c.not_loaded.len())
+        )?;
+        for name in c.not_loaded.iter().take(LISTED) {
+            writeln!(out, "    - {name}")?;
+        }
+        if c.not_loaded.len() > LISTED {
+            writeln!(
+                out,
+                "    ... {} more (--format json lists them all)",
+                c.not_loaded.len() - LISTED
+            )?;
+        }
+    }
+    Ok(())
+}
