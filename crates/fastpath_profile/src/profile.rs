@@ -30,7 +30,8 @@ pub struct ModuleStats {
     pub parent: Option<String>,
     /// The module whose import statement loaded this one: the parent, except that a package
     /// loaded for its submodule (`import a.b` loads `a` under `a.b`) names the submodule's
-    /// importer.
+    /// importer, and a module imported by an untimed module names that module
+    /// ([`Measurement::reattributed`]).
     pub importer: Option<String>,
     /// Nesting depth in the tree (0 for a top-level import).
     pub depth: usize,
@@ -182,7 +183,12 @@ impl Profile {
                 order.push((
                     tree.nodes[id].name.clone(),
                     parent.map(|p| tree.nodes[p].name.clone()),
-                    importer_of(tree, &loaded, id).map(|p| tree.nodes[p].name.clone()),
+                    m.reattributed
+                        .get(&tree.nodes[id].name)
+                        .cloned()
+                        .or_else(|| {
+                            importer_of(tree, &loaded, id).map(|p| tree.nodes[p].name.clone())
+                        }),
                     depth,
                 ));
             }
@@ -364,6 +370,7 @@ mod tests {
             stopping: StoppingRule::default(),
             decision: Decision::Converged,
             untimed: vec![],
+            reattributed: Default::default(),
         }
     }
 

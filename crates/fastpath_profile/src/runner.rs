@@ -30,7 +30,9 @@
 //! the C import timer), yet it loaded: the bootstrap lists the modules the import added to
 //! `sys.modules`, and the first warm-up run also installs a meta-path finder that finds nothing
 //! but notes which module's code asked for each name. Those modules are reported as
-//! [`Measurement::untimed`], with that importer; their time is inside their importer's.
+//! [`Measurement::untimed`], with that importer; their time is inside their importer's. The
+//! modules such a module imports by statement do have rows, nested under the nearest timed
+//! import; the finder's answer names their real importer ([`Measurement::reattributed`]).
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -236,6 +238,9 @@ pub struct Measurement {
     /// Modules the import added that have no importtime row (see the module documentation),
     /// with the module whose code asked for them when a warm-up run could tell (else `None`).
     pub untimed: Vec<ObservedEdge>,
+    /// Timed modules whose importer, as the warm-up's finder saw it, is an untimed module:
+    /// module -> that importer (importtime nests them under the nearest timed import instead).
+    pub reattributed: std::collections::BTreeMap<String, String>,
 }
 
 /// Which kind of run a progress report or an error is about.
@@ -815,7 +820,7 @@ impl<'a> Session<'a> {
         phase: Phase,
         number: usize,
         who: bool,
-    ) -> Result<(Run, Interpreter, Vec<ObservedEdge>), RunError> {
+    ) -> Result<(Run, Interpreter, Untimed), RunError> {
         let result_path = self.scratch.path("result");
         let _ = fs::remove_file(&result_path);
         let mut cmd = self.command();
@@ -967,7 +972,7 @@ impl<'a> Session<'a> {
     fn measure(self, progress: &mut dyn FnMut(Progress)) -> Result<Measurement, RunError> {
         let config = self.config;
         let mut interpreter = None;
-        let mut untimed = None;
+        let mut untimed: Option<Untimed> = None;
         for i in 1..=config.warmup {
             let (_, interp, seen) = self.import_run(Phase::Warmup, i, i == 1)?;
             untimed.get_or_insert(seen);
@@ -1047,19 +1052,33 @@ impl<'a> Session<'a> {
             env_removed: self.env_removed,
             stopping: rule,
             decision,
-            untimed: untimed.unwrap_or_default(),
+            untimed: untimed
+                .as_ref()
+                .map(|u| u.modules.clone())
+                .unwrap_or_default(),
+            reattributed: untimed.map(|u| u.reattributed).unwrap_or_default(),
         })
     }
 }
 
+/// What one run says about modules without an importtime row.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Untimed {
+    /// See [`Measurement::untimed`].
+    modules: Vec<ObservedEdge>,
+    /// See [`Measurement::reattributed`].
+    reattributed: std::collections::BTreeMap<String, String>,
+}
+
 /// Modules in `new` (added by the import) without a loaded importtime row, with the module
-/// that asked for each when `who` was on (`None` otherwise, or when the bootstrap itself asked).
+/// that asked for each when `who` was on (`None` otherwise, or when the bootstrap itself
+/// asked); and the timed modules that an untimed one asked for.
 fn untimed_modules(
     run: &Run,
     new: &[String],
     asked: &std::collections::BTreeMap<String, String>,
     who: bool,
-) -> Vec<ObservedEdge> {
+) -> Untimed {
     let loaded = run.loaded_nodes();
     let timed: std::collections::HashSet<&str> = run
         .imports
@@ -1082,7 +1101,25 @@ fn untimed_modules(
         })
         .collect();
     untimed.sort();
-    untimed
+    let untimed_names: std::collections::HashSet<&str> =
+        untimed.iter().map(|e| e.module.as_str()).collect();
+    let reattributed = if who {
+        new.iter()
+            .filter(|m| timed.contains(m.as_str()))
+            .filter_map(|m| {
+                let importer = asked.get(m)?;
+                untimed_names
+                    .contains(importer.as_str())
+                    .then(|| (m.clone(), importer.clone()))
+            })
+            .collect()
+    } else {
+        Default::default()
+    };
+    Untimed {
+        modules: untimed,
+        reattributed,
+    }
 }
 
 /// Environment variables the child never inherits in `mode` (see the module documentation).
@@ -1211,16 +1248,26 @@ new 10\napp\ndynmod\nasked 15\ndynmod app\napp \n";
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let asked = [("dynmod".to_string(), "app".to_string())].into();
+        let asked = [
+            ("dynmod".to_string(), "app".to_string()),
+            ("colorsys".to_string(), "dynmod".to_string()),
+            ("app".to_string(), String::new()),
+        ]
+        .into();
         let edge = |importer: Option<&str>| ObservedEdge {
             importer: importer.map(str::to_string),
             module: "dynmod".to_string(),
         };
+        let seen = untimed_modules(&run, &new, &asked, true);
+        assert_eq!(seen.modules, [edge(Some("app"))]);
+        // importtime nests colorsys under app; dynmod's code asked for it.
         assert_eq!(
-            untimed_modules(&run, &new, &asked, true),
-            [edge(Some("app"))]
+            seen.reattributed.into_iter().collect::<Vec<_>>(),
+            [("colorsys".to_string(), "dynmod".to_string())]
         );
-        assert_eq!(untimed_modules(&run, &new, &asked, false), [edge(None)]);
+        let blind = untimed_modules(&run, &new, &asked, false);
+        assert_eq!(blind.modules, [edge(None)]);
+        assert!(blind.reattributed.is_empty());
     }
 
     #[test]

@@ -175,8 +175,15 @@ fn module_imported_through_a_computed_name_is_untimed_with_its_importer() {
             edge(Some("dynamic_entry"), "localpkg.helper"),
         ]
     );
+    // `fractions` has a row, nested under dynamic_entry; localpkg.helper's code imported it.
+    assert_eq!(
+        m.reattributed.get("fractions").map(String::as_str),
+        Some("localpkg.helper")
+    );
     let p = Profile::from_measurement(&m);
-    assert!(p.modules.iter().any(|m| m.name == "fractions"));
+    let fractions = p.modules.iter().find(|m| m.name == "fractions").unwrap();
+    assert_eq!(fractions.parent.as_deref(), Some("dynamic_entry"));
+    assert_eq!(fractions.importer.as_deref(), Some("localpkg.helper"));
     assert!(p
         .loaded()
         .contains(&edge(Some("dynamic_entry"), "localpkg.helper")));

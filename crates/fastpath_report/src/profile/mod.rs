@@ -102,6 +102,7 @@ import time:       200 |      27000 | app
             env_removed: vec!["PYTHONSTARTUP".to_string()],
             stopping: StoppingRule::fixed(3),
             decision: Decision::Converged,
+            reattributed: Default::default(),
             untimed: vec![ObservedEdge {
                 importer: Some("app".to_string()),
                 module: "plugin".to_string(),
