@@ -66,6 +66,9 @@ pub enum Command {
     /// The monthly review: re-profile, rewrite the manifest's costs and dates, add a HISTORY line.
     #[command(long_about = UPDATE_LONG_ABOUT)]
     Update(UpdateArgs),
+    /// Measure the cold start: what each import of ENTRY costs, over fresh interpreter runs.
+    #[command(long_about = PROFILE_LONG_ABOUT)]
+    Profile(ProfileArgs),
 }
 
 const FIX_LONG_ABOUT: &str = "\
@@ -384,6 +387,99 @@ pub struct GraphArgs {
     /// Ask the interpreter afresh instead of using the cached answer.
     #[arg(long)]
     pub no_cache: bool,
+}
+
+const PROFILE_LONG_ABOUT: &str = "\
+Measure the cold start: what each import of ENTRY costs, over fresh interpreter runs.
+
+Runs project code: each run is a fresh `python -X importtime` process that imports ENTRY with \
+the project root first on sys.path, in your environment (PYTHONSTARTUP, PYTHONINSPECT, \
+PYTHONVERBOSE and an inherited PYTHONPROFILEIMPORTTIME are removed). A warm-up run comes first \
+(it writes .pyc files); then measured runs until the median import total is known within \
+±2.5 % (5 to 40 runs), or exactly --runs N. `python -c pass` runs measure interpreter start-up, \
+so the report can say: cold start = interpreter start-up + imports. The interpreter is pinned \
+to one CPU for steadier figures unless --no-pin.
+
+The report ranks the costliest modules, and what deferring each import statement would really \
+save: the modules that would no longer load at all (a dependency shared with another import is \
+not counted), priced with their measured self times.
+
+Every profile also compares what loaded with the static graph (`fastpath graph`). Modules that \
+loaded but were not predicted (imported by a compiled extension, or through a computed name) \
+are recorded with their importer in .fastpath/observed.json under the project root, per \
+interpreter; `fastpath graph` includes them from then on, as `observed` imports.
+
+Exit status: 0 measured; 2 when the entry raises (its traceback is shown), hangs (killed after \
+--timeout), or the interpreter cannot be profiled.
+
+Examples:
+  fastpath profile lambda_function
+  fastpath profile app --python .venv/bin/python --runs 20
+  fastpath profile app --format json > profile.json
+  fastpath profile app --format folded | flamegraph.pl > cold.svg";
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Entry module (`lambda_function`, `mycli.__main__`) or path to a `.py` file. Default: `entry`
+    /// from the configuration.
+    pub entry: Option<String>,
+
+    /// The interpreter to measure. Default: `python` in the configuration, else $VIRTUAL_ENV's,
+    /// else `python3` on PATH.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Extra import root, put on the measured interpreter's path after the project root
+    /// (repeatable), e.g. `--src src`.
+    #[arg(long = "src", value_name = "DIR")]
+    pub src: Vec<PathBuf>,
+
+    /// Exactly N measured runs. Default: `runs` in the configuration, else adaptive (5 to 40,
+    /// until the median is known within ±2.5 %).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
+
+    /// Discarded runs before measuring (they write the .pyc files).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub warmup: usize,
+
+    /// Kill a run that takes longer than this, and fail.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
+    pub timeout: f64,
+
+    /// Measure without .pyc files, as a package shipped without them is imported (every module
+    /// compiles from source, standard library included; nothing is written).
+    #[arg(long)]
+    pub fresh_bytecode: bool,
+
+    /// Do not pin the measured interpreter to one CPU.
+    #[arg(long)]
+    pub no_pin: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProfileFormat::Text)]
+    pub format: ProfileFormat,
+
+    /// Ask the interpreter about its import system afresh instead of using the cached answer.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileFormat {
+    /// A readable report: costs, savings, the import tree.
+    Text,
+    /// `fastpath.profile/1`.
+    Json,
+    /// Folded stacks for flamegraph.pl and speedscope.
+    Folded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

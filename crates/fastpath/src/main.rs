@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::run(&cli, args, &printer),
         Command::History(args) => commands::history::run(&cli, args, &printer),
         Command::Blame(args) => commands::blame::run(&cli, args, &printer),
+        Command::Profile(args) => commands::profile::run(&cli, args, &printer),
     };
     match result {
         Ok(status) => status.into(),

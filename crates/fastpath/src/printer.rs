@@ -33,6 +33,11 @@ impl Printer {
         }
     }
 
+    /// Whether a person watches stderr: progress bars are drawn only then.
+    pub fn interactive(&self) -> bool {
+        !self.quiet && io::stderr().is_terminal()
+    }
+
     pub fn flush(mut out: impl Write) -> io::Result<()> {
         out.flush()
     }

@@ -1,17 +1,21 @@
 //! `fastpath graph`: the static cold path of one entry, or every import site under a directory.
+//! The cold path includes the imports `fastpath profile` observed at run time for the same
+//! interpreter (`.fastpath/observed.json`), marked `observed`; no project code runs here.
 
 use std::collections::HashSet;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::tree::scan_tree;
-use fastpath_graph::{cold_path, Resolver, Sources};
+use fastpath_graph::{cold_path_with_observed, Resolver, Sources};
 use fastpath_report::graph::{
     render_dot, render_json, render_mermaid, render_text, render_tree_json, render_tree_text,
     GraphView,
 };
 
 use crate::cli::{Cli, GraphArgs, GraphFormat};
-use crate::commands::shared::{entry_module, interpreter, with_big_stack};
+use crate::commands::shared::{
+    entry_module, entry_name, interpreter, observed_imports, with_big_stack,
+};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -59,17 +63,7 @@ pub fn run(cli: &Cli, args: &GraphArgs, printer: &Printer) -> Result<ExitStatus>
         return Ok(ExitStatus::Success);
     }
 
-    let entry = match (&args.entry, settings.entries.value.as_slice()) {
-        (Some(entry), _) => entry.clone(),
-        (None, [one]) => one.clone(),
-        (None, []) => bail!(
-            "no entry: pass ENTRY (a module name or a .py file) or set `entry` in [tool.fastpath]"
-        ),
-        (None, many) => bail!(
-            "several entries are configured ({}): pass one as ENTRY",
-            many.join(", ")
-        ),
-    };
+    let entry = entry_name(args.entry.as_deref(), &settings)?;
     let (module, roots) = entry_module(&entry, &settings, &cwd)?;
     let resolver = Resolver::new(roots, info.as_ref());
     let sources = Sources::default();
@@ -77,8 +71,18 @@ pub fn run(cli: &Cli, args: &GraphArgs, printer: &Printer) -> Result<ExitStatus>
         .as_ref()
         .map(|i| i.preloaded.iter().cloned().collect())
         .unwrap_or_default();
-    let path =
-        with_big_stack(|| cold_path(&module, &resolver, &sources, target.as_ref(), &preloaded))?;
+    // What `fastpath profile` saw at run time and no source shows joins as `observed` imports.
+    let observed = observed_imports(&settings, info.as_ref(), printer);
+    let path = with_big_stack(|| {
+        cold_path_with_observed(
+            &module,
+            &resolver,
+            &sources,
+            target.as_ref(),
+            &preloaded,
+            &observed,
+        )
+    })?;
     let view = GraphView {
         cold_path: &path,
         python: info.as_ref(),

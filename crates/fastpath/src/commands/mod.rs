@@ -8,6 +8,7 @@ pub mod fix;
 pub mod graph;
 pub mod history;
 pub mod init;
+pub mod profile;
 pub mod record;
 mod regression;
 mod shared;

@@ -1,12 +1,15 @@
-//! Steps several commands share: choosing and asking the interpreter, naming the entry, and
-//! running deep recursive work on a thread with room for it.
+//! Steps several commands share: choosing and asking the interpreter, naming the entry, reading
+//! the imports `fastpath profile` observed, and running deep recursive work on a thread with
+//! room for it.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::{
     default_cache_dir, find_interpreter, query_interpreter, InterpreterError, InterpreterInfo,
+    ObservedImport,
 };
+use fastpath_profile::observed::{interpreter_key, store_path, ObservedStore};
 
 use crate::printer::Printer;
 use crate::settings::{Settings, Source};
@@ -85,6 +88,50 @@ pub fn entry_module(
     roots.retain(|r| r != &root);
     roots.insert(0, root);
     Ok((name, roots))
+}
+
+/// ENTRY as given, else the one entry of the configuration.
+pub fn entry_name(arg: Option<&str>, settings: &Settings) -> Result<String> {
+    match (arg, settings.entries.value.as_slice()) {
+        (Some(entry), _) => Ok(entry.to_string()),
+        (None, [one]) => Ok(one.clone()),
+        (None, []) => bail!(
+            "no entry: pass ENTRY (a module name or a .py file) or set `entry` in [tool.fastpath]"
+        ),
+        (None, many) => bail!(
+            "several entries are configured ({}): pass one as ENTRY",
+            many.join(", ")
+        ),
+    }
+}
+
+/// The imports `fastpath profile` saw at run time for this interpreter (by implementation and
+/// minor version), from `.fastpath/observed.json` under the project root. A store that cannot
+/// be read is a warning, not a failure: the static view still stands on its own.
+pub fn observed_imports(
+    settings: &Settings,
+    info: Option<&InterpreterInfo>,
+    printer: &Printer,
+) -> Vec<ObservedImport> {
+    let Some(info) = info else {
+        return Vec::new();
+    };
+    let key = interpreter_key(&info.implementation, &info.version);
+    match ObservedStore::read(&store_path(&settings.root)) {
+        Ok(store) => store
+            .edges(&key)
+            .filter_map(|edge| {
+                Some(ObservedImport {
+                    importer: edge.importer.clone()?,
+                    module: edge.module.clone(),
+                })
+            })
+            .collect(),
+        Err(error) => {
+            printer.warn(format!("observed imports left out: {error}"));
+            Vec::new()
+        }
+    }
 }
 
 fn is_identifier(part: &str) -> bool {

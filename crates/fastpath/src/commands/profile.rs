@@ -1,0 +1,356 @@
+//! `fastpath profile`: the measured cold start of one entry.
+//!
+//! The order matters: the static cold path is built first (from source alone), so that what
+//! the runs load can be compared with what the source predicts; then the runs; then the
+//! comparison, whose unpredicted imports are recorded in `.fastpath/observed.json`; then the
+//! cold path again with every observed import of this interpreter merged, which gives each
+//! module its statement and the savings their graph. In that graph an observed import is an
+//! edge no statement shows, so it can keep a module loaded but can never be deferred.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use fastpath_graph::cold_path::statement;
+use fastpath_graph::{
+    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ObservedImport, Resolver,
+    Sources,
+};
+use fastpath_profile::observed::{
+    compare, interpreter_key, store_path, Comparison, ObservedEdge, ObservedStore,
+};
+use fastpath_profile::runner::{
+    measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
+};
+use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
+use fastpath_profile::stats::StoppingRule;
+use fastpath_profile::Profile;
+use fastpath_report::paths::display_path;
+use fastpath_report::profile::{
+    render_folded, render_json, render_text, ObservedView, ProfileView,
+};
+use fastpath_scan::{Context, Target};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Cli, ProfileArgs, ProfileFormat};
+use crate::commands::shared::{
+    entry_module, entry_name, interpreter, observed_imports, with_big_stack,
+};
+use crate::printer::Printer;
+use crate::settings::{Overrides, Settings};
+use crate::ExitStatus;
+
+/// How much of a hung program's output the error repeats.
+const OUTPUT_LINES: usize = 20;
+
+pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let overrides = Overrides {
+        python: args.python.clone(),
+        src: args.src.clone(),
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(&cwd, &overrides)?;
+    if cli.show_settings {
+        settings.show(&mut printer.stdout())?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(info) = interpreter(&settings, printer, args.no_cache)? else {
+        bail!("profiling runs the entry: pass --python PATH, activate a virtualenv, or put python3 on PATH");
+    };
+    let entry = entry_name(args.entry.as_deref(), &settings)?;
+    let (module, roots) = entry_module(&entry, &settings, &cwd)?;
+    let target = info.target();
+    let preloaded: HashSet<String> = info.preloaded.iter().cloned().collect();
+    let resolver = Resolver::new(roots.clone(), Some(&info));
+    let sources = Sources::default();
+
+    // 1. What the source predicts.
+    let predicted =
+        match with_big_stack(|| cold_path(&module, &resolver, &sources, Some(&target), &preloaded))
+        {
+            Ok(path) => Some(path),
+            Err(error) => {
+                printer.warn(format!(
+                "no static cold path ({error}): statements, savings and the comparison are left out"
+            ));
+                None
+            }
+        };
+
+    // 2. The runs.
+    let config = runner_config(args, &settings, &info, &module, &roots);
+    let measurement = measure_with_progress(&config, printer).map_err(explain)?;
+    let mut profile = Profile::from_measurement(&measurement);
+
+    // 3. What loaded versus what was predicted; the unpredicted imports are recorded.
+    let key = interpreter_key(
+        &profile.interpreter.implementation,
+        &profile.interpreter.version,
+    );
+    let comparison = match &predicted {
+        Some(path) => {
+            let names: BTreeSet<String> = path.modules.iter().map(|m| m.name.clone()).collect();
+            compare(&profile.loaded(), &names)
+        }
+        None => Comparison::default(),
+    };
+    let store = store_path(&settings.root);
+    let (stored, added) = record(&store, &key, &profile, &comparison, printer);
+
+    // 4. The cold path with every observed import merged: statements and savings.
+    let merged = predicted.as_ref().and_then(|_| {
+        let mut observed = observed_imports(&settings, Some(&info), printer);
+        observed.extend(comparison.unpredicted.iter().filter_map(|e| {
+            Some(ObservedImport {
+                importer: e.importer.clone()?,
+                module: e.module.clone(),
+            })
+        }));
+        observed.sort();
+        observed.dedup();
+        with_big_stack(|| {
+            cold_path_with_observed(
+                &module,
+                &resolver,
+                &sources,
+                Some(&target),
+                &preloaded,
+                &observed,
+            )
+        })
+        .ok()
+    });
+    if let Some(path) = &merged {
+        let graph = cold_graph(path, &profile, &sources, &target, &settings.root);
+        profile.savings = compute(&graph, &profile.self_medians());
+    }
+
+    let view = ProfileView {
+        profile: &profile,
+        cold_path: merged.as_ref(),
+        observed: ObservedView {
+            comparison: &comparison,
+            key: &key,
+            store: stored.then_some(store.as_path()),
+            added,
+        },
+        root: &settings.root,
+    };
+    let mut out = printer.stdout();
+    match args.format {
+        ProfileFormat::Text => render_text(&view, &mut out)?,
+        ProfileFormat::Json => render_json(&view, &mut out)?,
+        ProfileFormat::Folded => render_folded(&view, &mut out)?,
+    }
+    Printer::flush(out)?;
+    Ok(ExitStatus::Success)
+}
+
+fn runner_config(
+    args: &ProfileArgs,
+    settings: &Settings,
+    info: &InterpreterInfo,
+    module: &str,
+    roots: &[PathBuf],
+) -> RunnerConfig {
+    // The entry's own root goes first (for a file path, the root its package structure needs);
+    // the other roots follow on PYTHONPATH, before the interpreter's own path, as the static
+    // graph searches them.
+    let mut config = RunnerConfig::new(info.executable.clone(), roots[0].clone(), module);
+    config.warmup = args.warmup;
+    // 1. flag  2. `runs` in the file  3. adaptive
+    if let Some(runs) = args.runs.or(settings.runs) {
+        config.stopping = StoppingRule::fixed(runs.max(1) as usize);
+    }
+    config.timeout = Duration::from_secs_f64(args.timeout);
+    config.pinning = if args.no_pin {
+        Pinning::Off
+    } else {
+        Pinning::Auto
+    };
+    config.bytecode = if args.fresh_bytecode {
+        Bytecode::Fresh
+    } else {
+        Bytecode::Cached
+    };
+    if roots.len() > 1 {
+        let mut paths: Vec<PathBuf> = roots[1..].to_vec();
+        if let Some(existing) = std::env::var_os("PYTHONPATH") {
+            paths.extend(std::env::split_paths(&existing));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            config
+                .extra_env
+                .push((OsString::from("PYTHONPATH"), joined));
+        }
+    }
+    config
+}
+
+/// Runs the measurement, with a progress bar when a person watches stderr.
+fn measure_with_progress(
+    config: &RunnerConfig,
+    printer: &Printer,
+) -> Result<Measurement, RunError> {
+    if !printer.interactive() {
+        return measure(config, &mut |_| {});
+    }
+    let max_runs = config
+        .stopping
+        .max_runs
+        .max(config.stopping.min_runs)
+        .max(1);
+    let bar = ProgressBar::new(max_runs as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} runs  {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix("warm-up");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let result = measure(config, &mut |p: Progress| match p.phase {
+        Phase::Warmup => bar.set_message(format!("warm-up {}/{}", p.done, p.planned)),
+        Phase::Measure => {
+            bar.set_prefix("measuring");
+            bar.set_length(p.planned as u64);
+            bar.set_position(p.done as u64);
+            if let Some(median) = p.median_total_us {
+                bar.set_message(format!("imports median {:.1} ms", median / 1000.0));
+            }
+        }
+        Phase::Startup => {}
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// The error a failed measurement reports: the runner's message (with the traceback of an
+/// entry that raised), plus the last lines a hung program printed.
+fn explain(error: RunError) -> anyhow::Error {
+    match &error {
+        RunError::Hung { output, .. } if !output.trim().is_empty() => {
+            let lines: Vec<&str> = output.trim_end().lines().collect();
+            let tail = lines[lines.len().saturating_sub(OUTPUT_LINES)..].join("\n");
+            anyhow!("{error}\nits last output:\n{tail}")
+        }
+        _ => anyhow!(error),
+    }
+}
+
+/// Records the unpredicted imports in the store. Returns whether the store holds them now, and
+/// how many were new. A store that cannot be read or written is a warning: the profile stands.
+fn record(
+    store: &Path,
+    key: &str,
+    profile: &Profile,
+    comparison: &Comparison,
+    printer: &Printer,
+) -> (bool, usize) {
+    if comparison.unpredicted.is_empty() {
+        return (false, 0);
+    }
+    let edges: Vec<ObservedEdge> = comparison.unpredicted.clone();
+    match ObservedStore::update(store, key, Some(&profile.interpreter.executable), edges) {
+        Ok(added) => (true, added),
+        Err(error) => {
+            printer.warn(format!("observed imports not recorded: {error}"));
+            (false, 0)
+        }
+    }
+}
+
+/// The graph the savings are computed on: the merged cold path restricted to the modules that
+/// really loaded, with each statement as a site, observed imports as edges no statement shows,
+/// and the modules that loaded outside the static view attached to their measured importer.
+fn cold_graph(
+    path: &ColdPath,
+    profile: &Profile,
+    sources: &Sources,
+    target: &Target,
+    root: &Path,
+) -> ColdGraph {
+    let loaded: HashMap<String, Option<String>> = profile
+        .loaded()
+        .into_iter()
+        .map(|e| (e.module, e.importer))
+        .collect();
+    // The walk starts at the entry's top-level package: `import pkg.app` runs `pkg` first.
+    let top = path
+        .modules
+        .first()
+        .map_or(path.entry.as_str(), |m| m.name.as_str());
+    let mut graph = ColdGraph::new(top);
+    let mut parent = top.to_string();
+    let mut rest = path.entry.strip_prefix(top).unwrap_or("");
+    while let Some(stripped) = rest.strip_prefix('.') {
+        let next = stripped.find('.').map_or(stripped.len(), |i| i);
+        let child = format!("{parent}.{}", &stripped[..next]);
+        let (from, to) = (graph.module(&parent), graph.module(&child));
+        graph.edge(from, to, None);
+        parent = child;
+        rest = &stripped[next..];
+    }
+
+    // The file each module's statements live in: its source, or, for an extension compiled
+    // from Python, the file its imports were read from.
+    let mut files: HashMap<&str, &Path> = HashMap::new();
+    for m in &path.modules {
+        if let Some(p) = m
+            .path
+            .as_deref()
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        {
+            files.insert(m.name.as_str(), p);
+        }
+    }
+    for m in &path.modules {
+        if let Some(via) = m.via.as_ref().filter(|v| v.context != Context::Observed) {
+            files
+                .entry(via.module.as_str())
+                .or_insert(via.path.as_path());
+        }
+    }
+
+    let is_loaded = |name: &str| name == path.entry || loaded.contains_key(name);
+    for edge in &path.edges {
+        let (from, to) = (&path.modules[edge.from].name, &path.modules[edge.to].name);
+        if !is_loaded(from) || !is_loaded(to) {
+            continue;
+        }
+        let site = match (edge.context, files.get(from.as_str())) {
+            (Context::Observed, _) | (_, None) => None,
+            (_, Some(file)) => {
+                let scan = sources.scan(file, Some(target));
+                let text = scan
+                    .sites
+                    .iter()
+                    .find(|s| s.line == edge.line && s.column == edge.column)
+                    .map(statement);
+                text.map(|statement| {
+                    graph.site(ImportSite {
+                        file: display_path(file, root).display().to_string(),
+                        line: edge.line,
+                        statement,
+                    })
+                })
+            }
+        };
+        let (f, t) = (graph.module(from), graph.module(to));
+        graph.edge(f, t, site);
+    }
+    let in_path: HashSet<&str> = path.modules.iter().map(|m| m.name.as_str()).collect();
+    let mut outside: Vec<(&String, &Option<String>)> = loaded
+        .iter()
+        .filter(|(name, _)| !in_path.contains(name.as_str()))
+        .collect();
+    outside.sort();
+    for (name, importer) in outside {
+        let from = graph.module(importer.as_deref().unwrap_or(&path.entry));
+        let to = graph.module(name);
+        graph.edge(from, to, None);
+    }
+    graph
+}
