@@ -527,7 +527,9 @@ impl Walk<'_> {
     /// Adds observed imports whose importer is loaded, until none is left to add. Each edge
     /// is tried until its importer is loaded; one whose module does not resolve (an alias set
     /// in `sys.modules`, a module from a finder fastpath cannot follow) is skipped silently:
-    /// it is no statement of the program, so it is not reported as unresolved.
+    /// it is no statement of the program, so it is not reported as unresolved. One that a
+    /// statement of the importer already makes adds nothing: the statement can be deferred,
+    /// an observed edge could not.
     fn merge_observed(&mut self, observed: &[ObservedImport]) {
         let mut done = vec![false; observed.len()];
         loop {
@@ -564,7 +566,13 @@ impl Walk<'_> {
                 };
                 let before = self.path.modules.len();
                 if let Load::Loaded(to) = self.load_chain(&edge.module, Some(&frame)) {
-                    self.edge(from, to, &site);
+                    let stated =
+                        self.path.edges.iter().any(|e| {
+                            e.from == from && e.to == to && e.context != Context::Observed
+                        });
+                    if !stated {
+                        self.edge(from, to, &site);
+                    }
                 }
                 progressed |= self.path.modules.len() > before;
             }
@@ -747,6 +755,30 @@ mod tests {
     }
 
     #[test]
+    fn observed_import_that_a_statement_of_the_importer_makes_adds_no_edge() {
+        // `dynmod` is observed; its own `import helper` was also seen at run time.
+        let dir = project(&[
+            ("app.py", ""),
+            ("dynmod.py", "import helper\n"),
+            ("helper.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let seen = observed(&[("app", "dynmod"), ("dynmod", "helper")]);
+        let path = cold_path_with_observed(
+            "app",
+            &resolver,
+            &Sources::default(),
+            None,
+            &HashSet::new(),
+            &seen,
+        )
+        .unwrap();
+        assert_eq!(names(&path), ["app", "dynmod", "helper"]);
+        let contexts: Vec<Context> = path.edges.iter().map(|e| e.context).collect();
+        assert_eq!(contexts, [Context::Observed, Context::Eager]);
+    }
+
+    #[test]
     fn observed_modules_that_do_not_resolve_are_not_reported_as_unresolved() {
         // An alias registered in `sys.modules` is loaded but has no file.
         let dir = project(&[("app.py", "")]);
@@ -767,9 +799,14 @@ mod tests {
 
     #[test]
     fn observed_edge_to_a_module_already_on_the_path_adds_only_the_edge() {
-        let dir = project(&[("app.py", "import a\n"), ("a.py", "")]);
+        // `b` (say, an extension) imported `a` at run time; `app` imports `a` by statement.
+        let dir = project(&[
+            ("app.py", "import a\nimport b\n"),
+            ("a.py", ""),
+            ("b.py", ""),
+        ]);
         let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
-        let seen = observed(&[("app", "a")]);
+        let seen = observed(&[("b", "a")]);
         let path = cold_path_with_observed(
             "app",
             &resolver,
@@ -779,13 +816,24 @@ mod tests {
             &seen,
         )
         .unwrap();
-        assert_eq!(names(&path), ["app", "a"]);
+        assert_eq!(names(&path), ["app", "a", "b"]);
         assert_eq!(
             path.modules[1].via.as_ref().unwrap().context,
             Context::Eager
         );
-        let contexts: Vec<Context> = path.edges.iter().map(|e| e.context).collect();
-        assert_eq!(contexts, [Context::Observed, Context::Eager]);
+        let edges: Vec<(usize, usize, Context)> = path
+            .edges
+            .iter()
+            .map(|e| (e.from, e.to, e.context))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (0, 1, Context::Eager),
+                (0, 2, Context::Eager),
+                (2, 1, Context::Observed)
+            ]
+        );
     }
 
     #[test]
