@@ -2,10 +2,13 @@
 //!
 //! The order matters: the static cold path is built first (from source alone), so that what
 //! the runs load can be compared with what the source predicts; then the runs; then the
-//! comparison, whose unpredicted imports are recorded in `.fastpath/observed.json`; then the
-//! cold path again with every observed import of this interpreter merged, which gives each
-//! module its statement and the savings their graph. In that graph an observed import is an
-//! edge no statement shows, so it can keep a module loaded but can never be deferred.
+//! comparison; then the cold path again with every observed import of this interpreter merged
+//! (those already in `.fastpath/observed.json` and the unpredicted ones of this run), which
+//! gives each module its statement and the savings their graph. In that graph an observed
+//! import is an edge no statement shows, so it can keep a module loaded but can never be
+//! deferred. Last, the unpredicted imports are recorded, except those a statement of their
+//! importer explains once the others are merged (the plugin found through a computed name is
+//! recorded; the imports written in the plugin's source are read from it).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
@@ -97,8 +100,6 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         }
         None => Comparison::default(),
     };
-    let store = store_path(&settings.root);
-    let (stored, added) = record(&store, &key, &profile, &comparison, printer);
 
     // 4. The cold path with every observed import merged: statements and savings.
     let merged = predicted.as_ref().and_then(|_| {
@@ -128,11 +129,17 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         profile.savings = compute(&graph, &profile.self_medians());
     }
 
+    // 5. The record.
+    let recorded = needed(&comparison, merged.as_ref());
+    let store = store_path(&settings.root);
+    let (stored, added) = record(&store, &key, &profile, &recorded, printer);
+
     let view = ProfileView {
         profile: &profile,
         cold_path: merged.as_ref(),
         observed: ObservedView {
             comparison: &comparison,
+            recorded: &recorded,
             key: &key,
             store: stored.then_some(store.as_path()),
             added,
@@ -240,20 +247,53 @@ fn explain(error: RunError) -> anyhow::Error {
     }
 }
 
-/// Records the unpredicted imports in the store. Returns whether the store holds them now, and
-/// how many were new. A store that cannot be read or written is a warning: the profile stands.
+/// The unpredicted imports worth recording: those with a known importer that no statement of
+/// that importer makes in the merged cold path.
+fn needed(comparison: &Comparison, merged: Option<&ColdPath>) -> Vec<ObservedEdge> {
+    let stated: HashSet<(&str, &str)> = merged
+        .map(|path| {
+            path.edges
+                .iter()
+                .filter(|e| e.context != Context::Observed)
+                .map(|e| {
+                    (
+                        path.modules[e.from].name.as_str(),
+                        path.modules[e.to].name.as_str(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    comparison
+        .unpredicted
+        .iter()
+        .filter(|e| {
+            e.importer
+                .as_deref()
+                .is_some_and(|importer| !stated.contains(&(importer, e.module.as_str())))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Records `edges` in the store. Returns whether the store holds them now, and how many were
+/// new. A store that cannot be read or written is a warning: the profile stands.
 fn record(
     store: &Path,
     key: &str,
     profile: &Profile,
-    comparison: &Comparison,
+    edges: &[ObservedEdge],
     printer: &Printer,
 ) -> (bool, usize) {
-    if comparison.unpredicted.is_empty() {
+    if edges.is_empty() {
         return (false, 0);
     }
-    let edges: Vec<ObservedEdge> = comparison.unpredicted.clone();
-    match ObservedStore::update(store, key, Some(&profile.interpreter.executable), edges) {
+    match ObservedStore::update(
+        store,
+        key,
+        Some(&profile.interpreter.executable),
+        edges.iter().cloned(),
+    ) {
         Ok(added) => (true, added),
         Err(error) => {
             printer.warn(format!("observed imports not recorded: {error}"));

@@ -6,6 +6,7 @@ mod check;
 mod fix;
 mod graph;
 mod init;
+mod profile;
 mod regression;
 mod update;
 

@@ -20,9 +20,11 @@ struct JsonObserved<'a> {
     store: Option<PathBuf>,
     /// Loaded but not predicted by the static graph, with their importer.
     unpredicted: &'a [ObservedEdge],
+    /// The unpredicted imports kept in the store (the others follow from them).
+    recorded: &'a [ObservedEdge],
     /// Predicted by the static graph but not loaded.
     not_loaded: &'a [String],
-    /// Unpredicted edges that were new to the store.
+    /// Recorded edges that were new to the store.
     added: usize,
 }
 
@@ -41,6 +43,7 @@ pub fn render_json(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
             key: observed.key,
             store: observed.store.map(|p| display_path(p, view.root)),
             unpredicted: &observed.comparison.unpredicted,
+            recorded: observed.recorded,
             not_loaded: &observed.comparison.not_loaded,
             added: observed.added,
         },

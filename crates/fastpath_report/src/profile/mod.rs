@@ -11,7 +11,7 @@ mod text;
 use std::path::Path;
 
 use fastpath_graph::ColdPath;
-use fastpath_profile::observed::Comparison;
+use fastpath_profile::observed::{Comparison, ObservedEdge};
 use fastpath_profile::Profile;
 
 pub use folded::render_folded;
@@ -22,12 +22,15 @@ pub use text::render_text;
 pub struct ObservedView<'a> {
     /// Loaded but not predicted, and predicted but not loaded.
     pub comparison: &'a Comparison,
+    /// The unpredicted imports that explain the others (a module the static graph reaches
+    /// from another observed one needs no record of its own): what the store keeps.
+    pub recorded: &'a [ObservedEdge],
     /// The store's key for this interpreter, e.g. `cpython-3.11`.
     pub key: &'a str,
     /// The store (`.fastpath/observed.json` under the project root); `None` when it could not
     /// be written (the command warns).
     pub store: Option<&'a Path>,
-    /// How many of the unpredicted edges were new to the store.
+    /// How many of the recorded edges were new to the store.
     pub added: usize,
 }
 
@@ -51,7 +54,6 @@ mod tests {
 
     use fastpath_graph::{Module, ModuleKind, Origin, Via};
     use fastpath_profile::importtime::parse;
-    use fastpath_profile::observed::ObservedEdge;
     use fastpath_profile::runner::{
         Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
     };
@@ -184,6 +186,7 @@ import time:       200 |      27000 | app
             cold_path: Some(&path),
             observed: ObservedView {
                 comparison,
+                recorded: &comparison.unpredicted,
                 key: "cpython-3.11",
                 store: Some(Path::new("/project/.fastpath/observed.json")),
                 added: 1,
@@ -270,7 +273,7 @@ import time:       200 |      27000 | app
             "{text}"
         );
         assert!(text.contains(
-            "unpredicted: 1 module loaded that the static graph did not predict; recorded in .fastpath/observed.json under cpython-3.11 (1 new)"
+            "unpredicted: 1 module loaded that the static graph did not predict; 1 import recorded in .fastpath/observed.json under cpython-3.11 (1 new)"
         ), "{text}");
         assert!(text.contains("    + plugin  (imported by app)"));
         assert!(text.contains("predicted but not loaded: 1 module"));
@@ -302,6 +305,7 @@ import time:       200 |      27000 | app
         assert_eq!(json["observed"]["key"], "cpython-3.11");
         assert_eq!(json["observed"]["store"], ".fastpath/observed.json");
         assert_eq!(json["observed"]["unpredicted"][0]["module"], "plugin");
+        assert_eq!(json["observed"]["recorded"][0]["module"], "plugin");
         assert_eq!(json["observed"]["not_loaded"][0], "yaml");
         assert_eq!(json["untimed"][0]["module"], "plugin");
     }

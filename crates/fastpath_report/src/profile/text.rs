@@ -310,12 +310,14 @@ fn observed(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
     } else {
         let stored = match o.store {
             Some(store) => format!(
-                "recorded in {} under {} ({} new); `fastpath graph` includes them from now on",
+                "{} import{} recorded in {} under {} ({} new); `fastpath graph` includes them from now on",
+                o.recorded.len(),
+                plural(o.recorded.len()),
                 display_path(store, view.root).display(),
                 o.key,
                 o.added
             ),
-            None => "not recorded (the store could not be written)".to_string(),
+            None => "not recorded".to_string(),
         };
         writeln!(
             out,
