@@ -6,20 +6,21 @@
 //! (those already in `.fastpath/observed.json` and the unpredicted ones of this run), which
 //! gives each module its statement and the savings their graph. In that graph an observed
 //! import is an edge no statement shows, so it can keep a module loaded but can never be
-//! deferred. Last, the unpredicted imports are recorded, except those a statement of their
+//! deferred; only the project's own statements are listed as savings. Last, the unpredicted imports are recorded, except those a statement of their
 //! importer explains once the others are merged (the plugin found through a computed name is
 //! recorded; the imports written in the plugin's source are read from it).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use fastpath_graph::cold_path::statement;
+use fastpath_graph::cold_path::Edge;
 use fastpath_graph::{
-    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ObservedImport, Resolver,
-    Sources,
+    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ObservedImport, Origin,
+    Resolver, Sources,
 };
 use fastpath_profile::observed::{
     compare, interpreter_key, store_path, Comparison, ObservedEdge, ObservedStore,
@@ -32,7 +33,7 @@ use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 use fastpath_report::paths::display_path;
 use fastpath_report::profile::{
-    render_folded, render_json, render_text, ObservedView, ProfileView,
+    render_folded, render_json, render_text, ObservedView, ProfileView, PulledIn,
 };
 use fastpath_scan::{Context, Target};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -124,10 +125,26 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         })
         .ok()
     });
-    if let Some(path) = &merged {
-        let graph = cold_graph(path, &profile, &sources, &target, &settings.root);
-        profile.savings = compute(&graph, &profile.self_medians());
-    }
+    let mut search: Vec<&Path> = info.sys_path.iter().map(PathBuf::as_path).collect();
+    search.extend(info.stdlib_dirs.iter().map(PathBuf::as_path));
+    let pulled_in = match &merged {
+        Some(path) => {
+            let statements = Statements::new(path, &sources, &target, &settings.root, &search);
+            let graph = cold_graph(&statements, &profile);
+            // Only the project's own statements are the user's to defer.
+            profile.savings = compute(&graph, &profile.self_medians())
+                .into_iter()
+                .filter(|s| {
+                    statements
+                        .index
+                        .get(s.importer.as_str())
+                        .is_some_and(|&i| path.modules[i].origin == Origin::Project)
+                })
+                .collect();
+            pulled_in(&statements, &profile)
+        }
+        None => BTreeMap::new(),
+    };
 
     // 5. The record.
     let recorded = needed(&comparison, merged.as_ref());
@@ -136,7 +153,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
 
     let view = ProfileView {
         profile: &profile,
-        cold_path: merged.as_ref(),
+        pulled_in: &pulled_in,
         observed: ObservedView {
             comparison: &comparison,
             recorded: &recorded,
@@ -302,21 +319,185 @@ fn record(
     }
 }
 
-/// The graph the savings are computed on: the merged cold path restricted to the modules that
-/// really loaded, with each statement as a site, observed imports as edges no statement shows,
-/// and the modules that loaded outside the static view attached to their measured importer.
-fn cold_graph(
-    path: &ColdPath,
-    profile: &Profile,
-    sources: &Sources,
-    target: &Target,
-    root: &Path,
-) -> ColdGraph {
-    let loaded: HashMap<String, Option<String>> = profile
+/// The merged cold path's statements, looked up by edge and shown as a user reads them.
+struct Statements<'a> {
+    path: &'a ColdPath,
+    sources: &'a Sources,
+    target: &'a Target,
+    root: &'a Path,
+    /// Directories a file outside the project is shown relative to (the interpreter's path).
+    search: &'a [&'a Path],
+    /// The file each module's statements were read from: its source, or, for an extension
+    /// compiled from Python, the file its imports were read from.
+    files: HashMap<&'a str, &'a Path>,
+    /// The edge between two modules, a statement's in preference to an observed one (and the
+    /// first statement in the file when there are several).
+    edges: HashMap<(usize, usize), &'a Edge>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> Statements<'a> {
+    fn new(
+        path: &'a ColdPath,
+        sources: &'a Sources,
+        target: &'a Target,
+        root: &'a Path,
+        search: &'a [&'a Path],
+    ) -> Self {
+        let mut files: HashMap<&str, &Path> = HashMap::new();
+        for m in &path.modules {
+            if let Some(p) = m
+                .path
+                .as_deref()
+                .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            {
+                files.insert(m.name.as_str(), p);
+            }
+        }
+        for m in &path.modules {
+            if let Some(via) = m.via.as_ref().filter(|v| v.context != Context::Observed) {
+                files
+                    .entry(via.module.as_str())
+                    .or_insert(via.path.as_path());
+            }
+        }
+        let mut edges: HashMap<(usize, usize), &Edge> = HashMap::new();
+        for edge in &path.edges {
+            let rank = |e: &Edge| (e.context == Context::Observed, e.line, e.column);
+            edges
+                .entry((edge.from, edge.to))
+                .and_modify(|kept| {
+                    if rank(edge) < rank(kept) {
+                        *kept = edge;
+                    }
+                })
+                .or_insert(edge);
+        }
+        let index = path
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.as_str(), i))
+            .collect();
+        Statements {
+            path,
+            sources,
+            target,
+            root,
+            search,
+            files,
+            edges,
+            index,
+        }
+    }
+
+    /// Relative to the project root, else to the deepest search-path directory holding it.
+    fn display(&self, file: &Path) -> String {
+        if file.starts_with(self.root) {
+            return display_path(file, self.root).display().to_string();
+        }
+        self.search
+            .iter()
+            .filter(|dir| file.starts_with(dir))
+            .max_by_key(|dir| dir.as_os_str().len())
+            .map_or_else(
+                || file.display().to_string(),
+                |dir| display_path(file, dir).display().to_string(),
+            )
+    }
+
+    /// The statement behind `edge`; `None` for an observed edge or a site no longer found.
+    fn site(&self, edge: &Edge) -> Option<ImportSite> {
+        if edge.context == Context::Observed {
+            return None;
+        }
+        let file = self.files.get(self.path.modules[edge.from].name.as_str())?;
+        let scan = self.sources.scan(file, Some(self.target));
+        let site = scan
+            .sites
+            .iter()
+            .find(|s| s.line == edge.line && s.column == edge.column)?;
+        Some(ImportSite {
+            file: self.display(file),
+            line: edge.line,
+            statement: statement(site),
+        })
+    }
+
+    /// The edge `importer -> module`, if the merged cold path has one.
+    fn edge(&self, importer: &str, module: &str) -> Option<&'a Edge> {
+        let from = *self.index.get(importer)?;
+        let to = *self.index.get(module)?;
+        self.edges.get(&(from, to)).copied()
+    }
+
+    /// What an edge shows about how `importer` pulls its module in.
+    fn pulled_by(&self, importer: &str, edge: &Edge) -> PulledIn {
+        match self.site(edge) {
+            Some(site) => PulledIn::Statement {
+                file: site.file,
+                line: site.line,
+                statement: site.statement,
+            },
+            None => PulledIn::Observed {
+                importer: importer.to_string(),
+                file: self
+                    .files
+                    .get(importer)
+                    .copied()
+                    .or_else(|| self.path.modules[edge.from].path.as_deref())
+                    .map(|f| self.display(f))
+                    .unwrap_or_else(|| importer.to_string()),
+            },
+        }
+    }
+}
+
+/// What pulled each loaded module in: the measured importer's statement when its source has
+/// one; an observed import; or, when the importer is known but no statement of its source
+/// imports the module (an extension initialising, a call at import time), just the importer.
+fn pulled_in(statements: &Statements<'_>, profile: &Profile) -> BTreeMap<String, PulledIn> {
+    let path = statements.path;
+    let entry = path.entry.as_str();
+    profile
         .loaded()
         .into_iter()
-        .map(|e| (e.module, e.importer))
-        .collect();
+        .map(|loaded| {
+            let module = loaded.module.as_str();
+            let of_entry = module == entry
+                || (entry.starts_with(module) && entry.as_bytes().get(module.len()) == Some(&b'.'));
+            let pulled = match loaded.importer.as_deref() {
+                None if of_entry => PulledIn::Entry,
+                Some(importer) => match statements.edge(importer, module) {
+                    Some(edge) => statements.pulled_by(importer, edge),
+                    None => PulledIn::RunTime {
+                        importer: importer.to_string(),
+                    },
+                },
+                // No measured importer: the static graph's first importer, if any.
+                None => statements
+                    .index
+                    .get(module)
+                    .and_then(|&i| path.modules[i].via.as_ref())
+                    .and_then(|via| {
+                        let edge = statements.edge(&via.module, module)?;
+                        Some(statements.pulled_by(&via.module, edge))
+                    })
+                    .unwrap_or(PulledIn::Unknown),
+            };
+            (loaded.module, pulled)
+        })
+        .collect()
+}
+
+/// The graph the savings are computed on: the merged cold path restricted to the modules that
+/// really loaded, each statement a site; plus, as edges no statement shows (never deferrable),
+/// every measured import the static graph has no edge for: observed imports, an extension's
+/// imports as it initialises, and modules outside the static view.
+fn cold_graph(statements: &Statements<'_>, profile: &Profile) -> ColdGraph {
+    let path = statements.path;
+    let loaded: Vec<ObservedEdge> = profile.loaded();
+    let loaded_names: HashSet<&str> = loaded.iter().map(|e| e.module.as_str()).collect();
     // The walk starts at the entry's top-level package: `import pkg.app` runs `pkg` first.
     let top = path
         .modules
@@ -326,7 +507,7 @@ fn cold_graph(
     let mut parent = top.to_string();
     let mut rest = path.entry.strip_prefix(top).unwrap_or("");
     while let Some(stripped) = rest.strip_prefix('.') {
-        let next = stripped.find('.').map_or(stripped.len(), |i| i);
+        let next = stripped.find('.').unwrap_or(stripped.len());
         let child = format!("{parent}.{}", &stripped[..next]);
         let (from, to) = (graph.module(&parent), graph.module(&child));
         graph.edge(from, to, None);
@@ -334,62 +515,25 @@ fn cold_graph(
         rest = &stripped[next..];
     }
 
-    // The file each module's statements live in: its source, or, for an extension compiled
-    // from Python, the file its imports were read from.
-    let mut files: HashMap<&str, &Path> = HashMap::new();
-    for m in &path.modules {
-        if let Some(p) = m
-            .path
-            .as_deref()
-            .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        {
-            files.insert(m.name.as_str(), p);
-        }
-    }
-    for m in &path.modules {
-        if let Some(via) = m.via.as_ref().filter(|v| v.context != Context::Observed) {
-            files
-                .entry(via.module.as_str())
-                .or_insert(via.path.as_path());
-        }
-    }
-
-    let is_loaded = |name: &str| name == path.entry || loaded.contains_key(name);
+    let is_loaded = |name: &str| name == path.entry || loaded_names.contains(name);
     for edge in &path.edges {
         let (from, to) = (&path.modules[edge.from].name, &path.modules[edge.to].name);
         if !is_loaded(from) || !is_loaded(to) {
             continue;
         }
-        let site = match (edge.context, files.get(from.as_str())) {
-            (Context::Observed, _) | (_, None) => None,
-            (_, Some(file)) => {
-                let scan = sources.scan(file, Some(target));
-                let text = scan
-                    .sites
-                    .iter()
-                    .find(|s| s.line == edge.line && s.column == edge.column)
-                    .map(statement);
-                text.map(|statement| {
-                    graph.site(ImportSite {
-                        file: display_path(file, root).display().to_string(),
-                        line: edge.line,
-                        statement,
-                    })
-                })
-            }
-        };
+        let site = statements.site(edge).map(|site| graph.site(site));
         let (f, t) = (graph.module(from), graph.module(to));
         graph.edge(f, t, site);
     }
-    let in_path: HashSet<&str> = path.modules.iter().map(|m| m.name.as_str()).collect();
-    let mut outside: Vec<(&String, &Option<String>)> = loaded
-        .iter()
-        .filter(|(name, _)| !in_path.contains(name.as_str()))
-        .collect();
-    outside.sort();
-    for (name, importer) in outside {
-        let from = graph.module(importer.as_deref().unwrap_or(&path.entry));
-        let to = graph.module(name);
+    for edge in &loaded {
+        let module = edge.module.as_str();
+        let importer = match edge.importer.as_deref() {
+            Some(importer) if statements.edge(importer, module).is_none() => importer,
+            Some(_) => continue,
+            None if !statements.index.contains_key(module) => path.entry.as_str(),
+            None => continue,
+        };
+        let (from, to) = (graph.module(importer), graph.module(module));
         graph.edge(from, to, None);
     }
     graph

@@ -1,8 +1,9 @@
 //! `--format json`: `fastpath.profile/1`. Every field of the profile as PRODUCT.md describes it
 //! (per module `name`, `self_us` and `cumulative_us` as `median`/`min`/`max`/`mad` over runs,
-//! the totals, start-up, whole-process wall time, runs, interpreter), the savings, and the
-//! comparison with the static graph under `observed`.
+//! the totals, start-up, whole-process wall time, runs, interpreter), the savings, what pulled
+//! each module in under `pulled_in`, and the comparison with the static graph under `observed`.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use fastpath_profile::observed::ObservedEdge;
 use fastpath_profile::Profile;
 use serde::Serialize;
 
-use super::ProfileView;
+use super::{ProfileView, PulledIn};
 use crate::paths::display_path;
 
 #[derive(Serialize)]
@@ -32,6 +33,7 @@ struct JsonObserved<'a> {
 struct JsonProfile<'a> {
     #[serde(flatten)]
     profile: &'a Profile,
+    pulled_in: &'a BTreeMap<String, PulledIn>,
     observed: JsonObserved<'a>,
 }
 
@@ -39,6 +41,7 @@ pub fn render_json(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
     let observed = &view.observed;
     let doc = JsonProfile {
         profile: view.profile,
+        pulled_in: view.pulled_in,
         observed: JsonObserved {
             key: observed.key,
             store: observed.store.map(|p| display_path(p, view.root)),

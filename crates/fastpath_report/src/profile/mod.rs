@@ -8,11 +8,12 @@ mod folded;
 mod json;
 mod text;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use fastpath_graph::ColdPath;
 use fastpath_profile::observed::{Comparison, ObservedEdge};
 use fastpath_profile::Profile;
+use serde::Serialize;
 
 pub use folded::render_folded;
 pub use json::render_json;
@@ -34,13 +35,36 @@ pub struct ObservedView<'a> {
     pub added: usize,
 }
 
+/// What pulled a loaded module in, as the command found it: the measured importer, and the
+/// statement of that importer's source that imports it when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PulledIn {
+    /// The entry, or a package the entry's own name loads (`pkg` for `pkg.app`).
+    Entry,
+    /// An import statement: `file` is as it should be shown (relative to the project root, or
+    /// to the search-path directory that holds it).
+    Statement {
+        file: String,
+        line: u32,
+        statement: String,
+    },
+    /// An import no statement shows, recorded by an earlier profile (`observed`): the
+    /// importer, and the file whose code made it.
+    Observed { importer: String, file: String },
+    /// Loaded by `importer` at run time with no statement of its source to show for it (a
+    /// compiled extension as it initialises, a call made at import time).
+    RunTime { importer: String },
+    /// Not on the static cold path, and no importer is known.
+    Unknown,
+}
+
 /// Everything a profile renderer shows.
 pub struct ProfileView<'a> {
     /// The measurement, with its savings.
     pub profile: &'a Profile,
-    /// The static cold path with the observed imports merged: the statement (file:line) that
-    /// pulls each module in. `None` when it could not be built.
-    pub cold_path: Option<&'a ColdPath>,
+    /// What pulled each loaded module in, by name (empty when there is no static cold path).
+    pub pulled_in: &'a BTreeMap<String, PulledIn>,
     /// The comparison with the static prediction.
     pub observed: ObservedView<'a>,
     /// Paths under this directory are shown relative to it.
@@ -52,14 +76,12 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::PathBuf;
 
-    use fastpath_graph::{Module, ModuleKind, Origin, Via};
     use fastpath_profile::importtime::parse;
     use fastpath_profile::runner::{
         Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
     };
     use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
     use fastpath_profile::stats::{Decision, StoppingRule};
-    use fastpath_scan::Context;
 
     use super::*;
 
@@ -135,44 +157,33 @@ import time:       200 |      27000 | app
         profile
     }
 
-    fn via(module: &str, line: u32, statement: &str, context: Context) -> Via {
-        Via {
-            module: module.to_string(),
-            path: PathBuf::from(format!("/project/{module}.py")),
+    fn pulled_in() -> BTreeMap<String, PulledIn> {
+        let statement = |file: &str, line: u32, statement: &str| PulledIn::Statement {
+            file: file.to_string(),
             line,
-            column: 1,
-            context,
             statement: statement.to_string(),
-        }
-    }
-
-    fn cold_path() -> ColdPath {
-        let module = |name: &str, via: Option<Via>| Module {
-            name: name.to_string(),
-            path: Some(PathBuf::from(format!("/project/{name}.py"))),
-            origin: Origin::Project,
-            kind: ModuleKind::Source,
-            via,
         };
-        ColdPath {
-            entry: "app".to_string(),
-            modules: vec![
-                module("app", None),
-                module("boto3", Some(via("app", 2, "import boto3", Context::Eager))),
-                module(
-                    "botocore",
-                    Some(via("boto3", 1, "import botocore", Context::Eager)),
-                ),
-                module(
-                    "urllib3",
-                    Some(via("boto3", 0, "observed at run time", Context::Observed)),
-                ),
-            ],
-            unresolved: vec![],
-            preloaded: vec![],
-            edges: vec![],
-            problems: vec![],
-        }
+        [
+            ("app", PulledIn::Entry),
+            ("boto3", statement("app.py", 2, "import boto3")),
+            ("botocore", statement("boto3.py", 1, "import botocore")),
+            (
+                "urllib3",
+                PulledIn::Observed {
+                    importer: "boto3".to_string(),
+                    file: "boto3.py".to_string(),
+                },
+            ),
+            (
+                "idna",
+                PulledIn::RunTime {
+                    importer: "requests".to_string(),
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|(name, p)| (name.to_string(), p))
+        .collect()
     }
 
     fn render(
@@ -180,10 +191,10 @@ import time:       200 |      27000 | app
         comparison: &Comparison,
     ) -> String {
         let profile = profile();
-        let path = cold_path();
+        let pulled_in = pulled_in();
         let view = ProfileView {
             profile: &profile,
-            cold_path: Some(&path),
+            pulled_in: &pulled_in,
             observed: ObservedView {
                 comparison,
                 recorded: &comparison.unpredicted,
@@ -308,6 +319,11 @@ import time:       200 |      27000 | app
         assert_eq!(json["observed"]["recorded"][0]["module"], "plugin");
         assert_eq!(json["observed"]["not_loaded"][0], "yaml");
         assert_eq!(json["untimed"][0]["module"], "plugin");
+        assert_eq!(
+            json["pulled_in"]["boto3"],
+            serde_json::json!({"kind": "statement", "file": "app.py", "line": 2, "statement": "import boto3"})
+        );
+        assert_eq!(json["pulled_in"]["idna"]["kind"], "run-time");
     }
 
     #[test]

@@ -4,15 +4,13 @@
 //! start, the measured import tree with the statement (file:line) that pulls each module in, and
 //! what the run showed that the static graph did not predict (and the reverse).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use fastpath_graph::{ColdPath, Via};
 use fastpath_profile::runner::Bytecode;
 use fastpath_profile::Profile;
-use fastpath_scan::Context;
 
-use super::ProfileView;
+use super::{ProfileView, PulledIn};
 use crate::paths::display_path;
 
 /// Rows in each ranked table.
@@ -37,58 +35,29 @@ fn percent(part: f64, whole: f64) -> String {
     }
 }
 
-/// Looks statements up by module name in the merged cold path.
-struct Statements<'a> {
-    path: Option<&'a ColdPath>,
-    index: HashMap<&'a str, usize>,
-    root: &'a std::path::Path,
-}
-
-impl<'a> Statements<'a> {
-    fn new(path: Option<&'a ColdPath>, root: &'a std::path::Path) -> Self {
-        let index = path
-            .map(|p| {
-                p.modules
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| (m.name.as_str(), i))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Statements { path, index, root }
-    }
-
-    fn via(&self, name: &str) -> Option<Option<&'a Via>> {
-        let path = self.path?;
-        let &i = self.index.get(name)?;
-        Some(path.modules[i].via.as_ref())
-    }
-
-    /// `file:line  statement`, `(entry)`, or why there is none.
-    fn describe(&self, name: &str, entry: &str) -> String {
-        match self.via(name) {
-            Some(Some(via)) if via.context == Context::Observed => format!(
-                "{} (observed at run time, no statement)",
-                display_path(&via.path, self.root).display()
-            ),
-            Some(Some(via)) => format!(
-                "{}:{}  {}",
-                display_path(&via.path, self.root).display(),
-                via.line,
-                via.statement
-            ),
-            Some(None) if name == entry => "(entry)".to_string(),
-            Some(None) => "(loaded with the entry's package)".to_string(),
-            None if name == entry => "(entry)".to_string(),
-            None if self.path.is_none() => String::new(),
-            None => "(not in the static graph)".to_string(),
+/// What pulled `name` in, in a few words.
+fn describe(pulled_in: &BTreeMap<String, PulledIn>, name: &str) -> String {
+    match pulled_in.get(name) {
+        Some(PulledIn::Entry) => "(entry)".to_string(),
+        Some(PulledIn::Statement {
+            file,
+            line,
+            statement,
+        }) => format!("{file}:{line}  {statement}"),
+        Some(PulledIn::Observed { file, .. }) => {
+            format!("{file} (observed at run time, no statement)")
         }
+        Some(PulledIn::RunTime { importer }) => {
+            format!("imported by `{importer}` at run time (no statement shows it)")
+        }
+        Some(PulledIn::Unknown) => "(not in the static graph)".to_string(),
+        None if pulled_in.is_empty() => String::new(),
+        None => "(not in the static graph)".to_string(),
     }
 }
 
 pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = view.profile;
-    let statements = Statements::new(view.cold_path, view.root);
     header(p, out)?;
     let cold_start =
         p.startup_us.map_or(p.process_wall_us.median, |s| s.median) + p.total_us.median;
@@ -124,7 +93,7 @@ pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
             percent(m.self_us.median, cold_start),
             ms(m.cumulative_us.median),
             m.name,
-            statements.describe(&m.name, &p.entry)
+            describe(view.pulled_in, &m.name)
         )?;
     }
 
@@ -188,7 +157,7 @@ pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
             "  {name:<width$}  {:>9} / {:>9}  {}",
             ms(m.self_us.median),
             ms(m.cumulative_us.median),
-            statements.describe(&m.name, &p.entry)
+            describe(view.pulled_in, &m.name)
         )?;
     }
     if !p.untimed.is_empty() {
