@@ -364,7 +364,7 @@ impl Walk<'_> {
                 targets.clear();
                 match self.load_chain(&base, Some(&frame)) {
                     Load::Loaded(base_index) => {
-                        self.edge(index, base_index, site);
+                        self.edge_with_parents(index, base_index, &base, site);
                         let submodules = self.submodules_named_by(base_index, site);
                         for imported in &site.names {
                             if imported.name != "*" && !submodules.contains(&imported.name) {
@@ -383,17 +383,7 @@ impl Walk<'_> {
             }
             for target in targets {
                 match self.load_chain(&target, Some(&frame)) {
-                    Load::Loaded(to) => {
-                        // Every package on the way is needed by this statement too.
-                        let mut name = target.as_str();
-                        self.edge(index, to, site);
-                        while let Some((parent, _)) = name.rsplit_once('.') {
-                            if let Some(&p) = self.loaded.get(parent) {
-                                self.edge(index, p, site);
-                            }
-                            name = parent;
-                        }
-                    }
+                    Load::Loaded(to) => self.edge_with_parents(index, to, &target, site),
                     Load::Missing => self.missing(&target, &frame, &mut failed_tries),
                     Load::Preloaded | Load::Alias => {}
                 }
@@ -510,6 +500,19 @@ impl Walk<'_> {
             via: Self::via(frame),
             optional: frame.site.optional,
         });
+    }
+
+    /// The edge to `to` (named `name`), and to every package on the way: the statement
+    /// needs them too (`import a.b.c` and `from a.b import c` run `a` and `a.b`).
+    fn edge_with_parents(&mut self, from: usize, to: usize, name: &str, site: &ImportSite) {
+        self.edge(from, to, site);
+        let mut name = name;
+        while let Some((parent, _)) = name.rsplit_once('.') {
+            if let Some(&p) = self.loaded.get(parent) {
+                self.edge(from, p, site);
+            }
+            name = parent;
+        }
     }
 
     fn edge(&mut self, from: usize, to: usize, site: &ImportSite) {
@@ -776,6 +779,27 @@ mod tests {
         assert_eq!(names(&path), ["app", "dynmod", "helper"]);
         let contexts: Vec<Context> = path.edges.iter().map(|e| e.context).collect();
         assert_eq!(contexts, [Context::Observed, Context::Eager]);
+    }
+
+    #[test]
+    fn a_from_import_needs_every_package_on_the_way() {
+        let dir = project(&[
+            ("app.py", "import pkg\nfrom pkg.sub.mod import x\n"),
+            ("pkg/__init__.py", ""),
+            ("pkg/sub/__init__.py", ""),
+            ("pkg/sub/mod.py", "x = 1\n"),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "pkg", "pkg.sub", "pkg.sub.mod"]);
+        let from_line_2: Vec<usize> = path
+            .edges
+            .iter()
+            .filter(|e| e.from == 0 && e.line == 2)
+            .map(|e| e.to)
+            .collect();
+        assert_eq!(from_line_2, [1, 2, 3]);
     }
 
     #[test]
