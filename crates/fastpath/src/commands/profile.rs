@@ -6,7 +6,8 @@
 //! (those already in `.fastpath/observed.json` and the unpredicted ones of this run), which
 //! gives each module its statement and the savings their graph. In that graph an observed
 //! import is an edge no statement shows, so it can keep a module loaded but can never be
-//! deferred; only the project's own statements are listed as savings. Last, the unpredicted imports are recorded, except those a statement of their
+//! deferred; only the project's own statements (or, for an installed package profiled as the
+//! entry, that package's) are listed as savings. Last, the unpredicted imports are recorded, except those a statement of their
 //! importer explains once the others are merged (the plugin found through a computed name is
 //! recorded; the imports written in the plugin's source are read from it).
 
@@ -16,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use fastpath_graph::cold_path::statement;
 use fastpath_graph::cold_path::Edge;
+use fastpath_graph::cold_path::{absolute_module, statement};
 use fastpath_graph::{
-    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ObservedImport, Origin,
-    Resolver, Sources,
+    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ModuleKind, ObservedImport,
+    Origin, Resolver, Sources,
 };
 use fastpath_profile::observed::{
     compare, interpreter_key, store_path, Comparison, ObservedEdge, ObservedStore,
@@ -131,15 +132,9 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         Some(path) => {
             let statements = Statements::new(path, &sources, &target, &settings.root, &search);
             let graph = cold_graph(&statements, &profile);
-            // Only the project's own statements are the user's to defer.
             profile.savings = compute(&graph, &profile.self_medians())
                 .into_iter()
-                .filter(|s| {
-                    statements
-                        .index
-                        .get(s.importer.as_str())
-                        .is_some_and(|&i| path.modules[i].origin == Origin::Project)
-                })
+                .filter(|s| editable(&statements, &s.importer))
                 .collect();
             pulled_in(&statements, &profile)
         }
@@ -319,6 +314,21 @@ fn record(
     }
 }
 
+/// Whether the statements of `module` are the user's to defer: a project module; or, when the
+/// entry itself is an installed package (profiling `requests`), a module of that package.
+fn editable(statements: &Statements<'_>, module: &str) -> bool {
+    let path = statements.path;
+    let origin = |name: &str| statements.index.get(name).map(|&i| path.modules[i].origin);
+    match origin(module) {
+        Some(Origin::Project) => true,
+        Some(_) if origin(&path.entry) != Some(Origin::Project) => {
+            let top = path.entry.split('.').next().unwrap_or_default();
+            module == top || module.strip_prefix(top).is_some_and(|r| r.starts_with('.'))
+        }
+        _ => false,
+    }
+}
+
 /// The merged cold path's statements, looked up by edge and shown as a user reads them.
 struct Statements<'a> {
     path: &'a ColdPath,
@@ -411,12 +421,29 @@ impl<'a> Statements<'a> {
         if edge.context == Context::Observed {
             return None;
         }
-        let file = self.files.get(self.path.modules[edge.from].name.as_str())?;
+        let importer = &self.path.modules[edge.from];
+        let file = self.files.get(importer.name.as_str())?;
         let scan = self.sources.scan(file, Some(self.target));
+        // `import a, b` is one site per name at the same position: pick the one that names
+        // the edge's module (or a package on its way, or a submodule of it).
+        let package = if importer.kind == ModuleKind::Package {
+            importer.name.as_str()
+        } else {
+            importer.name.rsplit_once('.').map_or("", |(p, _)| p)
+        };
+        let to = self.path.modules[edge.to].name.as_str();
+        let names = |module: &str| {
+            module == to
+                || (to.starts_with(module) && to.as_bytes().get(module.len()) == Some(&b'.'))
+                || (module.starts_with(to) && module.as_bytes().get(to.len()) == Some(&b'.'))
+        };
+        let at = |s: &&fastpath_scan::ImportSite| s.line == edge.line && s.column == edge.column;
         let site = scan
             .sites
             .iter()
-            .find(|s| s.line == edge.line && s.column == edge.column)?;
+            .filter(at)
+            .find(|s| absolute_module(s, package).is_some_and(|m| names(&m)))
+            .or_else(|| scan.sites.iter().find(at))?;
         Some(ImportSite {
             file: self.display(file),
             line: edge.line,
