@@ -1,7 +1,8 @@
 //! `fastpath profile`: the measured cold start of one entry.
 //!
-//! The order matters: the static cold path is built first (from source alone), so that what
-//! the runs load can be compared with what the source predicts; then the runs; then the
+//! The order matters: the static cold path is built first (from source alone, while the
+//! discarded warm-up run goes), so that what the runs load can be compared with what the
+//! source predicts; then the measured runs; then the
 //! comparison; then the cold path again with every observed import of this interpreter merged
 //! (those already in `.fastpath/observed.json` and the unpredicted ones of this run), which
 //! gives each module its statement and the savings their graph. In that graph an observed
@@ -72,22 +73,49 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     let resolver = Resolver::new(roots.clone(), Some(&info));
     let sources = Sources::default();
 
-    // 1. What the source predicts.
-    let predicted =
-        match with_big_stack(|| cold_path(&module, &resolver, &sources, Some(&target), &preloaded))
-        {
-            Ok(path) => Some(path),
-            Err(error) => {
-                printer.warn(format!(
-                "no static cold path ({error}): statements, savings and the comparison are left out"
-            ));
-                None
+    // 1 and 2. What the source predicts, worked out while the discarded warm-up runs (the
+    // measured runs wait for it, so that it never competes with them for the machine); then
+    // the measured runs.
+    let config = runner_config(args, &settings, &info, &module, &roots);
+    let (predicted, measurement) = std::thread::scope(|scope| {
+        let analysis = std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, || {
+                cold_path(&module, &resolver, &sources, Some(&target), &preloaded)
+            })
+            .expect("spawn analysis thread");
+        let mut analysis = Some(analysis);
+        let mut predicted = None;
+        let mut wait = || {
+            if let Some(handle) = analysis.take() {
+                predicted = Some(
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
             }
         };
-
-    // 2. The runs.
-    let config = runner_config(args, &settings, &info, &module, &roots);
-    let measurement = measure_with_progress(&config, printer).map_err(explain)?;
+        if config.warmup == 0 {
+            wait();
+        }
+        let measurement = measure_with_progress(&config, printer, &mut |p| {
+            if p.phase == Phase::Warmup && p.done == p.planned {
+                wait();
+            }
+        });
+        wait();
+        (predicted.expect("the analysis was joined"), measurement)
+    });
+    let measurement = measurement.map_err(explain)?;
+    let predicted = match predicted {
+        Ok(path) => Some(path),
+        Err(error) => {
+            printer.warn(format!(
+                "no static cold path ({error}): statements, savings and the comparison are left out"
+            ));
+            None
+        }
+    };
     let mut profile = Profile::from_measurement(&measurement);
 
     // 3. What loaded versus what was predicted; the unpredicted imports are recorded.
@@ -104,7 +132,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     };
 
     // 4. The cold path with every observed import merged: statements and savings.
-    let merged = predicted.as_ref().and_then(|_| {
+    let merged = predicted.as_ref().and_then(|predicted| {
         let mut observed = observed_imports(&settings, Some(&info), printer);
         observed.extend(comparison.unpredicted.iter().filter_map(|e| {
             Some(ObservedImport {
@@ -114,6 +142,9 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         }));
         observed.sort();
         observed.dedup();
+        if observed.is_empty() {
+            return Some(predicted.clone());
+        }
         with_big_stack(|| {
             cold_path_with_observed(
                 &module,
@@ -209,13 +240,15 @@ fn runner_config(
     config
 }
 
-/// Runs the measurement, with a progress bar when a person watches stderr.
+/// Runs the measurement, with a progress bar when a person watches stderr; `each` sees every
+/// progress report too.
 fn measure_with_progress(
     config: &RunnerConfig,
     printer: &Printer,
+    each: &mut dyn FnMut(&Progress),
 ) -> Result<Measurement, RunError> {
     if !printer.interactive() {
-        return measure(config, &mut |_| {});
+        return measure(config, &mut |p| each(&p));
     }
     let max_runs = config
         .stopping
@@ -230,17 +263,20 @@ fn measure_with_progress(
     );
     bar.set_prefix("warm-up");
     bar.enable_steady_tick(Duration::from_millis(200));
-    let result = measure(config, &mut |p: Progress| match p.phase {
-        Phase::Warmup => bar.set_message(format!("warm-up {}/{}", p.done, p.planned)),
-        Phase::Measure => {
-            bar.set_prefix("measuring");
-            bar.set_length(p.planned as u64);
-            bar.set_position(p.done as u64);
-            if let Some(median) = p.median_total_us {
-                bar.set_message(format!("imports median {:.1} ms", median / 1000.0));
+    let result = measure(config, &mut |p: Progress| {
+        match p.phase {
+            Phase::Warmup => bar.set_message(format!("warm-up {}/{}", p.done, p.planned)),
+            Phase::Measure => {
+                bar.set_prefix("measuring");
+                bar.set_length(p.planned as u64);
+                bar.set_position(p.done as u64);
+                if let Some(median) = p.median_total_us {
+                    bar.set_message(format!("imports median {:.1} ms", median / 1000.0));
+                }
             }
+            Phase::Startup => {}
         }
-        Phase::Startup => {}
+        each(&p);
     });
     bar.finish_and_clear();
     result
