@@ -25,6 +25,12 @@ Standard library only. Writes bench/out/accuracy.json.
     python3 bench/accuracy.py --fastpath target/release/fastpath
     python3 bench/accuracy.py --peer ruff                # side by side
     python3 bench/accuracy.py --no-fastpath --peer ruff  # the peer alone
+    python3 bench/accuracy.py --profile-first            # with observed imports (goal below)
+
+`--profile-first` runs `fastpath profile ENTRY --runs 1` once per entry, in the same neutral
+temporary folder, before any `fastpath graph`: each profile records in that folder's
+`.fastpath/observed.json` what loaded but was not predicted, and `fastpath graph` merges those
+imports as `observed` edges. The goal then is pooled recall >= 0.995 with precision >= 0.98.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import deque
 from pathlib import Path
 
@@ -44,6 +51,9 @@ import truth as truthmod  # sibling script, found through the sys.path entry abo
 BENCH = truthmod.BENCH
 REPO = BENCH.parent
 GOAL = 0.98
+# With observed imports from one profile per entry (--profile-first).
+GOAL_PROFILED_RECALL = 0.995
+GOAL_PROFILED_PRECISION = 0.98
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,6 +206,30 @@ def run_fastpath(binary: Path, entry: str, python: str, cwd: str) -> dict:
     return doc
 
 
+def run_profile(binary: Path, entry: str, python: str, cwd: str) -> dict:
+    """`fastpath profile ENTRY --runs 1` in cwd: records observed imports there. Returns a
+    summary (exit status, what the profile found unpredicted and recorded, its wall time)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(binary), "profile", entry, "--python", python, "--runs", "1", "--format", "json"],
+        cwd=cwd,
+        env=truthmod.clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    summary = {"exit": proc.returncode, "seconds": round(time.perf_counter() - start, 2)}
+    try:
+        observed = json.loads(proc.stdout)["observed"]
+        summary["unpredicted"] = len(observed["unpredicted"])
+        summary["recorded"] = len(observed["recorded"])
+        summary["not_loaded"] = len(observed["not_loaded"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        summary["stderr"] = proc.stderr.strip()[-2000:]
+    return summary
+
+
 def fastpath_prediction(doc: dict) -> tuple[set[str], dict]:
     modules = {m["name"]: m for m in doc.get("modules", [])}
     preloaded = set(doc.get("preloaded") or [])
@@ -331,6 +365,12 @@ def main() -> int:
         help="misses/extras printed per entry (all of them go to the JSON)",
     )
     ap.add_argument("--check", action="store_true", help="exit 1 when fastpath misses the goal")
+    ap.add_argument(
+        "--profile-first",
+        action="store_true",
+        help="run `fastpath profile ENTRY --runs 1` per entry in the same folder first, so that "
+        "`fastpath graph` merges the observed imports",
+    )
     args = ap.parse_args()
 
     python = str(Path(args.python).absolute())
@@ -373,6 +413,21 @@ def main() -> int:
         info = interpreter_paths(python, cwd)
         if binary is not None:
             report["fastpath"] = {"binary": str(binary)}
+            if args.profile_first:
+                print(f"profiling {len(args.entries)} entries first (--runs 1) ...", flush=True)
+                profiles = {}
+                for e in args.entries:
+                    profiles[e] = run_profile(binary, e, python, cwd)
+                    if profiles[e]["exit"] != 0:
+                        print(f"error: fastpath profile {e}: exit {profiles[e]['exit']}: "
+                              f"{profiles[e].get('stderr', '')[:500]}", file=sys.stderr)
+                report["fastpath"]["profile_first"] = profiles
+                store = Path(cwd) / ".fastpath" / "observed.json"
+                if store.is_file():
+                    doc = json.loads(store.read_text())
+                    edges = sum(len(r["edges"]) for r in doc["interpreters"].values())
+                    report["fastpath"]["observed_edges"] = edges
+                    print(f"{store.name}: {edges} observed imports recorded", flush=True)
             res = {}
             for e in args.entries:
                 try:
@@ -437,9 +492,17 @@ def main() -> int:
         )
     if "fastpath" in tools:
         p = report["pooled"]["fastpath"]["full"]
-        met = p["recall"] >= GOAL and p["precision"] >= GOAL
+        if args.profile_first:
+            met = p["recall"] >= GOAL_PROFILED_RECALL and p["precision"] >= GOAL_PROFILED_PRECISION
+            goal = (
+                f"pooled recall >= {GOAL_PROFILED_RECALL} and precision >= "
+                f"{GOAL_PROFILED_PRECISION}, after one profile per entry"
+            )
+        else:
+            met = p["recall"] >= GOAL and p["precision"] >= GOAL
+            goal = f"pooled recall and precision >= {GOAL}"
         report["goal_met"] = met
-        print(f"goal (pooled recall and precision >= {GOAL}): {'MET' if met else 'NOT MET'}")
+        print(f"goal ({goal}): {'MET' if met else 'NOT MET'}")
 
     for t in names:
         for e in args.entries:

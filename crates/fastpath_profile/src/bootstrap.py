@@ -3,20 +3,12 @@
 # version) on old interpreters and adds no rows to the measured import tree.
 import sys
 
-# Frames of the import machinery itself: the module that asked for an import is the nearest
-# frame outside them.
-_MACHINERY = (
-    "importlib",
-    "importlib._bootstrap",
-    "importlib._bootstrap_external",
-    "_frozen_importlib",
-    "_frozen_importlib_external",
-)
-
-
 class _FastpathWho(object):
     # A meta-path finder that finds nothing and notes, for each module name, which module's
-    # code first asked for it. `-X importtime` has no row for a module loaded through
+    # import was in progress when the name was first asked for: the innermost module body
+    # (`<module>` frame) executing. Importing that module is what loads the name, whoever's
+    # function made the call (a package's lazy `__getattr__` runs for the module that touched
+    # the attribute). `-X importtime` has no row for a module loaded through
     # `importlib.import_module` (that path bypasses the C import timer), so its importer can
     # only be learnt this way. Installed in the discarded warm-up run only.
 
@@ -30,9 +22,9 @@ class _FastpathWho(object):
             frame = sys._getframe(1)
             importer = ""
             while frame is not None:
-                module = frame.f_globals.get("__name__")
-                if module is not None and module not in _MACHINERY:
-                    if module != "__main__":
+                if frame.f_code.co_name == "<module>":
+                    module = frame.f_globals.get("__name__")
+                    if module and module != "__main__":
                         importer = module
                     break
                 frame = frame.f_back

@@ -30,7 +30,8 @@
 //! A module loaded through `importlib.import_module` has no importtime row (that path bypasses
 //! the C import timer), yet it loaded: the bootstrap lists the modules the import added to
 //! `sys.modules`, and the first warm-up run also installs a meta-path finder that finds nothing
-//! but notes which module's code asked for each name. Those modules are reported as
+//! but notes, for each name, which module's import was in progress (the innermost module body
+//! executing) when it was asked for. Those modules are reported as
 //! [`Measurement::untimed`], with that importer; their time is inside their importer's. The
 //! modules such a module imports by statement do have rows, nested under the nearest timed
 //! import; the finder's answer names their real importer ([`Measurement::reattributed`]).
@@ -242,7 +243,8 @@ pub struct Measurement {
     /// Why the runs stopped.
     pub decision: Decision,
     /// Modules the import added that have no importtime row (see the module documentation),
-    /// with the module whose code asked for them when a warm-up run could tell (else `None`).
+    /// with the module whose import was in progress when they loaded, when a warm-up run could
+    /// tell (else `None`).
     pub untimed: Vec<ObservedEdge>,
     /// Timed modules whose importer, as the warm-up's finder saw it, is an untimed module:
     /// module -> that importer (importtime nests them under the nearest timed import instead).
@@ -565,7 +567,8 @@ struct Report {
     traceback: String,
     /// Modules the import added, under their own names.
     new: Vec<String>,
-    /// Module -> the module whose code first asked for it (`""`: the bootstrap itself).
+    /// Module -> the module whose import was in progress when it was first asked for (`""`:
+    /// the bootstrap itself).
     asked: std::collections::BTreeMap<String, String>,
 }
 
