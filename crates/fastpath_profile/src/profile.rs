@@ -102,6 +102,10 @@ pub struct Profile {
     /// Savings of deferring each import site, largest first (filled by the caller, which owns
     /// the cold-path graph; see [`crate::savings`]).
     pub savings: Vec<Saving>,
+    /// Each measured run's self times by module (failed attempts folded in, as in `modules`),
+    /// for [`crate::savings::compute_over_runs`]. Not serialised: the summaries above are.
+    #[serde(skip)]
+    pub self_samples: Vec<BTreeMap<String, f64>>,
 }
 
 /// One run's per-module view: loaded modules only, failed attempts folded into their owner.
@@ -264,6 +268,15 @@ impl Profile {
             modules,
             untimed: m.untimed.clone(),
             savings: Vec::new(),
+            self_samples: views
+                .iter()
+                .map(|v| {
+                    v.times
+                        .iter()
+                        .map(|(name, (self_us, _))| (name.clone(), *self_us))
+                        .collect()
+                })
+                .collect(),
         }
     }
 

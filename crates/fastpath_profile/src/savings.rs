@@ -9,6 +9,8 @@
 //! dominates in the cold-path graph rooted at the entry (Cooper-Harvey-Kennedy, petgraph's
 //! `simple_fast`). A module also reachable through another site is saved by neither alone; the
 //! result says how much of what a site reaches is shared that way. Cycles need no special case.
+//! The saved modules are priced with median self times ([`compute`]) or, better when the runs
+//! are at hand, with the median over runs of each run's sum ([`compute_over_runs`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,6 +132,46 @@ pub struct Saving {
 /// Computes the saving of every site reachable from the root, largest first (ties: more
 /// modules first, then by site). `self_us` maps module names to median self times.
 pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving> {
+    let cost = |name: &str| self_us.get(name).copied();
+    let price = |names: &[&str]| names.iter().filter_map(|n| cost(n)).sum();
+    compute_with(graph, &cost, &price)
+}
+
+/// Like [`compute`], from the self times of each run (module name -> microseconds, one map per
+/// run): a saving is the median over runs of what that run spent in the saved modules. On a
+/// noisy machine each run loses time in a few modules, different ones each run; the sum of
+/// per-module medians drops all of that, while the median of per-run sums keeps the typical
+/// share, so it adds up with the median total. Modules are ordered and counted as unmeasured
+/// by their median self time.
+pub fn compute_over_runs(graph: &ColdGraph, runs: &[BTreeMap<String, f64>]) -> Vec<Saving> {
+    let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for run in runs {
+        for (name, us) in run {
+            samples.entry(name.as_str()).or_default().push(*us);
+        }
+    }
+    let medians: BTreeMap<&str, f64> = samples
+        .into_iter()
+        .filter_map(|(name, s)| Some((name, crate::stats::Summary::of(&s)?.median)))
+        .collect();
+    let cost = |name: &str| medians.get(name).copied();
+    let price = |names: &[&str]| {
+        let sums: Vec<f64> = runs
+            .iter()
+            .map(|run| names.iter().filter_map(|n| run.get(*n)).sum())
+            .collect();
+        crate::stats::Summary::of(&sums).map_or(0.0, |s| s.median)
+    };
+    compute_with(graph, &cost, &price)
+}
+
+/// [`compute`] with the pricing left to the caller: `cost` gives one module's median self time
+/// (for ordering and for the unmeasured count), `price` the time of a set of modules.
+fn compute_with(
+    graph: &ColdGraph,
+    cost: &dyn Fn(&str) -> Option<f64>,
+    price: &dyn Fn(&[&str]) -> f64,
+) -> Vec<Saving> {
     let module_count = graph.modules.len();
     if graph.root >= module_count {
         return Vec::new();
@@ -175,7 +217,10 @@ pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving
             reachable[node.index()] = true;
         }
     }
-    let cost = |m: usize| self_us.get(&graph.modules[m]).copied();
+    let cost = |m: usize| cost(&graph.modules[m]);
+    let names = |modules: &[usize]| -> Vec<&str> {
+        modules.iter().map(|&m| graph.modules[m].as_str()).collect()
+    };
 
     let mut savings = Vec::new();
     for (s, site) in graph.sites.iter().enumerate() {
@@ -197,8 +242,7 @@ pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving
             saved_flags[m] = true;
         }
         // Modules the site reaches, for the shared part.
-        let mut shared_modules = 0;
-        let mut shared_us = 0.0;
+        let mut shared: Vec<usize> = Vec::new();
         // The walk stops at the entry: what a cycle back to it reaches is not this site's.
         let mut seen = vec![false; g.node_count()];
         let mut queue = std::collections::VecDeque::from([site_node(s)]);
@@ -212,12 +256,12 @@ pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving
                 seen[i] = true;
                 queue.push_back(next);
                 if i < module_count && !saved_flags[i] {
-                    shared_modules += 1;
-                    shared_us += cost(i).unwrap_or(0.0);
+                    shared.push(i);
                 }
             }
         }
-        let saved_us: f64 = saved.iter().filter_map(|&m| cost(m)).sum();
+        let saved_us = price(&names(&saved));
+        let shared_us = price(&names(&shared));
         let unmeasured = saved.iter().filter(|&&m| cost(m).is_none()).count();
         saved.sort_by(|&a, &b| {
             cost(b)
@@ -233,7 +277,7 @@ pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving
             saved_us,
             modules: saved.iter().map(|&m| graph.modules[m].clone()).collect(),
             unmeasured,
-            shared_modules,
+            shared_modules: shared.len(),
             shared_us,
         });
     }
@@ -384,6 +428,28 @@ mod tests {
         let s = compute(&g, &costs(&[]));
         assert_eq!(s.len(), 1);
         assert_eq!((s[0].unmeasured, s[0].saved_us), (1, 0.0));
+    }
+
+    #[test]
+    fn savings_over_runs_are_medians_of_per_run_sums() {
+        // Each run loses 10 us in a different module: every per-module median is 1, but every
+        // run spends 12 us in the three modules together.
+        let g = graph("app", &[("app", "a", 1), ("a", "b", 1), ("a", "c", 2)]);
+        let run = |slow: &str| -> BTreeMap<String, f64> {
+            ["a", "b", "c"]
+                .iter()
+                .map(|m| (m.to_string(), if *m == slow { 10.0 } else { 1.0 }))
+                .collect()
+        };
+        let runs = [run("a"), run("b"), run("c")];
+        let s = compute_over_runs(&g, &runs);
+        let first = find(&s, "app.py", 1);
+        assert_eq!(first.saved_us, 12.0);
+        let by_medians = compute(&g, &costs(&[("a", 1.0), ("b", 1.0), ("c", 1.0)]));
+        assert_eq!(find(&by_medians, "app.py", 1).saved_us, 3.0);
+        // A single module's saving is its median.
+        assert_eq!(find(&s, "a.py", 1).saved_us, 1.0);
+        assert_eq!(first.modules.len(), 3);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use fastpath_profile::observed::{
 use fastpath_profile::runner::{
     measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
 };
-use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
+use fastpath_profile::savings::{compute_over_runs, ColdGraph, ImportSite};
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 use fastpath_report::paths::display_path;
@@ -163,7 +163,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         Some(path) => {
             let statements = Statements::new(path, &sources, &target, &settings.root, &search);
             let graph = cold_graph(&statements, &profile);
-            profile.savings = compute(&graph, &profile.self_medians())
+            profile.savings = compute_over_runs(&graph, &profile.self_samples)
                 .into_iter()
                 .filter(|s| editable(&statements, &s.importer))
                 .collect();
