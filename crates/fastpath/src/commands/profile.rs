@@ -1,16 +1,16 @@
 //! `fastpath profile`: the measured cold start of one entry.
 //!
-//! The order matters: the static cold path is built first (from source alone, while the
-//! discarded warm-up run goes), so that what the runs load can be compared with what the
-//! source predicts; then the measured runs; then the
-//! comparison; then the cold path again with every observed import of this interpreter merged
-//! (those already in `.fastpath/observed.json` and the unpredicted ones of this run), which
-//! gives each module its statement and the savings their graph. In that graph an observed
-//! import is an edge no statement shows, so it can keep a module loaded but can never be
-//! deferred; only the project's own statements (or, for an installed package profiled as the
-//! entry, that package's) are listed as savings. Last, the unpredicted imports are recorded, except those a statement of their
-//! importer explains once the others are merged (the plugin found through a computed name is
-//! recorded; the imports written in the plugin's source are read from it).
+//! The order matters. The static cold path is built from source alone while the discarded
+//! warm-up run goes, so that what the measured runs load can be compared with what the source
+//! predicts. Then the cold path is built again with every observed import of this interpreter
+//! merged (those already in `.fastpath/observed.json` and the unpredicted ones of this run):
+//! it gives each module the statement that pulls it in, and the savings their graph. In that
+//! graph an import no statement shows (observed, or made by an extension as it initialises)
+//! can keep a module loaded but can never be deferred; only the project's own statements (or,
+//! for an installed package profiled as the entry, that package's) are listed as savings.
+//! Last, the unpredicted imports are recorded, except those a statement of their importer
+//! explains once the others are merged (a plugin found through a computed name is recorded;
+//! the imports written in the plugin's source are read from it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
@@ -118,7 +118,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     };
     let mut profile = Profile::from_measurement(&measurement);
 
-    // 3. What loaded versus what was predicted; the unpredicted imports are recorded.
+    // 3. What loaded versus what was predicted.
     let key = interpreter_key(
         &profile.interpreter.implementation,
         &profile.interpreter.version,
