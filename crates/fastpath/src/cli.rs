@@ -396,7 +396,7 @@ Runs project code: each run is a fresh `python -X importtime` process that impor
 the project root first on sys.path, in your environment (PYTHONSTARTUP, PYTHONINSPECT, \
 PYTHONVERBOSE and an inherited PYTHONPROFILEIMPORTTIME are removed). A warm-up run comes first \
 (it writes .pyc files); then measured runs until the median import total is known within \
-±2.5 % (5 to 40 runs), or exactly --runs N. `python -c pass` runs measure interpreter start-up, \
+±2.5 % (10 to 40 runs), or exactly --runs N. `python -c pass` runs measure interpreter start-up, \
 so the report can say: cold start = interpreter start-up + imports. The interpreter is pinned \
 to one CPU for steadier figures unless --no-pin.
 
@@ -434,7 +434,7 @@ pub struct ProfileArgs {
     #[arg(long = "src", value_name = "DIR")]
     pub src: Vec<PathBuf>,
 
-    /// Exactly N measured runs. Default: `runs` in the configuration, else adaptive (5 to 40,
+    /// Exactly N measured runs. Default: `runs` in the configuration, else adaptive (10 to 40,
     /// until the median is known within ±2.5 %).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,

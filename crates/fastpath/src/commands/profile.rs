@@ -48,6 +48,12 @@ use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
 
+/// The fewest measured runs of the adaptive rule. Runs close in time share the machine's slow
+/// drift, so a few of them agree with each other better than with a profile taken a second
+/// later: on our machines two consecutive 5-run profiles of `requests` differed by more than
+/// their intervals in 2 of 10 pairs (bench/profile_stability.py), 15-run ones in 1 of 10.
+const ADAPTIVE_MIN_RUNS: usize = 10;
+
 /// How much of a hung program's output the error repeats.
 const OUTPUT_LINES: usize = 20;
 
@@ -212,9 +218,13 @@ fn runner_config(
     let mut config = RunnerConfig::new(info.executable.clone(), roots[0].clone(), module);
     config.warmup = args.warmup;
     // 1. flag  2. `runs` in the file  3. adaptive
-    if let Some(runs) = args.runs.or(settings.runs) {
-        config.stopping = StoppingRule::fixed(runs.max(1) as usize);
-    }
+    config.stopping = match args.runs.or(settings.runs) {
+        Some(runs) => StoppingRule::fixed(runs.max(1) as usize),
+        None => StoppingRule {
+            min_runs: ADAPTIVE_MIN_RUNS,
+            ..StoppingRule::default()
+        },
+    };
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.pinning = if args.no_pin {
         Pinning::Off
