@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::{check, Context, Diagnostic, LoadedManifest, Measurements, ModuleCost};
-use fastpath_graph::{cold_path, InterpreterInfo, Resolver, Sources};
+use fastpath_graph::{cold_path_with_observed, InterpreterInfo, Resolver, Sources};
 use fastpath_manifest::{Date, Manifest};
 use fastpath_profile::runner::{measure, RunnerConfig};
 use fastpath_profile::stats::StoppingRule;
@@ -19,7 +19,7 @@ use fastpath_report::check::{
 
 use crate::cli::{CheckArgs, Cli, OutputFormat};
 use crate::commands::regression::{Gate, Gated};
-use crate::commands::shared::{entry_module, interpreter, with_big_stack};
+use crate::commands::shared::{entry_module, interpreter, observed_imports, with_big_stack};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -78,6 +78,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     // A baseline file, or `--against REV`: the FP2xx comparison.
     let mut gate = Gate::open(&settings, args, printer)?;
 
+    // Imports a past `fastpath profile` saw but no source shows (compiled extensions, computed
+    // names) complete the static view, without running anything now.
+    let observed = observed_imports(&settings, info.as_ref(), printer);
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
@@ -89,7 +92,14 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             .map(|i| i.preloaded.iter().cloned().collect())
             .unwrap_or_default();
         let path = with_big_stack(|| {
-            cold_path(&module, &resolver, &sources, target.as_ref(), &preloaded)
+            cold_path_with_observed(
+                &module,
+                &resolver,
+                &sources,
+                target.as_ref(),
+                &preloaded,
+                &observed,
+            )
         })?;
         let entry_path = path.modules.first().and_then(|m| m.path.clone());
         let entry_scan = entry_path
