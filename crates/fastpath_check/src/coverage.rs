@@ -70,7 +70,9 @@ pub(crate) fn chain(cx: &Context<'_>, index: usize) -> Vec<Label> {
 }
 
 pub(crate) fn ms(us: f64) -> String {
-    if us < 10_000.0 {
+    if us < 100.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else if us < 10_000.0 {
         format!("{:.1} ms", us / 1000.0)
     } else {
         format!("{:.0} ms", us / 1000.0)

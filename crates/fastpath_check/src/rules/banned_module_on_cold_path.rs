@@ -1,7 +1,7 @@
 //! FP003: a banned module is on the cold path.
 
 use crate::context::Context;
-use crate::coverage::{chain, via_location};
+use crate::coverage::{chain, ms, via_location};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -59,17 +59,23 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if importer_banned {
             continue;
         }
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                format!(
-                    "`{}` is banned from the cold path (banned: `{pattern}`)",
-                    module.name
-                ),
-                Some(via_location(cx, via)),
-            )
-            .with_chain(chain(cx, index))
-            .with_help("import it inside the functions that use it"),
-        );
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            format!(
+                "`{}` is banned from the cold path (banned: `{pattern}`)",
+                module.name
+            ),
+            Some(via_location(cx, via)),
+        )
+        .with_chain(chain(cx, index))
+        .with_help("import it inside the functions that use it");
+        // When the entry was measured, say what it costs: the reason it is banned.
+        if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
+            diagnostic = diagnostic.with_note(format!(
+                "measured: it adds {} to every cold start",
+                ms(cost.cumulative_us)
+            ));
+        }
+        out.push(diagnostic);
     }
 }
