@@ -19,7 +19,9 @@ use fastpath_report::check::{
 
 use crate::cli::{CheckArgs, Cli, OutputFormat};
 use crate::commands::regression::{Gate, Gated};
-use crate::commands::shared::{entry_module, interpreter, observed_imports, with_big_stack};
+use crate::commands::shared::{
+    entry_module, interpreter, observed_imports, start_dir, with_big_stack,
+};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -32,21 +34,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             return Ok(status);
         }
     }
-    let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let start = match &args.path {
-        Some(path) => {
-            let path = cwd.join(path);
-            if !path.exists() {
-                bail!("PATH {}: no such file or directory", path.display());
-            }
-            if path.is_dir() {
-                path
-            } else {
-                path.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
-            }
-        }
-        None => cwd.clone(),
-    };
+    let start = start_dir(args.path.as_deref())?;
     let overrides = Overrides {
         python: args.python.clone(),
         src: Vec::new(),

@@ -15,7 +15,9 @@ use fastpath_manifest::{read_file, write_atomic};
 
 use crate::cli::{CheckArgs, Cli, FixArgs};
 use crate::commands::check::{measurements_of, read_manifest, read_profile, today};
-use crate::commands::shared::{entry_module, interpreter, measure_profile, with_big_stack};
+use crate::commands::shared::{
+    entry_module, interpreter, measure_profile, start_dir, with_big_stack,
+};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -69,25 +71,6 @@ pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<E
         report_to_stderr: true,
     };
     fix(cli, &job, printer)
-}
-
-/// The directory whose configuration applies to PATH.
-pub(crate) fn start_dir(path: Option<&Path>) -> Result<PathBuf> {
-    let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    Ok(match path {
-        Some(path) => {
-            let path = cwd.join(path);
-            if !path.exists() {
-                bail!("PATH {}: no such file or directory", path.display());
-            }
-            if path.is_dir() {
-                path
-            } else {
-                path.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
-            }
-        }
-        None => cwd,
-    })
 }
 
 /// One entry's cold path with what the fix needs around it.

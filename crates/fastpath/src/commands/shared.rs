@@ -174,3 +174,22 @@ pub fn measure_profile(
         measure(&config, &mut |_| {}).with_context(|| format!("measuring `{module}` failed"))?;
     Ok(fastpath_profile::Profile::from_measurement(&measurement))
 }
+
+/// The directory whose configuration applies to PATH.
+pub(crate) fn start_dir(path: Option<&Path>) -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    Ok(match path {
+        Some(path) => {
+            let path = cwd.join(path);
+            if !path.exists() {
+                bail!("PATH {}: no such file or directory", path.display());
+            }
+            if path.is_dir() {
+                path
+            } else {
+                path.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
+            }
+        }
+        None => cwd,
+    })
+}

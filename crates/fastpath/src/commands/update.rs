@@ -21,7 +21,7 @@ use fastpath_manifest::{
 
 use crate::cli::{Cli, UpdateArgs};
 use crate::commands::check::{read_profile, today};
-use crate::commands::fix::start_dir;
+use crate::commands::shared::start_dir;
 use crate::commands::shared::{entry_module, interpreter, measure_profile};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
