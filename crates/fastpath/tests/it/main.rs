@@ -21,12 +21,24 @@ pub fn fixtures() -> PathBuf {
         .join("fixtures")
 }
 
-/// `python3` and its standard-library directory, or `None` (tests then skip with a message).
+/// The interpreter the tests target: a virtualenv (without pip) made from `python3` once per
+/// run, so that what the machine's own `site-packages` loads at start-up (`.pth` files) cannot
+/// change the output. Its executable, standard-library directory and version, or `None` when
+/// there is no `python3` (tests then skip with a message).
 pub fn python() -> Option<&'static (PathBuf, String, String)> {
     static PYTHON: OnceLock<Option<(PathBuf, String, String)>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            let out = Command::new("python3")
+            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
+            let python = venv.join("bin").join("python3");
+            if !python.is_file() {
+                let _ = std::fs::remove_dir_all(&venv);
+                let status = Command::new("python3").args(["-m", "venv", "--without-pip"]).arg(&venv).status().ok()?;
+                if !status.success() {
+                    return None;
+                }
+            }
+            let out = Command::new(&python)
                 .args(["-c", "import sys, sysconfig, platform; print(sys.executable); print(sysconfig.get_paths()['stdlib']); print(platform.python_version())"])
                 .output()
                 .ok()?;
@@ -58,10 +70,26 @@ pub fn fastpath(cwd: &Path) -> Command {
     command
         .current_dir(cwd)
         .env("FASTPATH_CACHE_DIR", cache.path())
+        .env("PATH", search_path())
         .env_remove("FASTPATH_PYTHON")
         .env_remove("VIRTUAL_ENV")
         .env_remove("PYTHONPATH");
     command
+}
+
+/// `PATH` with the test interpreter's directory first, so `--python python3` names it.
+fn search_path() -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = python()
+        .and_then(|(executable, _, _)| executable.parent())
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    dirs.extend(
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    std::env::join_paths(dirs).expect("PATH entries")
 }
 
 /// Exit code, stdout and stderr in one text, with machine-specific parts replaced.
