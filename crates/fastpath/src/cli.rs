@@ -40,34 +40,45 @@ pub struct Cli {
 pub enum Command {
     /// Check the project: the manifest, the cold path and (unless --static) its measured costs.
     #[command(long_about = CHECK_LONG_ABOUT)]
+    #[command(display_order = 1)]
     Check(CheckArgs),
     /// Explain a rule: what it finds, why it matters, what to do instead.
+    #[command(display_order = 4)]
     Explain(ExplainArgs),
     /// Show the cold path: every module importing ENTRY loads, and the statement that loads it.
     #[command(long_about = GRAPH_LONG_ABOUT)]
+    #[command(display_order = 2)]
     Graph(GraphArgs),
     /// Measure the entries carefully and write the baseline file `check` compares with.
     #[command(long_about = BASELINE_LONG_ABOUT)]
+    #[command(display_order = 8)]
     Baseline(BaselineArgs),
     /// Measure the entries and append the result, with commit, branch and date, to the history.
+    #[command(display_order = 9)]
     Record(RecordArgs),
     /// Show the cold start over the recorded history, as a table and an SVG chart.
+    #[command(display_order = 10)]
     History(HistoryArgs),
     /// Who put each cold-path module there: the chain of statements and who wrote each line.
     #[command(long_about = BLAME_LONG_ABOUT)]
+    #[command(display_order = 11)]
     Blame(BlameArgs),
     /// Take the imports that `check` flags off the cold path: into functions, under
     /// `if TYPE_CHECKING:`, or PEP 810 `lazy import`.
     #[command(long_about = FIX_LONG_ABOUT)]
+    #[command(display_order = 5)]
     Fix(FixArgs),
     /// Write a first `fast_path.py` for ENTRY from measurements, and point the entry at it.
     #[command(long_about = INIT_LONG_ABOUT)]
+    #[command(display_order = 7)]
     Init(InitArgs),
     /// The monthly review: re-profile, rewrite the manifest's costs and dates, add a HISTORY line.
     #[command(long_about = UPDATE_LONG_ABOUT)]
+    #[command(display_order = 6)]
     Update(UpdateArgs),
     /// Measure the cold start: what each import of ENTRY costs, over fresh interpreter runs.
     #[command(long_about = PROFILE_LONG_ABOUT)]
+    #[command(display_order = 3)]
     Profile(ProfileArgs),
 }
 
