@@ -12,8 +12,8 @@ use fastpath_history::series::Series;
 use fastpath_profile::stats::{Decision, StoppingRule};
 
 use crate::cli::{BaselineArgs, Cli};
-use crate::commands::regression::{cold_path_of, measured_run, repository, runner, warm_up};
-use crate::commands::shared::{entry_module, interpreter};
+use crate::commands::regression::{measured_run, repository, runner, warm_up};
+use crate::commands::shared::{cold_path_of, entry_module, interpreter};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -58,7 +58,7 @@ pub fn run(cli: &Cli, args: &BaselineArgs, printer: &Printer) -> Result<ExitStat
         .to_string();
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = cold_path_of(&module, roots, Some(&info))?;
+        let path = cold_path_of(&module, &roots, Some(&info))?;
         let config = runner(&info, &settings.root, &module, args.measure.timeout);
         printer.progress(format!("measuring `{module}` for the baseline ..."));
         // Run by run, so that each run's CPU time is known (see `measured_run`).

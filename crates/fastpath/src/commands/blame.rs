@@ -15,10 +15,8 @@ use serde::Serialize;
 
 use crate::cli::{BlameArgs, Cli, TextOrJson};
 use crate::commands::baseline::project_settings;
-use crate::commands::regression::{
-    blame_lines, cold_path_of, repository, runner, BlameLineOrReason,
-};
-use crate::commands::shared::{entry_module, interpreter};
+use crate::commands::regression::{blame_lines, repository, runner, BlameLineOrReason};
+use crate::commands::shared::{cold_path_of, entry_module, interpreter};
 use crate::printer::Printer;
 use crate::ExitStatus;
 
@@ -77,7 +75,7 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
     };
     for entry in &entries {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = cold_path_of(&module, roots, info.as_ref())?;
+        let path = cold_path_of(&module, &roots, info.as_ref())?;
         let costs: Option<BTreeMap<String, f64>> = if let Some(costs) = &costs_from_file {
             Some(costs.clone())
         } else if args.static_only || !args.modules.is_empty() {

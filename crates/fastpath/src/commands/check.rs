@@ -1,14 +1,13 @@
 //! `fastpath check`: the main job. Builds each entry's cold path, reads the manifest, measures
 //! (unless `--static`), runs the rules and prints the findings.
 
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::{check, Context, Diagnostic, LoadedManifest, Measurements, ModuleCost};
-use fastpath_graph::{cold_path_with_observed, InterpreterInfo, Resolver, Sources};
+use fastpath_graph::InterpreterInfo;
 use fastpath_manifest::{Date, Manifest};
 use fastpath_profile::runner::{measure, RunnerConfig};
 use fastpath_profile::stats::StoppingRule;
@@ -20,7 +19,7 @@ use fastpath_report::check::{
 use crate::cli::{CheckArgs, Cli, OutputFormat};
 use crate::commands::regression::{Gate, Gated};
 use crate::commands::shared::{
-    entry_module, interpreter, observed_imports, start_dir, with_big_stack,
+    cold_path_with_sources, entry_module, interpreter, observed_imports, start_dir,
 };
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
@@ -72,23 +71,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let resolver = Resolver::new(roots.clone(), info.as_ref());
-        let sources = Sources::default();
         let target = info.as_ref().map(InterpreterInfo::target);
-        let preloaded: HashSet<String> = info
-            .as_ref()
-            .map(|i| i.preloaded.iter().cloned().collect())
-            .unwrap_or_default();
-        let path = with_big_stack(|| {
-            cold_path_with_observed(
-                &module,
-                &resolver,
-                &sources,
-                target.as_ref(),
-                &preloaded,
-                &observed,
-            )
-        })?;
+        let (path, sources) = cold_path_with_sources(&module, &roots, info.as_ref(), &observed)?;
         let entry_path = path.modules.first().and_then(|m| m.path.clone());
         let entry_scan = entry_path
             .as_deref()

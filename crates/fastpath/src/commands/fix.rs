@@ -10,13 +10,13 @@ use std::time::Duration;
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::{check, Context, Diagnostic, Measurements};
 use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, ReExport, Request, SourceFile};
-use fastpath_graph::{cold_path, ColdPath, InterpreterInfo, Origin, Resolver, Sources};
+use fastpath_graph::{ColdPath, InterpreterInfo, Origin, Sources};
 use fastpath_manifest::{read_file, write_atomic};
 
 use crate::cli::{CheckArgs, Cli, FixArgs};
 use crate::commands::check::{measurements_of, read_manifest, read_profile, today};
 use crate::commands::shared::{
-    entry_module, interpreter, measure_profile, start_dir, with_big_stack,
+    cold_path_of, entry_module, interpreter, measure_profile, start_dir,
 };
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
@@ -116,7 +116,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     let mut measured: Option<Measurements> = None;
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = project_cold_path(&module, &roots, info.as_ref())?;
+        let path = cold_path_of(&module, &roots, info.as_ref())?;
         let sources = Sources::default();
         let target = info.as_ref().map(InterpreterInfo::target);
         let entry_file = path.modules.first().and_then(|m| m.path.clone());
@@ -349,22 +349,6 @@ fn codes(findings: &[String]) -> String {
     codes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
-pub(crate) fn project_cold_path(
-    module: &str,
-    roots: &[PathBuf],
-    info: Option<&InterpreterInfo>,
-) -> Result<ColdPath> {
-    let resolver = Resolver::new(roots.to_vec(), info);
-    let sources = Sources::default();
-    let target = info.map(InterpreterInfo::target);
-    let preloaded: HashSet<String> = info
-        .map(|i| i.preloaded.iter().cloned().collect())
-        .unwrap_or_default();
-    Ok(with_big_stack(|| {
-        cold_path(module, &resolver, &sources, target.as_ref(), &preloaded)
-    })?)
-}
-
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
@@ -504,7 +488,7 @@ fn left_cold_path(
     let mut after: BTreeSet<String> = BTreeSet::new();
     for entry in &settings.entries.value {
         let (module, roots) = entry_module(entry, settings, &settings.root)?;
-        let path = project_cold_path(&module, &roots, info)?;
+        let path = cold_path_of(&module, &roots, info)?;
         after.extend(path.modules.into_iter().map(|m| m.name));
     }
     let gone: Vec<&String> = before.difference(&after).collect();

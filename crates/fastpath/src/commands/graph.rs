@@ -2,11 +2,9 @@
 //! The cold path includes the imports `fastpath profile` observed at run time for the same
 //! interpreter (`.fastpath/observed.json`), marked `observed`; no project code runs here.
 
-use std::collections::HashSet;
-
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::tree::scan_tree;
-use fastpath_graph::{cold_path_with_observed, Resolver, Sources};
+use fastpath_graph::Resolver;
 use fastpath_report::graph::{
     render_dot, render_json, render_mermaid, render_text, render_tree_json, render_tree_text,
     GraphView,
@@ -14,7 +12,7 @@ use fastpath_report::graph::{
 
 use crate::cli::{Cli, GraphArgs, GraphFormat};
 use crate::commands::shared::{
-    entry_module, entry_name, interpreter, observed_imports, with_big_stack,
+    cold_path_with_sources, entry_module, entry_name, interpreter, observed_imports, with_big_stack,
 };
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
@@ -65,24 +63,9 @@ pub fn run(cli: &Cli, args: &GraphArgs, printer: &Printer) -> Result<ExitStatus>
 
     let entry = entry_name(args.entry.as_deref(), &settings)?;
     let (module, roots) = entry_module(&entry, &settings, &cwd)?;
-    let resolver = Resolver::new(roots, info.as_ref());
-    let sources = Sources::default();
-    let preloaded: HashSet<String> = info
-        .as_ref()
-        .map(|i| i.preloaded.iter().cloned().collect())
-        .unwrap_or_default();
     // What `fastpath profile` saw at run time and no source shows joins as `observed` imports.
     let observed = observed_imports(&settings, info.as_ref(), printer);
-    let path = with_big_stack(|| {
-        cold_path_with_observed(
-            &module,
-            &resolver,
-            &sources,
-            target.as_ref(),
-            &preloaded,
-            &observed,
-        )
-    })?;
+    let (path, _) = cold_path_with_sources(&module, &roots, info.as_ref(), &observed)?;
     let view = GraphView {
         cold_path: &path,
         python: info.as_ref(),

@@ -21,8 +21,7 @@ use fastpath_manifest::{format_ms, read_file, render, write_atomic, RenderEntry,
 
 use crate::cli::{Cli, InitArgs};
 use crate::commands::check::{measurements_of, read_profile, today};
-use crate::commands::fix::project_cold_path;
-use crate::commands::shared::{entry_module, interpreter, measure_profile};
+use crate::commands::shared::{cold_path_of, entry_module, interpreter, measure_profile};
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
@@ -81,7 +80,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         .to_owned();
     let (module, roots) = entry_module(&entry, &settings, &cwd)?;
     let info = interpreter(&settings, printer, args.no_cache)?;
-    let path = project_cold_path(&module, &roots, info.as_ref())?;
+    let path = cold_path_of(&module, &roots, info.as_ref())?;
     let Some(entry_file) = path.modules.first().and_then(|m| m.path.clone()) else {
         bail!("ENTRY `{entry}`: no source file found for `{module}`");
     };
@@ -374,7 +373,7 @@ fn closure_of(
         if name.starts_with('.') {
             continue;
         }
-        if let Ok(path) = project_cold_path(&name, roots, info) {
+        if let Ok(path) = cold_path_of(&name, roots, info) {
             closure.extend(path.modules.into_iter().map(|m| m.name));
         }
     }

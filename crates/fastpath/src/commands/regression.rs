@@ -8,13 +8,13 @@
 //! decision is on the paired differences. Either way `fastpath_history::gate` decides, adding
 //! runs while unclear, and the result becomes a `Regression` the FP2xx rules read.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::{Measurements, ModuleRegression, Regression, ShiftFinding};
-use fastpath_graph::{cold_path, ColdPath, EntryError, InterpreterInfo, Resolver, Sources};
+use fastpath_graph::{ColdPath, EntryError, InterpreterInfo};
 use fastpath_history::baseline::Baseline;
 use fastpath_history::calibration::startup_cpu_us;
 use fastpath_history::decision::{Thresholds, Verdict};
@@ -28,27 +28,12 @@ use fastpath_profile::Profile;
 
 use crate::cli::CheckArgs;
 use crate::commands::check::measurements_of;
-use crate::commands::shared::with_big_stack;
+use crate::commands::shared::cold_path_of;
 use crate::printer::Printer;
 use crate::settings::Settings;
 
 /// git, reached through `fastpath_history`'s trait.
 pub(crate) static GIT: GitCommand = GitCommand;
-
-/// The static cold path of `module` with the import `roots` given.
-pub(crate) fn cold_path_of(
-    module: &str,
-    roots: Vec<PathBuf>,
-    info: Option<&InterpreterInfo>,
-) -> Result<ColdPath, EntryError> {
-    let resolver = Resolver::new(roots, info);
-    let sources = Sources::default();
-    let target = info.map(InterpreterInfo::target);
-    let preloaded: HashSet<String> = info
-        .map(|i| i.preloaded.iter().cloned().collect())
-        .unwrap_or_default();
-    with_big_stack(|| cold_path(module, &resolver, &sources, target.as_ref(), &preloaded))
-}
 
 /// A runner for `module` under `root` with the interpreter `info` names.
 pub(crate) fn runner(
@@ -429,7 +414,7 @@ impl Gate {
                         Err(_) => r.clone(),
                     })
                     .collect();
-                let rev_path = match cold_path_of(module, mapped, info) {
+                let rev_path = match cold_path_of(module, &mapped, info) {
                     Ok(p) => p,
                     Err(EntryError::NotFound(_)) => {
                         printer.warn(format!(

@@ -2,12 +2,13 @@
 //! the imports `fastpath profile` observed, and running deep recursive work on a thread with
 //! room for it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::{
-    default_cache_dir, find_interpreter, query_interpreter, InterpreterError, InterpreterInfo,
-    ObservedImport,
+    cold_path_with_observed, default_cache_dir, find_interpreter, query_interpreter, ColdPath,
+    EntryError, InterpreterError, InterpreterInfo, ObservedImport, Resolver, Sources,
 };
 use fastpath_profile::observed::{interpreter_key, store_path, ObservedStore};
 
@@ -192,4 +193,41 @@ pub(crate) fn start_dir(path: Option<&Path>) -> Result<PathBuf> {
         }
         None => cwd,
     })
+}
+
+/// The static cold path of `module`, searched in `roots` and then on the interpreter's path,
+/// with the `observed` imports of past profiles merged, and the sources it scanned (callers
+/// that read the entry's own sites take them from there instead of scanning again).
+pub fn cold_path_with_sources(
+    module: &str,
+    roots: &[PathBuf],
+    info: Option<&InterpreterInfo>,
+    observed: &[ObservedImport],
+) -> Result<(ColdPath, Sources), EntryError> {
+    let resolver = Resolver::new(roots.to_vec(), info);
+    let sources = Sources::default();
+    let target = info.map(InterpreterInfo::target);
+    let preloaded: HashSet<String> = info
+        .map(|i| i.preloaded.iter().cloned().collect())
+        .unwrap_or_default();
+    let path = with_big_stack(|| {
+        cold_path_with_observed(
+            module,
+            &resolver,
+            &sources,
+            target.as_ref(),
+            &preloaded,
+            observed,
+        )
+    })?;
+    Ok((path, sources))
+}
+
+/// The static cold path of `module` from source alone.
+pub fn cold_path_of(
+    module: &str,
+    roots: &[PathBuf],
+    info: Option<&InterpreterInfo>,
+) -> Result<ColdPath, EntryError> {
+    cold_path_with_sources(module, roots, info, &[]).map(|(path, _)| path)
 }
