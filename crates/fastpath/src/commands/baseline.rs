@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use fastpath_history::baseline::{Baseline, EntryBaseline};
 use fastpath_history::calibration::startup_cpu_us;
 use fastpath_history::clock;
@@ -13,9 +13,8 @@ use fastpath_profile::stats::{Decision, StoppingRule};
 
 use crate::cli::{BaselineArgs, Cli};
 use crate::commands::regression::{measured_run, repository, runner, warm_up};
-use crate::commands::shared::{cold_path_of, entry_module, interpreter};
+use crate::commands::shared::{cold_path_of, entry_module, interpreter, project_settings};
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
 
 /// A baseline is compared with many later runs: measure until the median (of CPU times) is known
@@ -102,39 +101,6 @@ pub fn run(cli: &Cli, args: &BaselineArgs, printer: &Printer) -> Result<ExitStat
     baseline.write(&settings.baseline.value)?;
     Printer::flush(out)?;
     Ok(ExitStatus::Success)
-}
-
-/// The project's settings from PATH (a directory inside it) or the working directory.
-pub(crate) fn project_settings(
-    cli: &Cli,
-    path: Option<&std::path::Path>,
-    python: Option<std::path::PathBuf>,
-    need_entry: bool,
-) -> Result<Settings> {
-    let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let start = match path {
-        Some(p) => {
-            let p = cwd.join(p);
-            if !p.is_dir() {
-                bail!("PATH {}: no such directory", p.display());
-            }
-            p
-        }
-        None => cwd,
-    };
-    let overrides = Overrides {
-        python,
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&start, &overrides)?;
-    if need_entry && settings.entries.value.is_empty() && !cli.show_settings {
-        bail!(
-            "no entry: set `entry` in [tool.fastpath] of {}",
-            settings.root.join("pyproject.toml").display()
-        );
-    }
-    Ok(settings)
 }
 
 /// Now, or `FASTPATH_TODAY` (YYYY-MM-DD, midnight UTC) so that recorded dates are reproducible.

@@ -14,8 +14,8 @@ use fastpath_profile::Profile;
 use serde::Serialize;
 
 use crate::cli::{BlameArgs, Cli, TextOrJson};
-use crate::commands::baseline::project_settings;
 use crate::commands::regression::{blame_lines, repository, runner, BlameLineOrReason};
+use crate::commands::shared::project_settings;
 use crate::commands::shared::{cold_path_of, entry_module, interpreter};
 use crate::printer::Printer;
 use crate::ExitStatus;

@@ -10,8 +10,8 @@ use fastpath_history::store::{Record, Store};
 use serde::Serialize;
 
 use crate::cli::{Cli, HistoryArgs, TextOrJson};
-use crate::commands::baseline::project_settings;
 use crate::commands::record::history_path;
+use crate::commands::shared::project_settings;
 use crate::printer::Printer;
 use crate::ExitStatus;
 

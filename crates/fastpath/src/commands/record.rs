@@ -13,8 +13,9 @@ use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 
 use crate::cli::{Cli, RecordArgs};
-use crate::commands::baseline::{now, project_settings};
+use crate::commands::baseline::now;
 use crate::commands::regression::{repository, runner};
+use crate::commands::shared::project_settings;
 use crate::commands::shared::{entry_module, interpreter};
 use crate::printer::Printer;
 use crate::ExitStatus;

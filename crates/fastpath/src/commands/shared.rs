@@ -12,8 +12,9 @@ use fastpath_graph::{
 };
 use fastpath_profile::observed::{interpreter_key, store_path, ObservedStore};
 
+use crate::cli::Cli;
 use crate::printer::Printer;
-use crate::settings::{Settings, Source};
+use crate::settings::{Overrides, Settings, Source};
 
 /// The target interpreter's answers. An interpreter that was asked for (flag, environment,
 /// config) must work; when none was asked for and none is found, the analysis goes on with
@@ -230,4 +231,28 @@ pub fn cold_path_of(
     info: Option<&InterpreterInfo>,
 ) -> Result<ColdPath, EntryError> {
     cold_path_with_sources(module, roots, info, &[]).map(|(path, _)| path)
+}
+
+/// The project's settings from PATH (inside the project) or the working directory; with
+/// `need_entry`, a configuration without `entry` is an error.
+pub(crate) fn project_settings(
+    cli: &Cli,
+    path: Option<&std::path::Path>,
+    python: Option<std::path::PathBuf>,
+    need_entry: bool,
+) -> Result<Settings> {
+    let start = start_dir(path)?;
+    let overrides = Overrides {
+        python,
+        src: Vec::new(),
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(&start, &overrides)?;
+    if need_entry && settings.entries.value.is_empty() && !cli.show_settings {
+        bail!(
+            "no entry: set `entry` in [tool.fastpath] of {}",
+            settings.root.join("pyproject.toml").display()
+        );
+    }
+    Ok(settings)
 }
