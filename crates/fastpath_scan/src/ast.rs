@@ -150,19 +150,15 @@ impl Scanner<'_> {
                     self.push(
                         state,
                         ImportSite {
-                            kind: SiteKind::Import,
-                            module: name.to_string(),
-                            level: 0,
-                            names: Vec::new(),
                             alias: asname.as_ref().map(ToString::to_string),
-                            context,
-                            optional: false,
-                            try_id: None,
-                            fallback_for: None,
-                            function: None,
-                            conditional: false,
-                            line,
-                            column,
+                            ..ImportSite::new(
+                                SiteKind::Import,
+                                name.to_string(),
+                                0,
+                                context,
+                                line,
+                                column,
+                            )
                         },
                     );
                 }
@@ -181,23 +177,19 @@ impl Scanner<'_> {
                 self.push(
                     state,
                     ImportSite {
-                        kind: SiteKind::From,
-                        module: import
-                            .module
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_default(),
-                        level: import.level,
                         names,
-                        alias: None,
-                        context,
-                        optional: false,
-                        try_id: None,
-                        fallback_for: None,
-                        function: None,
-                        conditional: false,
-                        line,
-                        column,
+                        ..ImportSite::new(
+                            SiteKind::From,
+                            import
+                                .module
+                                .as_ref()
+                                .map(ToString::to_string)
+                                .unwrap_or_default(),
+                            import.level,
+                            context,
+                            line,
+                            column,
+                        )
                     },
                 );
             }
@@ -610,21 +602,14 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                     let state = self.state.clone();
                     self.scanner.push(
                         &state,
-                        ImportSite {
-                            kind: kind.expect("names only for import calls"),
-                            module: module.to_string(),
+                        ImportSite::new(
+                            kind.expect("names only for import calls"),
+                            module.to_string(),
                             level,
-                            names: Vec::new(),
-                            alias: None,
-                            context: state.context,
-                            optional: false,
-                            try_id: None,
-                            fallback_for: None,
-                            function: None,
-                            conditional: false,
+                            state.context,
                             line,
                             column,
-                        },
+                        ),
                     );
                 }
             }

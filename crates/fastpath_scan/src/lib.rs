@@ -150,6 +150,34 @@ impl FileScan {
 }
 
 impl ImportSite {
+    /// A site of `kind` importing `module` (`level` leading dots) at `line`:`column`; the
+    /// enclosing blocks' facts (`optional`, `try_id`, `fallback_for`, `function`,
+    /// `conditional`) start empty for the scanner to fill in.
+    pub fn new(
+        kind: SiteKind,
+        module: String,
+        level: u32,
+        context: Context,
+        line: u32,
+        column: u32,
+    ) -> Self {
+        ImportSite {
+            kind,
+            module,
+            level,
+            names: Vec::new(),
+            alias: None,
+            context,
+            optional: false,
+            try_id: None,
+            fallback_for: None,
+            function: None,
+            conditional: false,
+            line,
+            column,
+        }
+    }
+
     /// Whether this site runs when its file is imported (before any call-following).
     pub fn is_eager(&self) -> bool {
         self.context == Context::Eager

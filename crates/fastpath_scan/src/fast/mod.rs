@@ -863,19 +863,9 @@ impl<'a> Scanner<'a> {
     fn site(&mut self, state: &State, offset: u32, kind: SiteKind, context: Context) -> ImportSite {
         let (line, column) = self.lines.line_column(self.source, offset as usize);
         ImportSite {
-            kind,
-            module: String::new(),
-            level: 0,
-            names: Vec::new(),
-            alias: None,
-            context,
-            optional: false,
-            try_id: None,
             fallback_for: state.fallback_for,
-            function: None,
             conditional: state.conditional,
-            line,
-            column,
+            ..ImportSite::new(kind, String::new(), 0, context, line, column)
         }
     }
 
