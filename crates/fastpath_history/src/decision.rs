@@ -14,6 +14,7 @@
 //! it is clear when the interval's upper bound is below the minimum effect; anything else is
 //! unclear and asks for more runs. Nothing here reads a clock: tests feed synthetic series.
 
+use fastpath_profile::stats::median_of_sorted;
 use serde::Serialize;
 
 /// The minimum effect and the significance level, from `[tool.fastpath]`.
@@ -190,15 +191,6 @@ fn interval(sorted: &[f64], c: Option<usize>, cdf_c: f64, p_value: f64) -> Shift
             p_value,
             confidence: 1.0,
         },
-    }
-}
-
-fn median_of_sorted(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
     }
 }
 

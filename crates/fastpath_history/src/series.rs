@@ -66,37 +66,11 @@ impl Series {
 
     /// Appends one measured run, with its process's CPU time when known.
     pub fn push_run(&mut self, run: &Run, cpu_us: Option<f64>) {
-        let loaded = run.loaded_nodes();
-        let tree = &run.imports;
-        let loaded_ancestor = |id: usize| {
-            let mut current = tree.nodes[id].parent;
-            while let Some(p) = current {
-                if loaded[p] {
-                    return Some(p);
-                }
-                current = tree.nodes[p].parent;
-            }
-            None
-        };
-        let mut times: BTreeMap<String, (f64, f64, Option<String>)> = BTreeMap::new();
-        let mut extra: BTreeMap<usize, f64> = BTreeMap::new();
-        for (id, node) in tree.nodes.iter().enumerate() {
-            if !loaded[id] {
-                if let Some(owner) = loaded_ancestor(id) {
-                    *extra.entry(owner).or_default() += node.self_us as f64;
-                }
-            }
-        }
-        for (id, node) in tree.nodes.iter().enumerate() {
-            if loaded[id] {
-                let self_us = node.self_us as f64 + extra.get(&id).copied().unwrap_or(0.0);
-                let parent = loaded_ancestor(id).map(|p| tree.nodes[p].name.clone());
-                times.insert(
-                    node.name.clone(),
-                    (self_us, node.cumulative_us as f64, parent),
-                );
-            }
-        }
+        let times = run
+            .module_times()
+            .into_iter()
+            .map(|(name, t)| (name, (t.self_us, t.cumulative_us, t.parent)))
+            .collect();
         let complete = self.cpu_us.len() == self.len();
         self.push(run.total_us(), times);
         match cpu_us {

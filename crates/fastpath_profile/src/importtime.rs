@@ -506,6 +506,19 @@ fn resolve_cached_parents(out: &mut ImportTime) {
 }
 
 impl ImportTime {
+    /// The nearest ancestor of `id` whose row loaded a module (`loaded` as
+    /// [`crate::runner::Run::loaded_nodes`] gives it): the import in progress when `id` ran.
+    pub fn loaded_ancestor(&self, loaded: &[bool], id: NodeId) -> Option<NodeId> {
+        let mut current = self.nodes[id].parent;
+        while let Some(p) = current {
+            if loaded[p] {
+                return Some(p);
+            }
+            current = self.nodes[p].parent;
+        }
+        None
+    }
+
     /// Nodes in pre-order (each import before the imports it made), roots in start order.
     pub fn preorder(&self) -> Vec<NodeId> {
         let mut order = Vec::with_capacity(self.nodes.len());

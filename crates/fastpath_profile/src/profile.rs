@@ -114,36 +114,12 @@ struct RunView {
     times: HashMap<String, (f64, f64)>,
 }
 
-/// Nearest ancestor of `id` that loaded.
-fn loaded_ancestor(tree: &ImportTime, loaded: &[bool], id: NodeId) -> Option<NodeId> {
-    let mut current = tree.nodes[id].parent;
-    while let Some(p) = current {
-        if loaded[p] {
-            return Some(p);
-        }
-        current = tree.nodes[p].parent;
-    }
-    None
-}
-
 fn view(run: &Run) -> RunView {
-    let tree = &run.imports;
-    let loaded = run.loaded_nodes();
-    let mut times: HashMap<String, (f64, f64)> = HashMap::new();
-    let mut extra: HashMap<NodeId, f64> = HashMap::new();
-    for (id, node) in tree.nodes.iter().enumerate() {
-        if !loaded[id] {
-            if let Some(owner) = loaded_ancestor(tree, &loaded, id) {
-                *extra.entry(owner).or_default() += node.self_us as f64;
-            }
-        }
-    }
-    for (id, node) in tree.nodes.iter().enumerate() {
-        if loaded[id] {
-            let self_us = node.self_us as f64 + extra.get(&id).copied().unwrap_or(0.0);
-            times.insert(node.name.clone(), (self_us, node.cumulative_us as f64));
-        }
-    }
+    let times = run
+        .module_times()
+        .into_iter()
+        .map(|(name, t)| (name, (t.self_us, t.cumulative_us)))
+        .collect();
     RunView { times }
 }
 
@@ -181,7 +157,7 @@ impl Profile {
                 if !loaded[id] {
                     continue;
                 }
-                let parent = loaded_ancestor(tree, &loaded, id);
+                let parent = tree.loaded_ancestor(&loaded, id);
                 let depth = parent.map_or(0, |p| depth_of.get(&p).copied().unwrap_or(0) + 1);
                 depth_of.insert(id, depth);
                 order.push((

@@ -167,6 +167,14 @@ pub enum EntryOutcome {
     Exited,
 }
 
+/// One module's times in one run (see [`Run::module_times`]), in microseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleTime {
+    pub self_us: f64,
+    pub cumulative_us: f64,
+    pub parent: Option<String>,
+}
+
 /// One measured run.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -184,6 +192,37 @@ impl Run {
     /// Which rows of [`Run::imports`] loaded a module: the module is in `sys.modules`
     /// afterwards, and this is its first row in tree order (a module loads once; a later row
     /// of the same name, like any row whose module is absent, is a failed attempt).
+    /// Each loaded module's times in this run: its self time with the failed import attempts
+    /// made under it folded in (so self times add up to the total), its cumulative time, and
+    /// the loaded module whose import was in progress when it loaded.
+    pub fn module_times(&self) -> std::collections::BTreeMap<String, ModuleTime> {
+        let tree = &self.imports;
+        let loaded = self.loaded_nodes();
+        let mut extra = vec![0.0; tree.nodes.len()];
+        for (id, node) in tree.nodes.iter().enumerate() {
+            if !loaded[id] {
+                if let Some(owner) = tree.loaded_ancestor(&loaded, id) {
+                    extra[owner] += node.self_us as f64;
+                }
+            }
+        }
+        tree.nodes
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| loaded[*id])
+            .map(|(id, node)| {
+                let time = ModuleTime {
+                    self_us: node.self_us as f64 + extra[id],
+                    cumulative_us: node.cumulative_us as f64,
+                    parent: tree
+                        .loaded_ancestor(&loaded, id)
+                        .map(|p| tree.nodes[p].name.clone()),
+                };
+                (node.name.clone(), time)
+            })
+            .collect()
+    }
+
     pub fn loaded_nodes(&self) -> Vec<bool> {
         let mut seen = std::collections::HashSet::new();
         let mut flags = vec![false; self.imports.nodes.len()];

@@ -57,7 +57,7 @@ impl Summary {
 }
 
 /// Median of an already sorted, non-empty slice.
-fn median_of_sorted(sorted: &[f64]) -> f64 {
+pub fn median_of_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     if n % 2 == 1 {
         sorted[n / 2]
