@@ -19,10 +19,11 @@ use fastpath_report::check::{
 use crate::cli::{CheckArgs, Cli, OutputFormat};
 use crate::commands::regression::{Gate, Gated};
 use crate::commands::shared::{
-    cold_path_with_sources, entry_module, interpreter, observed_imports, start_dir,
+    cold_path_with_sources, entry_module, interpreter, observed_imports, resolve_settings,
+    start_dir,
 };
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::settings::Settings;
 use crate::ExitStatus;
 
 pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -34,16 +35,10 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         }
     }
     let start = start_dir(args.path.as_deref())?;
-    let overrides = Overrides {
-        python: args.python.clone(),
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&start, &overrides)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
+    let Some(settings) = resolve_settings(cli, &start, args.python.clone(), Vec::new(), printer)?
+    else {
         return Ok(ExitStatus::Success);
-    }
+    };
     if settings.entries.value.is_empty() {
         bail!(
             "no entry to check: set `entry` in [tool.fastpath] of {}",

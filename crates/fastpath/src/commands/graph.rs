@@ -12,24 +12,19 @@ use fastpath_report::graph::{
 
 use crate::cli::{Cli, GraphArgs, GraphFormat};
 use crate::commands::shared::{
-    cold_path_with_sources, entry_module, entry_name, interpreter, observed_imports, with_big_stack,
+    cold_path_with_sources, entry_module, entry_name, interpreter, observed_imports,
+    resolve_settings, with_big_stack,
 };
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
 use crate::ExitStatus;
 
 pub fn run(cli: &Cli, args: &GraphArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let overrides = Overrides {
-        python: args.python.clone(),
-        src: args.src.clone(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&cwd, &overrides)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
+    let Some(settings) =
+        resolve_settings(cli, &cwd, args.python.clone(), args.src.clone(), printer)?
+    else {
         return Ok(ExitStatus::Success);
-    }
+    };
     let info = interpreter(&settings, printer, args.no_cache)?;
     let target = info.as_ref().map(|i| i.target());
 

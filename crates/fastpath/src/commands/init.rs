@@ -21,9 +21,11 @@ use fastpath_manifest::{format_ms, read_file, render, write_atomic, RenderEntry,
 
 use crate::cli::{Cli, InitArgs};
 use crate::commands::check::{measurements_of, read_profile, today};
-use crate::commands::shared::{cold_path_of, entry_module, interpreter, measure_profile};
+use crate::commands::shared::{
+    cold_path_of, entry_module, interpreter, measure_profile, resolve_settings,
+};
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::settings::Settings;
 use crate::ExitStatus;
 
 /// One module-level import of the entry and what init decided for it.
@@ -50,16 +52,10 @@ enum Kind {
 
 pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let overrides = Overrides {
-        python: args.python.clone(),
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&cwd, &overrides)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
+    let Some(settings) = resolve_settings(cli, &cwd, args.python.clone(), Vec::new(), printer)?
+    else {
         return Ok(ExitStatus::Success);
-    }
+    };
     let entry = match (&args.entry, settings.entries.value.as_slice()) {
         (Some(entry), _) => entry.clone(),
         (None, [entry]) => entry.clone(),

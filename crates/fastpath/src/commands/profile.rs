@@ -42,10 +42,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, ProfileArgs, ProfileFormat};
 use crate::commands::shared::{
-    entry_module, entry_name, interpreter, observed_imports, with_big_stack,
+    entry_module, entry_name, interpreter, observed_imports, resolve_settings, with_big_stack,
 };
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::settings::Settings;
 use crate::ExitStatus;
 
 /// The fewest measured runs of the adaptive rule. Runs close in time share the machine's slow
@@ -59,16 +59,11 @@ const OUTPUT_LINES: usize = 20;
 
 pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let overrides = Overrides {
-        python: args.python.clone(),
-        src: args.src.clone(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&cwd, &overrides)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
+    let Some(settings) =
+        resolve_settings(cli, &cwd, args.python.clone(), args.src.clone(), printer)?
+    else {
         return Ok(ExitStatus::Success);
-    }
+    };
     let Some(info) = interpreter(&settings, printer, args.no_cache)? else {
         bail!("profiling runs the entry: pass --python PATH, activate a virtualenv, or put python3 on PATH");
     };

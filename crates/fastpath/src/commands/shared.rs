@@ -256,3 +256,25 @@ pub(crate) fn project_settings(
     }
     Ok(settings)
 }
+
+/// The settings for a command started in `start` (flags > environment > file > defaults, see
+/// `settings.rs`), or `None` once `--show-settings` has printed them.
+pub fn resolve_settings(
+    cli: &Cli,
+    start: &Path,
+    python: Option<PathBuf>,
+    src: Vec<PathBuf>,
+    printer: &Printer,
+) -> Result<Option<Settings>> {
+    let overrides = Overrides {
+        python,
+        src,
+        config: cli.config.clone(),
+    };
+    let settings = Settings::resolve(start, &overrides)?;
+    if cli.show_settings {
+        settings.show(&mut printer.stdout())?;
+        return Ok(None);
+    }
+    Ok(Some(settings))
+}

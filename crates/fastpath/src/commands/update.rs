@@ -22,9 +22,9 @@ use fastpath_manifest::{
 use crate::cli::{Cli, UpdateArgs};
 use crate::commands::check::{read_profile, today};
 use crate::commands::shared::start_dir;
-use crate::commands::shared::{entry_module, interpreter, measure_profile};
+use crate::commands::shared::{entry_module, interpreter, measure_profile, resolve_settings};
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::settings::Settings;
 use crate::ExitStatus;
 
 /// A documented cost within this many milliseconds of the measured range is kept as written.
@@ -40,16 +40,10 @@ struct Range {
 
 pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus> {
     let start = start_dir(args.path.as_deref())?;
-    let overrides = Overrides {
-        python: args.python.clone(),
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&start, &overrides)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
+    let Some(settings) = resolve_settings(cli, &start, args.python.clone(), Vec::new(), printer)?
+    else {
         return Ok(ExitStatus::Success);
-    }
+    };
     let path = settings.manifest.value.clone();
     let (bytes, stamp) = match read_file(&path) {
         Ok(read) => read,
