@@ -16,6 +16,7 @@
 //! and site-packages trees holds the two equal.
 
 mod lexer;
+mod literal;
 mod parser;
 #[cfg(test)]
 mod tests;
@@ -439,7 +440,7 @@ impl<'a> Scanner<'a> {
                         _ => return Ok(()),
                     }
                 } else {
-                    vec![parser::literal_value(
+                    vec![literal::literal_value(
                         self.source.as_bytes(),
                         &toks[literal.0 as usize..=literal.1 as usize],
                     )?]
@@ -479,12 +480,12 @@ impl<'a> Scanner<'a> {
                     let known = match single {
                         Some(text) => callees.iter().any(|c| c == text),
                         None => {
-                            let text = parser::dotted_text(self.source, toks, callee);
+                            let text = literal::dotted_text(self.source, toks, callee);
                             callees.contains(&text)
                         }
                     };
                     if !known {
-                        callees.push(parser::dotted_text(self.source, toks, callee));
+                        callees.push(literal::dotted_text(self.source, toks, callee));
                     }
                 }
             }
@@ -502,7 +503,7 @@ impl<'a> Scanner<'a> {
                 augmented,
             } => {
                 if state.module_level {
-                    let strings = parser::literal_strings(
+                    let strings = literal::literal_strings(
                         self.source.as_bytes(),
                         &toks[value.0 as usize..value.1 as usize],
                     )?;
@@ -528,7 +529,7 @@ impl<'a> Scanner<'a> {
             }
             Event::Register { key } => {
                 if state.context == Context::Eager {
-                    let key = parser::literal_value(
+                    let key = literal::literal_value(
                         self.source.as_bytes(),
                         &toks[key.0 as usize..=key.1 as usize],
                     )?;
@@ -724,7 +725,7 @@ impl<'a> Scanner<'a> {
         iter: (u32, u32),
     ) -> Result<State, Unsure> {
         let iter = &toks[iter.0 as usize..iter.1 as usize];
-        let strings = parser::literal_strings(self.source.as_bytes(), iter)?;
+        let strings = literal::literal_strings(self.source.as_bytes(), iter)?;
         match strings {
             Some(values) if !values.is_empty() && name != NONE => {
                 if !state.live {
@@ -856,7 +857,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn dotted(&self, toks: &[Tok], dotted: Dotted) -> String {
-        parser::dotted_text(self.source, toks, dotted)
+        literal::dotted_text(self.source, toks, dotted)
     }
 
     /// A site's position and context; the caller fills in what it imports.
