@@ -477,7 +477,9 @@ impl Scanner<'_> {
     fn eager_call(&mut self, func: &Expr) {
         if let Some(name) = dotted_name(func) {
             if !self.scan.eager_calls.contains(&name) {
+                let (line, _) = self.position(func.start().to_u32());
                 self.scan.eager_calls.push(name);
+                self.scan.eager_call_lines.push(line);
             }
         }
     }
@@ -847,7 +849,8 @@ mod = importlib.import_module("dyn")
         let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
         let scan = crate::scan_source_reference(source, Some(&Target::new(3, 15, "linux")));
         assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));
-        assert_eq!(scan.eager_calls, vec!["register", "setup", "make.thing"]);
+        let calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+        assert_eq!(calls, [("register", 5), ("setup", 8), ("make.thing", 9)]);
         assert!(scan.has_getattr);
         assert_eq!(
             scan.sites[0].context,

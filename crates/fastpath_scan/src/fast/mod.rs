@@ -493,7 +493,10 @@ impl<'a> Scanner<'a> {
                 if state.context == Context::Eager {
                     let name = self.dotted(toks, callee);
                     if !self.scan.eager_calls.contains(&name) {
+                        let offset = toks[callee.first as usize].start as usize;
+                        let (line, _) = self.lines.line_column(self.source, offset);
                         self.scan.eager_calls.push(name);
+                        self.scan.eager_call_lines.push(line);
                     }
                 }
             }
