@@ -364,6 +364,21 @@ impl Scanner<'_> {
 
     fn class_def(&mut self, class: &StmtClassDef, state: &State) {
         self.decorators(class.decorator_list.iter().map(|d| &d.expression), state);
+        if let (Some(arguments), true) = (&class.arguments, state.runs_at_import()) {
+            // Defining the class calls each base's `__init_subclass__` and the metaclass.
+            for base in &arguments.args {
+                self.eager_method(base, &["__init_subclass__"]);
+            }
+            for keyword in &arguments.keywords {
+                if keyword
+                    .arg
+                    .as_ref()
+                    .is_some_and(|a| a.as_str() == "metaclass")
+                {
+                    self.eager_method(&keyword.value, &["__new__", "__init__"]);
+                }
+            }
+        }
         if let Some(arguments) = &class.arguments {
             self.exprs(
                 arguments
@@ -471,6 +486,21 @@ impl Scanner<'_> {
             Some(existing) if augmented => existing.extend(strings),
             _ if augmented => {}
             _ => *slot = Some(strings),
+        }
+    }
+
+    /// `class C(Base, metaclass=Meta)`: the methods of a dotted base or metaclass that the
+    /// class statement calls, recorded as eager calls (`Base.__init_subclass__`).
+    fn eager_method(&mut self, class: &Expr, methods: &[&str]) {
+        if let Some(name) = dotted_name(class) {
+            let (line, _) = self.position(class.start().to_u32());
+            for method in methods {
+                let callee = format!("{name}.{method}");
+                if !self.scan.eager_calls.contains(&callee) {
+                    self.scan.eager_calls.push(callee);
+                    self.scan.eager_call_lines.push(line);
+                }
+            }
         }
     }
 

@@ -489,6 +489,25 @@ impl<'a> Scanner<'a> {
                     }
                 }
             }
+            Event::ClassBase { class, metaclass } => {
+                if state.context == Context::Eager {
+                    let name = self.dotted(toks, class);
+                    let offset = toks[class.first as usize].start as usize;
+                    let (line, _) = self.lines.line_column(self.source, offset);
+                    let methods: &[&str] = if metaclass {
+                        &["__new__", "__init__"]
+                    } else {
+                        &["__init_subclass__"]
+                    };
+                    for method in methods {
+                        let callee = format!("{name}.{method}");
+                        if !self.scan.eager_calls.contains(&callee) {
+                            self.scan.eager_calls.push(callee);
+                            self.scan.eager_call_lines.push(line);
+                        }
+                    }
+                }
+            }
             Event::EagerCall { callee } => {
                 if state.context == Context::Eager {
                     let name = self.dotted(toks, callee);

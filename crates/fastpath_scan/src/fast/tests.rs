@@ -336,3 +336,21 @@ fn lazy_modules_make_only_the_later_imports_lazy_on_targets_that_honour_them() {
         "1:1 json eager\n3:1 json eager\n4:1 csv eager reader\n6:5 json deferred in f\n"
     );
 }
+
+#[test]
+fn class_bases_and_metaclass_are_eager_calls_of_their_hooks() {
+    let source = "class A(Base, mod.Mixin, Generic[T], *more, metaclass=abc.ABCMeta, x=1):\n    pass\nclass B(a . b):\n    pass\ndef f():\n    class C(Hidden):\n        pass\n";
+    let scan = super::try_scan(source, None).unwrap();
+    assert_eq!(scan, scan_source_reference(source, None));
+    let calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+    assert_eq!(
+        calls,
+        [
+            ("Base.__init_subclass__", 1),
+            ("mod.Mixin.__init_subclass__", 1),
+            ("abc.ABCMeta.__new__", 1),
+            ("abc.ABCMeta.__init__", 1),
+            ("a.b.__init_subclass__", 3),
+        ]
+    );
+}

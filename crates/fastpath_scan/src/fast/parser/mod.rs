@@ -111,6 +111,9 @@ pub(crate) enum Event {
     Register { key: (u32, u32) },
     /// A statement-level call (or decorator) whose callee is a dotted name.
     EagerCall { callee: Dotted },
+    /// A class statement's base (`metaclass: false`) or metaclass written as a dotted name:
+    /// defining the class calls its `__init_subclass__`, or its `__new__` and `__init__`.
+    ClassBase { class: Dotted, metaclass: bool },
     /// `__all__` / `__lazy_modules__` assigned (`=`, `:`-annotated, or augmented).
     ModuleAssign {
         name: u32,

@@ -306,6 +306,61 @@ impl Parser<'_> {
         self.header(HeaderKind::Def, name, (0, 0), false, false)
     }
 
+    /// The bases and `metaclass=` of a class statement's (already checked) argument tokens
+    /// `open..close`, when written as dotted names: one [`Event::ClassBase`] each.
+    pub(super) fn class_bases(&mut self, open: usize, close: usize) -> R<()> {
+        let mut start = open;
+        let mut depth = 0u32;
+        for p in open..=close {
+            let kind = self.kind_at(p);
+            match kind {
+                K::LPar | K::LSqb | K::LBrace => depth += 1,
+                K::RPar | K::RSqb | K::RBrace if depth > 0 => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 && (kind == K::Comma || p == close) {
+                self.class_base(start, p)?;
+                start = p + 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn class_base(&mut self, first: usize, end: usize) -> R<()> {
+        let (first, metaclass) =
+            if self.kind_at(first) == K::Name && self.kind_at(first + 1) == K::Equal {
+                if !self.is_soft(first, b"metaclass") {
+                    return Ok(());
+                }
+                (first + 2, true)
+            } else {
+                (first, false)
+            };
+        if first >= end {
+            return Ok(());
+        }
+        if self.kind_at(first) == K::LPar {
+            // `(a).b`: the reference reads through the parentheses; not worth a second reading.
+            return Err(self.unsure("class base in parentheses"));
+        }
+        let dotted = self.kind_at(first) != K::Dot
+            && (first..end).all(|p| matches!(self.kind_at(p), K::Name | K::Dotted | K::Dot))
+            && (first..end)
+                .zip(first + 1..end)
+                .all(|(a, b)| (self.kind_at(a) == K::Dot) != (self.kind_at(b) == K::Dot))
+            && self.kind_at(end - 1) != K::Dot;
+        if dotted {
+            self.out.events.push(Event::ClassBase {
+                class: Dotted {
+                    first: first as u32,
+                    last: (end - 1) as u32,
+                },
+                metaclass,
+            });
+        }
+        Ok(())
+    }
+
     pub(super) fn class_header(&mut self) -> R<()> {
         self.bump();
         let name = self.p as u32;
@@ -314,7 +369,9 @@ impl Parser<'_> {
             self.type_params()?;
         }
         if self.eat(K::LPar) {
+            let open = self.p;
             self.arguments()?;
+            self.class_bases(open, self.p - 1)?;
         }
         self.header(HeaderKind::Class, name, (0, 0), false, false)
     }
