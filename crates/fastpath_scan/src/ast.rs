@@ -14,7 +14,8 @@ use ruff_text_size::Ranged;
 
 use crate::condition::{self, Test};
 use crate::{
-    Context, FileScan, ImportSite, ImportedName, LineIndex, Problem, ProblemKind, SiteKind, Target,
+    scope, Context, FileScan, ImportSite, ImportedName, LineIndex, Problem, ProblemKind, SiteKind,
+    Target,
 };
 
 /// At most this many syntax errors are reported per file: the first ones are the useful ones.
@@ -83,15 +84,13 @@ impl State {
     }
 
     fn runs_at_import(&self) -> bool {
-        self.context == Context::Eager
+        scope::runs_at_import(self.context)
     }
 
     fn in_function(&self, name: &str) -> State {
         let mut inner = self.clone();
         inner.module_level = false;
-        if inner.context != Context::TypeChecking {
-            inner.context = Context::Deferred;
-        }
+        inner.context = scope::function_body(self.context);
         inner.conditional = false;
         let qualname = format!("{}{name}", self.scope);
         inner.scope = format!("{qualname}.<locals>.");
@@ -114,10 +113,7 @@ impl State {
 
     fn with_context(&self, context: Context) -> State {
         let mut inner = self.clone();
-        inner.context = match (self.context, context) {
-            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
-            _ => context,
-        };
+        inner.context = scope::guarded_block(self.context, context);
         inner
     }
 }
@@ -554,11 +550,7 @@ fn syntax_message(message: &str, source: &str, offset: u32) -> String {
 }
 
 fn site_context(state: &State, is_lazy: bool) -> Context {
-    if is_lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
-        Context::Lazy
-    } else {
-        state.context
-    }
+    scope::import_statement(state.context, is_lazy)
 }
 
 struct DynamicImports<'s, 'a> {
@@ -571,9 +563,7 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
         match expr {
             Expr::Lambda(_) => {
                 let outer = self.state.clone();
-                if self.state.context != Context::TypeChecking {
-                    self.state.context = Context::Deferred;
-                }
+                self.state.context = scope::function_body(self.state.context);
                 self.state.function = Some(format!("{}<lambda>", self.state.scope));
                 self.state.scope = format!("{}<lambda>.<locals>.", self.state.scope);
                 walk_expr(self, expr);

@@ -11,10 +11,11 @@
 //! every site that can be recovered, plus [`Problem`]s that name the line.
 
 mod ast;
-mod condition;
+pub mod condition;
 mod decode;
 pub mod fast;
 mod line_index;
+pub mod scope;
 mod target;
 
 use std::collections::BTreeMap;

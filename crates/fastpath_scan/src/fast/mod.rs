@@ -24,7 +24,7 @@ mod tests;
 use std::cmp::Ordering;
 
 use crate::condition::{self, Test};
-use crate::{Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
+use crate::{scope, Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
 
 use lexer::{Indent, Lexer, Tok, K};
 use parser::{Dotted, Event, HeaderKind, LineOut, Parser, NONE};
@@ -102,10 +102,7 @@ impl State {
 
     fn with_context(&self, context: Context) -> State {
         let mut inner = self.clone();
-        inner.context = match (self.context, context) {
-            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
-            _ => context,
-        };
+        inner.context = scope::guarded_block(self.context, context);
         inner
     }
 }
@@ -490,7 +487,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Event::ClassBase { class, metaclass } => {
-                if state.context == Context::Eager {
+                if scope::runs_at_import(state.context) {
                     let name = self.dotted(toks, class);
                     let offset = toks[class.first as usize].start as usize;
                     let (line, _) = self.lines.line_column(self.source, offset);
@@ -509,7 +506,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Event::EagerCall { callee } => {
-                if state.context == Context::Eager {
+                if scope::runs_at_import(state.context) {
                     let name = self.dotted(toks, callee);
                     if !self.scan.eager_calls.contains(&name) {
                         let offset = toks[callee.first as usize].start as usize;
@@ -550,7 +547,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Event::Register { key } => {
-                if state.context == Context::Eager {
+                if scope::runs_at_import(state.context) {
                     let key = literal::literal_value(
                         self.source.as_bytes(),
                         &toks[key.0 as usize..=key.1 as usize],
@@ -568,11 +565,7 @@ impl<'a> Scanner<'a> {
         if lambdas == 0 {
             return (state.context, state.function);
         }
-        let context = if state.context == Context::TypeChecking {
-            Context::TypeChecking
-        } else {
-            Context::Deferred
-        };
+        let context = scope::function_body(state.context);
         let mut node = state.scope;
         for _ in 0..lambdas {
             node = match self.lambda_nodes.iter().find(|(parent, _)| *parent == node) {
@@ -861,9 +854,7 @@ impl<'a> Scanner<'a> {
     fn in_function(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
-        if inner.context != Context::TypeChecking {
-            inner.context = Context::Deferred;
-        }
+        inner.context = scope::function_body(state.context);
         inner.conditional = false;
         let node = self.node(state.scope, name, NodeKind::Function);
         inner.function = Some(node);
@@ -1025,9 +1016,5 @@ fn header_kind(event: &Event) -> Option<HeaderKind> {
 }
 
 fn site_context(state: &State, lazy: bool) -> Context {
-    if lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
-        Context::Lazy
-    } else {
-        state.context
-    }
+    scope::import_statement(state.context, lazy)
 }
