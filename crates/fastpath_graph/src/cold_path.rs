@@ -11,6 +11,15 @@
 //!   submodules named in `p.__all__`;
 //! - an `except ImportError:` handler runs only when an import in its `try` body failed;
 //! - a module-level function called at import time runs its deferred imports;
+//! - so does a function of another module, when a call made at import time certainly names
+//!   it: `from m import f; f()`, `import m; m.f()`, re-exports followed, in decorators, class
+//!   bodies, loops, and the hooks a class statement calls (its bases' `__init_subclass__`,
+//!   its metaclass's `__new__` and `__init__`). Its imports count under the same rules as a
+//!   module body's (not in a conditional block, a branch the target rules out, or an
+//!   `except ImportError:` whose `try` succeeds), and the functions it certainly calls are
+//!   followed in turn, [`MAX_CALL_DEPTH`] deep. A name bound in a `try`, bound twice, or not
+//!   bound by an import (a parameter, an attribute of an object) is left out, never guessed.
+//!   Such an import's [`Via`] is the call site, with the [`CallChain`] that reaches it;
 //! - modules already loaded at interpreter start-up cost nothing and are not descended into.
 //!
 //! What no source shows (an extension that imports as it initialises, a computed
@@ -1187,6 +1196,71 @@ mod tests {
                 (2, 1, Context::Observed)
             ]
         );
+    }
+
+    #[test]
+    fn a_call_is_followed_through_a_re_export_and_named_in_via() {
+        let dir = project(&[
+            ("app.py", "from pkg import setup\n\nsetup()\n"),
+            ("pkg/__init__.py", "from .impl import setup\n"),
+            ("pkg/impl.py", "def setup():\n    import leaf\n"),
+            ("leaf.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "pkg", "pkg.impl", "leaf"]);
+        let via = path.modules[3].via.as_ref().unwrap();
+        assert_eq!((via.module.as_str(), via.line), ("app", 3));
+        assert_eq!(via.context, Context::Deferred);
+        assert_eq!(via.statement, "setup() → pkg/impl.py:2 import leaf");
+        let call = via.call.as_ref().unwrap();
+        assert_eq!(
+            (
+                call.calls[0].module.as_str(),
+                call.calls[0].function.as_str()
+            ),
+            ("pkg.impl", "setup")
+        );
+        assert!(path
+            .edges
+            .iter()
+            .any(|e| e.from == 0 && e.to == 3 && e.line == 3 && e.context == Context::Deferred));
+    }
+
+    #[test]
+    fn a_name_the_analysis_cannot_be_sure_of_is_not_followed() {
+        // Bound in a `try` that handles ImportError, bound twice, or a parameter: left out.
+        let dir = project(&[
+            (
+                "app.py",
+                "try:\n    from a import f\nexcept ImportError:\n    f = None\nfrom a import g\nfrom b import g\nf()\ng()\ndef run(h):\n    h()\nrun(len)\n",
+            ),
+            ("a.py", "def f():\n    import leaf_f\ndef g():\n    import leaf_g\n"),
+            ("b.py", "def g():\n    import leaf_g\n"),
+            ("leaf_f.py", ""),
+            ("leaf_g.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "a", "b"]);
+    }
+
+    #[test]
+    fn mutually_recursive_callees_end() {
+        let dir = project(&[
+            ("app.py", "import a\n\na.f()\n"),
+            ("a.py", "import b\n\ndef f():\n    b.g()\n"),
+            ("b.py", "import a\n\ndef g():\n    import leaf\n    a.f()\n"),
+            ("leaf.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "a", "b", "leaf"]);
+        let via = path.modules[3].via.as_ref().unwrap();
+        assert_eq!(via.statement, "a.f() → a.py b.g() → b.py:4 import leaf");
     }
 
     #[test]
