@@ -261,6 +261,88 @@ impl ColdGraph {
     }
 }
 
+/// Why a `--defer FILE:LINE` names no statement.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeferError {
+    /// Not of the form `FILE:LINE` with a positive line.
+    #[error("`--defer {spec}`: expected FILE:LINE, e.g. `app.py:3`")]
+    Syntax { spec: String },
+    /// No import statement of the cold path is written there.
+    #[error("`--defer {spec}`: no import statement on the cold path at {file}:{line}{hint}")]
+    NoStatement {
+        spec: String,
+        file: String,
+        line: u32,
+        /// Where the file's statements are, or that no file of the cold path matches.
+        hint: String,
+    },
+}
+
+/// The sites a `--defer FILE:LINE` names. FILE is matched as the sites show it (relative to
+/// the project root, or to the search-path directory holding it); a FILE that exists from
+/// `cwd` is also matched through its path relative to `root`, so `src/app.py:3` and
+/// `/abs/project/src/app.py:3` both work.
+pub fn resolve_defer(
+    graph: &ColdGraph,
+    spec: &str,
+    cwd: &std::path::Path,
+    root: &std::path::Path,
+) -> Result<Vec<usize>, DeferError> {
+    let syntax = || DeferError::Syntax {
+        spec: spec.to_string(),
+    };
+    let (file, line) = spec.rsplit_once(':').ok_or_else(syntax)?;
+    let line: u32 = line
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&l| l > 0)
+        .ok_or_else(syntax)?;
+    if file.is_empty() {
+        return Err(syntax());
+    }
+    let mut names = vec![file.trim_start_matches("./").to_string()];
+    if let (Ok(path), Ok(root)) = (cwd.join(file).canonicalize(), root.canonicalize()) {
+        if let Ok(relative) = path.strip_prefix(&root) {
+            names.push(relative.to_string_lossy().into_owned());
+        }
+        names.push(path.to_string_lossy().into_owned());
+    }
+    let mut found: Vec<usize> = names
+        .iter()
+        .flat_map(|name| graph.sites_at(name, line))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let mut lines: Vec<u32> = graph
+        .sites
+        .iter()
+        .filter(|s| names.contains(&s.file))
+        .map(|s| s.line)
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let hint = if lines.is_empty() {
+        " (no file of the cold path is called that)".to_string()
+    } else {
+        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+        format!(
+            " (its import statements on the cold path are on line{} {})",
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join(", ")
+        )
+    };
+    Err(DeferError::NoStatement {
+        spec: spec.to_string(),
+        file: names[0].clone(),
+        line,
+        hint,
+    })
+}
+
 /// What deferring every site in `deferred` (indices into [`ColdGraph::sites`]) together would
 /// save, priced from each run's self times like [`compute_over_runs`]. The modules are the
 /// ones that stop loading as a set ([`ColdGraph::stop_loading`]): with two statements that
@@ -790,5 +872,58 @@ mod tests {
         let line = g.sites_at("app.py", 4);
         assert_eq!(line.len(), 2);
         assert_eq!(g.stop_loading(&line), [a, b]);
+    }
+
+    #[test]
+    fn defer_specs_name_sites_or_say_why_not() {
+        let g = shared_graph();
+        let here = std::path::Path::new("/nonexistent");
+        assert_eq!(
+            resolve_defer(&g, "app.py:2", here, here),
+            Ok(g.sites_at("app.py", 2))
+        );
+        assert_eq!(
+            resolve_defer(&g, "./app.py:3", here, here),
+            Ok(g.sites_at("app.py", 3))
+        );
+        for bad in ["app.py", "app.py:0", "app.py:x", ":3", ""] {
+            assert!(
+                matches!(
+                    resolve_defer(&g, bad, here, here),
+                    Err(DeferError::Syntax { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let missing = resolve_defer(&g, "app.py:9", here, here).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "`--defer app.py:9`: no import statement on the cold path at app.py:9 (its import statements on the cold path are on lines 2, 3)"
+        );
+        let unknown = resolve_defer(&g, "nope.py:1", here, here).unwrap_err();
+        assert!(unknown
+            .to_string()
+            .ends_with("(no file of the cold path is called that)"));
+    }
+
+    #[test]
+    fn defer_paths_are_matched_from_the_working_directory_too() {
+        let dir = std::env::temp_dir().join(format!("fastpath-defer-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/app.py"), "import a\n").unwrap();
+        let mut g = ColdGraph::new("app");
+        let (app, a) = (g.module("app"), g.module("a"));
+        let site = g.site(ImportSite {
+            file: "src/app.py".to_string(),
+            line: 1,
+            statement: "import a".to_string(),
+        });
+        g.edge(app, a, Some(site));
+        let from_src = resolve_defer(&g, "app.py:1", &dir.join("src"), &dir);
+        let absolute = format!("{}:1", dir.join("src/app.py").display());
+        let from_anywhere = resolve_defer(&g, &absolute, std::path::Path::new("/"), &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(from_src, Ok(vec![site]));
+        assert_eq!(from_anywhere, Ok(vec![site]));
     }
 }

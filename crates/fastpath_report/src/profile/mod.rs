@@ -1,10 +1,12 @@
 //! `fastpath profile` output: the measured cold start as a readable report (text), the
-//! `fastpath.profile/1` document (json), and folded stacks for flame graphs (folded).
+//! `fastpath.profile/1` document (json), folded stacks for flame graphs (folded), and one
+//! self-contained interactive page (html).
 //!
 //! The command measures, prices the savings and compares with the static graph; these
 //! renderers only lay the results out.
 
 mod folded;
+mod html;
 mod json;
 mod text;
 
@@ -12,10 +14,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use fastpath_profile::observed::{Comparison, ObservedEdge};
+use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 use serde::Serialize;
 
 pub use folded::render_folded;
+pub use html::{render_html, HtmlContext};
 pub use json::render_json;
 pub use text::render_text;
 
@@ -69,6 +73,8 @@ pub struct ProfileView<'a> {
     pub observed: ObservedView<'a>,
     /// Paths under this directory are shown relative to it.
     pub root: &'a Path,
+    /// What the statements asked with `--defer` save together, when there were any.
+    pub deferred: Option<&'a SetSaving>,
 }
 
 #[cfg(test)]
@@ -203,6 +209,7 @@ import time:       200 |      27000 | app
                 added: 1,
             },
             root: Path::new("/project"),
+            deferred: None,
         };
         let mut out = Vec::new();
         f(&view, &mut out).unwrap();
