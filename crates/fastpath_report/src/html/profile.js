@@ -122,7 +122,11 @@
       });
       if (query) cell.classList.add(node.name.toLowerCase().includes(query) ? "hit" : "dim");
       cells.push(cell);
-      const scale = node.value > 0 ? w / node.value : 0;
+      // Medians of the children can add up to more than the parent's median (each is taken
+      // over runs on its own): then the children share the parent's width in proportion.
+      const children = node.children.reduce((sum, c) => sum + c.value, 0);
+      const basis = Math.max(node.value, children);
+      const scale = basis > 0 ? w / basis : 0;
       let cursor = x;
       for (const child of node.children) {
         const cw = Math.min(child.value * scale, x + w - cursor);
