@@ -187,7 +187,8 @@ impl<'a> RunPrices<'a> {
             .iter()
             .map(|run| names.iter().filter_map(|n| run.get(*n)).sum())
             .collect();
-        crate::stats::Summary::of(&sums).map_or(0.0, |s| s.median)
+        // `+ 0.0`: an empty sum is -0.0, which would print as `-0.00 ms`.
+        crate::stats::Summary::of(&sums).map_or(0.0, |s| s.median) + 0.0
     }
 }
 
@@ -850,6 +851,10 @@ mod tests {
         let empty = set_saving(&g, &[], &shared_costs());
         assert!(empty.modules.is_empty() && empty.sites.is_empty());
         assert_eq!(empty.saved_us, 0.0);
+        assert!(
+            empty.saved_us.is_sign_positive(),
+            "an empty set prints as 0.00, not -0.00"
+        );
         assert!(g.sites_at("app.py", 99).is_empty());
         assert!(g.stop_loading(&[999]).is_empty());
         let unmeasured = set_saving(&g, &g.sites_at("app.py", 3), &runs_of(&[]));
