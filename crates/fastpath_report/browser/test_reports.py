@@ -235,6 +235,14 @@ def network_control(driver, work):
     check("control page: the network log sees its fetches", len(others) >= 2, others)
     check("control page: resource timing sees them", entries >= 1, entries)
     check("control page: the proxy sees them", any("fastpath-control" in r for r in reached), reached)
+    driver.execute_script(INSERT_HANDLER)
+    time.sleep(0.5)
+    check("control page: without the policy an inserted handler runs",
+          driver.execute_script("return window.cspBroken === 1"))
+
+
+INSERT_HANDLER = ("document.body.insertAdjacentHTML('beforeend', "
+                  "'<img src=\"data:,x\" onerror=\"window.cspBroken = 1\">')")
 
 
 def browser_own(line):
@@ -438,6 +446,12 @@ def main():
               "<script>.py:1" in body and 'importlib.import_module("<img src=x onerror=pwned=1>")' in body,
               body[:2000])
         no_network(driver, page, before)
+        # Defence in depth: the policy lets only the page's own script run, so markup that did
+        # reach the page could not run a handler.
+        driver.execute_script(INSERT_HANDLER)
+        time.sleep(0.5)
+        check("hostile.html: the page's policy blocks an inserted handler",
+              driver.execute_script("return typeof window.cspBroken === 'undefined'"))
 
         # check --output-format html.
         findings = json.loads(run([fastpath, "check", "--static", "--output-format", "json"], seed, expect=1))

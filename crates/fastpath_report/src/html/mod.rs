@@ -8,8 +8,11 @@
 //! inside, and JSON.parse gives the names back intact); the script then puts them on the page
 //! through `textContent` only, never as markup. The few strings written into the markup itself
 //! (the title) go through [`escape`]. The Content-Security-Policy allows no source at all
-//! beyond the page's inline style and script, so even a mistake could not make it load
-//! anything. All script is written for fastpath; nothing is vendored.
+//! beyond the page's inline style and its one script, named by its SHA-256: even a mistake
+//! could neither make it load anything nor run an injected handler. All script is written for
+//! fastpath; nothing is vendored.
+
+mod digest;
 
 use std::io::{self, Write};
 
@@ -64,17 +67,19 @@ pub fn write_page<T: Serialize + ?Sized>(
     script: &str,
 ) -> io::Result<()> {
     let json = script_json(data).map_err(io::Error::other)?;
+    let code = format!("\n\"use strict\";\n{COMMON_JS}\n{script}\n");
+    let hash = digest::base64(&digest::sha256(code.as_bytes()));
     write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"generator\" content=\"fastpath {version}\">\n\
 <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
 <noscript>This report draws itself with JavaScript; its data is in the page source as JSON.</noscript>\n\
 <main id=\"app\"></main>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div>\n\
 <script type=\"application/json\" id=\"fastpath-data\">{json}</script>\n\
-<script>\n\"use strict\";\n{COMMON_JS}\n{script}\n</script>\n</body>\n</html>\n",
+<script>{code}</script>\n</body>\n</html>\n",
         version = env!("CARGO_PKG_VERSION"),
         title = escape(title),
     )
@@ -111,6 +116,11 @@ mod tests {
         assert_eq!(page.matches("<script").count(), 2, "{page}");
         assert!(page.contains("<title>&lt;script&gt;</title>"));
         assert!(page.contains("default-src 'none'"));
+        // The policy names the page's script by its hash.
+        let start = page.find("<script>").unwrap() + "<script>".len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let hash = digest::base64(&digest::sha256(page[start..end].as_bytes()));
+        assert!(page.contains(&format!("script-src 'sha256-{hash}'")));
         for fetches in ["src=", "href=", "url(", "@import", "http://", "https://"] {
             assert!(!page.contains(fetches), "{fetches}");
         }
