@@ -119,7 +119,7 @@ mod tests {
         // The policy names the page's script by its hash.
         let start = page.find("<script>").unwrap() + "<script>".len();
         let end = start + page[start..].find("</script>").unwrap();
-        let hash = digest::base64(&digest::sha256(page[start..end].as_bytes()));
+        let hash = digest::base64(&digest::sha256(&page.as_bytes()[start..end]));
         assert!(page.contains(&format!("script-src 'sha256-{hash}'")));
         for fetches in ["src=", "href=", "url(", "@import", "http://", "https://"] {
             assert!(!page.contains(fetches), "{fetches}");
