@@ -205,9 +205,18 @@
   const savingsBody = el("tbody", {});
   const rows = DATA.savings.map((s, k) => {
     const stop = stopLoading([s.site]);
-    const box = el("input", { type: "checkbox", "aria-label": "defer " + siteText(s.site),
-      onchange: (e) => { if (e.target.checked) ticked.add(k); else ticked.delete(k); updateCombined(); } });
     const [file, line, statement] = G.sites[s.site];
+    // A tick defers the whole line, as `--defer FILE:LINE` does (`import a, b` is two rows).
+    const box = el("input", { type: "checkbox", "aria-label": "defer " + siteText(s.site),
+      onchange: (e) => {
+        DATA.savings.forEach((other, j) => {
+          const [f, l] = G.sites[other.site];
+          if (f !== file || l !== line) return;
+          if (e.target.checked) ticked.add(j); else ticked.delete(j);
+          rows[j].querySelector("input").checked = e.target.checked;
+        });
+        updateCombined();
+      } });
     const row = el("tr", { dataset: { file, line: String(line), statement, savedUs: String(s.saved_us) } },
       el("td", {}, box),
       el("td", { class: "num", text: ms(s.saved_us) }),
