@@ -253,7 +253,7 @@ def browser_own(line):
     if len(parts) < 2:
         return False
     target = parts[1].split("://")[-1].split("/")[0].split(":")[0]
-    return target.endswith((".google.com", ".googleapis.com", ".gstatic.com"))
+    return target.endswith((".google.com", ".googleapis.com", ".gstatic.com", ".gvt1.com", ".gvt2.com"))
 
 
 def data_of(driver):
