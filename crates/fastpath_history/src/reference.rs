@@ -378,7 +378,13 @@ impl RegressionGate {
             // A new module where it enters (its importer was there before), as FP203 reports.
             let entering =
                 !reference_modules.contains(&m.name) && reference_modules.contains(&via.module);
-            if responsible || entering {
+            // A new module a project statement loads: the boundary FP203 reports a new module
+            // inside a dependency at.
+            let boundary = !reference_modules.contains(&m.name)
+                && path
+                    .index_of(&via.module)
+                    .is_some_and(|i| path.modules[i].origin == fastpath_graph::Origin::Project);
+            if responsible || entering || boundary {
                 lines.push((via.path.clone(), via.line));
             }
         }

@@ -1,7 +1,7 @@
 //! FP003: a banned module is on the cold path.
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, take_off_cold_path, via_location};
+use crate::coverage::{boundary_chain, boundary_location, boundary_of, ms, take_off_cold_path};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -12,8 +12,11 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A module the policy bans is on the cold path",
     explanation: r#"## What it does
 Reports every module of the `banned` list (and its submodules) that importing the entry loads,
-at the statement where it enters the cold path, with the chain that leads there. Declaring it
-in the manifest does not make it acceptable.
+with the chain that leads there. Declaring it in the manifest does not make it acceptable. The
+finding sits on the project statement that brings it onto the cold path: the `import` of the
+banned module itself, or of the dependency that loads it (`import aws_lambda_powertools`, which
+imports `botocore`); the statements inside the dependency are a note, since site-packages is not
+yours to edit.
 
 ## Why is this bad?
 Some packages are known to cost a large share of a cold-start budget on their own (boto3
@@ -35,7 +38,7 @@ def upload(bucket, key, body):
 
 ## Options
 `banned` (default: boto3, botocore, pandas, numpy, scipy, matplotlib, requests, sklearn, torch,
-tensorflow), `allow` (exceptions).
+tensorflow), `allow` (exceptions: a dependency's cost you accept).
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -49,6 +52,8 @@ at run time, a package name bound by two imports) are unsafe and need `--unsafe-
 };
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    // One finding per banned pattern per project statement.
+    let mut seen = Vec::new();
     for (index, module) in cx.cold_path.modules.iter().enumerate() {
         let Some(pattern) = cx.policy.banned_pattern(&module.name) else {
             continue;
@@ -59,17 +64,37 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if importer_banned {
             continue;
         }
+        let location = boundary_location(cx, index);
+        let key = (location.clone(), pattern.to_owned());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let (chain, inside) = boundary_chain(cx, index);
+        let help = match boundary_of(cx, index) {
+            Some(b) if b != index => format!(
+                "import `{}` inside the functions that use it, or add `{}` to `allow` to accept its cost",
+                cx.cold_path.modules[b].name, module.name
+            ),
+            _ => format!(
+                "import it inside the functions that use it, or add `{}` to `allow` to accept its cost",
+                module.name
+            ),
+        };
         let mut diagnostic = Diagnostic::new(
             &RULE,
             format!(
                 "`{}` is banned from the cold path (banned: `{pattern}`)",
                 module.name
             ),
-            Some(via_location(cx, via)),
+            location,
         )
-        .with_chain(chain(cx, index))
+        .with_chain(chain)
         .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
-        .with_help("import it inside the functions that use it");
+        .with_help(help);
+        if let Some(note) = inside {
+            diagnostic = diagnostic.with_note(note);
+        }
         // When the entry was measured, say what it costs: the reason it is banned.
         if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
             diagnostic = diagnostic.with_note(format!(
