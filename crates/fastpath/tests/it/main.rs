@@ -10,6 +10,7 @@ mod html;
 mod init;
 mod profile;
 mod regression;
+mod sarif;
 mod update;
 
 use std::path::{Path, PathBuf};
