@@ -80,6 +80,9 @@ pub enum Command {
     #[command(long_about = PROFILE_LONG_ABOUT)]
     #[command(display_order = 3)]
     Profile(ProfileArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(display_order = 12)]
+    GenerateShellCompletion { shell: clap_complete::Shell },
 }
 
 const FIX_LONG_ABOUT: &str = "\

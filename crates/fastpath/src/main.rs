@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history::run(&cli, args, &printer),
         Command::Blame(args) => commands::blame::run(&cli, args, &printer),
         Command::Profile(args) => commands::profile::run(&cli, args, &printer),
+        Command::GenerateShellCompletion { shell } => commands::completion::run(*shell, &printer),
     };
     match result {
         Ok(status) => status.into(),
