@@ -82,6 +82,10 @@ def check_hooks():
         if os.path.exists(os.path.join(untrusted, "CODE_RAN")):
             fail("%s ran project code" % hook["id"])
         print("hook %s: seed exit 1 (FP003), clean exit 0, no project code ran" % hook["id"])
+    # The mark does appear when the entry's code runs: the test above could fail.
+    subprocess.run([sys.executable, "-c", "import lambda_function"], cwd=untrusted, check=True)
+    if not os.path.exists(os.path.join(untrusted, "CODE_RAN")):
+        fail("importing the untrusted entry left no mark")
 
 
 def run_action(inputs, project):
@@ -108,10 +112,18 @@ def run_action(inputs, project):
         )
 
     def condition(text):
-        # The expressions this action uses: always(), ==, != and && over quoted strings.
-        expression = expand(text.strip().removeprefix("${{").removesuffix("}}"))
+        # The expressions this action uses: always(), ==, != and && over inputs, the check
+        # step's outputs and quoted strings.
+        expression = text.strip().removeprefix("${{").removesuffix("}}")
+        expression = re.sub(
+            r"\binputs\.([\w-]+)", lambda m: repr(values[m.group(1)]), expression
+        )
+        expression = re.sub(
+            r"\bsteps\.check\.outputs\.([\w-]+)",
+            lambda m: repr(outputs.get(m.group(1), "")),
+            expression,
+        )
         expression = expression.replace("always()", "True").replace("&&", " and ")
-        expression = re.sub(r"(?<![\w'])([\w.-]+)\s*(==|!=)", r"'\1' \2", expression)
         return eval(expression, {})  # noqa: S307: the action's own file
 
     for step in action["runs"]["steps"]:
@@ -152,7 +164,7 @@ def check_action():
     if outputs.get("exit-code") != "1":
         fail("action on the seed: exit-code %r\n%s" % (outputs.get("exit-code"), statuses))
     check_out = dict((name, out) for name, _, out in statuses)["fastpath check"]
-    if "::error file=interface_cache.py,line=3" not in check_out:
+    if "file=interface_cache.py,line=3,col=1::`urllib.request` is banned" not in check_out:
         fail("no annotation for FP003:\n" + check_out)
     if statuses[-1][:2] != ("Fail on findings", 1):
         fail("the action did not fail on findings: %s" % statuses[-1][:2])
@@ -165,6 +177,8 @@ def check_action():
     )
     if outputs.get("exit-code") != "0" or any(status for _, status, _ in statuses):
         fail("action on the clean example: %s %s" % (outputs, statuses))
+    if "Fail on findings" in [name for name, _, _ in statuses]:
+        fail("the action ran its failing step on a clean project")
     with open(sarif) as f:
         if '"version": "2.1.0"' not in f.read():
             fail("the action's SARIF file is not SARIF 2.1.0")
