@@ -110,6 +110,13 @@ def test_no_project_is_a_failure_not_a_silent_pass(pytester, monkeypatch):
     result.stdout.fnmatch_lines(["*no fastpath project*"])
 
 
+def test_a_project_without_entry_fails_with_fastpaths_message(pytester):
+    pytester.makefile(".toml", fastpath="banned = []\n")
+    result = pytester.runpytest("--fastpath")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*fastpath check failed (exit status 2)*", "*no entry to check*"])
+
+
 def test_without_the_flag_the_plugin_adds_nothing(pytester, project):
     project("lambda-seed")
     pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
