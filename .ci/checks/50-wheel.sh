@@ -55,14 +55,23 @@ status=0
 "$cargo_bin" check "$work/seed" --static --python "$py" --output-format json > "$work/cargo.json" || status=$?
 [ "$status" = 1 ] || fail "the cargo-built check --static exited $status, not 1"
 cmp "$work/wheel.json" "$work/cargo.json" || fail "static findings differ"
-# Measured: the messages carry timings, so compare which rule fired where.
+# Measured: one profile taken through the wheel (its interpreter is the default one), then both
+# binaries check with it, so that the two reports see the same measurements and must agree.
+(cd "$work/seed" && "$py" -m fastpath profile --runs 5 --format json) > "$work/profile.json"
+"$py" -c 'import json, sys
+requested = json.load(open(sys.argv[1]))["interpreter"]["requested"]
+sys.exit(0 if requested == sys.argv[2] else "profiled with %s, not %s" % (requested, sys.argv[2]))' \
+    "$work/profile.json" "$py"
+(cd "$work" && "$py" -m fastpath check seed --profile "$work/profile.json" --output-format json) \
+    > "$work/wheel-m.json" || true
+"$cargo_bin" check "$work/seed" --profile "$work/profile.json" --python "$py" --output-format json \
+    > "$work/cargo-m.json" || true
+cmp "$work/wheel-m.json" "$work/cargo-m.json" || fail "measured findings differ"
+grep -q '"measured": true' "$work/wheel-m.json" || fail "python -m fastpath check did not measure"
+grep -q '"code": "FP105"' "$work/wheel-m.json" || fail "no measured finding (FP105) on the seed"
 findings() { "$py" -c 'import json, sys
 for d in json.load(open(sys.argv[1]))["diagnostics"]:
     print(d["code"], d["file"], d["line"], d["column"])' "$1"; }
-(cd "$work" && "$py" -m fastpath check seed --runs 5 --output-format json) > "$work/wheel-m.json" || true
-"$cargo_bin" check "$work/seed" --runs 5 --python "$py" --output-format json > "$work/cargo-m.json" || true
-[ "$(findings "$work/wheel-m.json")" = "$(findings "$work/cargo-m.json")" ] || fail "measured findings differ"
-grep -q '"measured": true' "$work/wheel-m.json" || fail "python -m fastpath check did not measure"
 findings "$work/wheel.json" | sed 's/^/  static: /'
 findings "$work/wheel-m.json" | sed 's/^/  measured: /'
 
