@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fastpath_check::{ModuleRegression, Regression, ShiftFinding};
+use fastpath_check::{stated_via, ModuleRegression, Regression, ShiftFinding};
 use fastpath_graph::ColdPath;
 use fastpath_profile::runner::{Measurement, Run};
 use thiserror::Error;
@@ -378,8 +378,11 @@ impl RegressionGate {
             // A new module where it enters (its importer was there before), as FP203 reports.
             let entering =
                 !reference_modules.contains(&m.name) && reference_modules.contains(&via.module);
+            // An observed import has no line: blame the statement that brings its importer in.
             if responsible || entering {
-                lines.push((via.path.clone(), via.line));
+                if let Some(stated) = stated_via(path, via) {
+                    lines.push((stated.path.clone(), stated.line));
+                }
             }
         }
         regression.blame = blame_lines(&self.repo, lines)
