@@ -11,6 +11,7 @@ use fastpath_history::blame::{blame_lines, repository, BlameLineOrReason};
 use fastpath_report::blame::{
     render_json, render_text, BlameEntry, BlameLink, BlameModule, BlameReport,
 };
+use fastpath_scan::Context as SiteContext;
 
 use crate::cli::{BlameArgs, Cli, TextOrJson};
 use crate::measure;
@@ -59,6 +60,8 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
         let lines = chosen.iter().flat_map(|&i| {
             path.chain(i)
                 .into_iter()
+                // An import observed at run time has no line to blame.
+                .filter(|via| via.context != SiteContext::Observed)
                 .map(|via| (via.path.clone(), via.line))
                 .collect::<Vec<_>>()
         });
@@ -72,6 +75,13 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
                 .map(|via| {
                     let answer = blamed.get(&(via.path.clone(), via.line));
                     let (blame, note) = match answer {
+                        _ if via.context == SiteContext::Observed => (
+                            None,
+                            Some(
+                                "imported at run time (observed by `fastpath profile`): no statement to blame"
+                                    .to_string(),
+                            ),
+                        ),
                         Some(BlameLineOrReason::Line(b)) => (Some(b.clone()), None),
                         Some(BlameLineOrReason::Reason(r)) => (None, Some(r.clone())),
                         None => (None, Some("outside the repository".to_string())),
