@@ -295,3 +295,40 @@ fn runs_and_timeout_must_be_positive_everywhere() {
     }
     assert!(tree(dir.path()).is_empty());
 }
+
+/// The other read-only ways to run: previews (`--diff`), static checks, the graph, `explain`.
+/// Figures come from a saved profile so that no `.pyc` file is written either.
+#[test]
+fn read_only_flags_write_nothing() {
+    require_python!();
+    let dir = src_layout();
+    let d = dir.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let profile = elsewhere.path().join("profile.json");
+    let (code, json, stderr) =
+        output(fastpath(d).args(["profile", "--runs", "1", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(&profile, json).unwrap();
+    // Profiling leaves `.pyc` files and perhaps observed imports: the tree is taken after it.
+    let before = tree(d);
+    let saved = profile.to_str().unwrap();
+    let commands: &[&[&str]] = &[
+        &["check", "--static"],
+        &["check", "--profile", saved],
+        &["check", "--fix", "--diff", "--static"],
+        &["fix", "--diff", "--profile", saved],
+        &["update", "--diff", "--profile", saved],
+        &["graph"],
+        &["graph", "--format", "json"],
+        &["blame", "--static"],
+        &["explain", "FP105"],
+    ];
+    for args in commands {
+        let (code, stdout, stderr) = output(fastpath(d).args(*args));
+        assert!(
+            code == 0 || code == 1,
+            "{args:?} exited {code}: {stdout}\n{stderr}"
+        );
+        assert_eq!(tree(d), before, "`fastpath {args:?}` wrote");
+    }
+}
