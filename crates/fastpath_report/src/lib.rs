@@ -5,5 +5,6 @@ pub mod blame;
 pub mod check;
 pub mod graph;
 pub mod history;
+pub mod html;
 pub mod paths;
 pub mod profile;
