@@ -25,7 +25,7 @@ use crate::baseline::Baseline;
 use crate::blame::blame_lines;
 use crate::decision::{Thresholds, Verdict};
 use crate::environment::{differences, Environment};
-use crate::gate::{sequential, Assessment, Comparison, Mode, Plan};
+use crate::gate::{sequential, Assessment, GateComparison, Mode, Plan};
 use crate::git::{GitError, Repository, Worktree};
 use crate::series::Series;
 
@@ -432,7 +432,7 @@ fn independent(
     thresholds: &Thresholds,
     base: &mut Series,
     source: &mut dyn RunSource,
-) -> Result<Option<(Comparison, Measurement)>, ReferenceError> {
+) -> Result<Option<(GateComparison, Measurement)>, ReferenceError> {
     let mut new = Series::default();
     let mut first: Option<Measurement> = None;
     let mut runs: Vec<Run> = Vec::new();
@@ -468,7 +468,7 @@ fn paired(
     source: &mut dyn RunSource,
     module: &str,
     display: &str,
-) -> Result<Option<(Comparison, Measurement)>, ReferenceError> {
+) -> Result<Option<(GateComparison, Measurement)>, ReferenceError> {
     let mut a = Series::default();
     let mut b = Series::default();
     let mut first: Option<Measurement> = None;
@@ -531,7 +531,7 @@ fn paired(
     Ok(comparison.zip(first.map(|f| merged(f, runs))))
 }
 
-fn fill(regression: &mut Regression, c: &Comparison) {
+fn fill(regression: &mut Regression, c: &GateComparison) {
     let quantity = match (c.on_cpu, c.calibrated) {
         (true, true) => "each run's CPU time, start-up left out and rescaled by the start-up CPU time then and now (a busy machine inflates wall time)",
         (true, false) => "each run's CPU time (start-up and imports; a busy machine inflates wall time, not CPU time)",
