@@ -89,6 +89,7 @@ fn cold_path(dir: &Path, case: &Value) -> ColdPath {
                     SiteContext::Eager
                 },
                 statement: via[2].as_str().unwrap_or("").to_string(),
+                call: None,
             }),
         });
     }

@@ -677,6 +677,7 @@ import time:       100 | {:>10} | app\n",
             column: 1,
             context: fastpath_scan::Context::Eager,
             statement: "import json".into(),
+            call: None,
         };
         ColdPath {
             entry: "app".into(),
