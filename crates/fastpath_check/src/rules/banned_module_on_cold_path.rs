@@ -1,7 +1,9 @@
 //! FP003: a banned module is on the cold path.
 
 use crate::context::Context;
-use crate::coverage::{boundary_chain, boundary_location, boundary_of, ms, take_off_cold_path};
+use crate::coverage::{
+    boundary_chain, boundary_location, boundary_of, ms, take_off_cold_path, with_observed_note,
+};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -95,6 +97,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(note) = inside {
             diagnostic = diagnostic.with_note(note);
         }
+        diagnostic = with_observed_note(cx, diagnostic, via, &module.name);
         // When the entry was measured, say what it costs: the reason it is banned.
         if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
             diagnostic = diagnostic.with_note(format!(

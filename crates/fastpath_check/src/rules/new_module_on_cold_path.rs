@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Context;
 use crate::coverage::{
-    boundary_chain, boundary_of, by_statement, group_name, ms, submodules_note, via_location,
+    boundary_chain, boundary_of, by_statement, group_name, ms, stated_via, submodules_note,
+    via_location, with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
@@ -97,6 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(note) = inside {
             diagnostic = diagnostic.with_note(note);
         }
+        diagnostic = with_observed_note(cx, diagnostic, via, &name);
         if brought > 0 {
             let s = if brought == 1 { "" } else { "s" };
             diagnostic =
@@ -116,9 +118,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ms(cost_us)
             ));
         }
-        if let Some(blame) = regression.blame.get(&(via.path.clone(), via.line)) {
-            diagnostic =
-                diagnostic.with_note(format!("{}: {blame}", line_name(cx, &via.path, via.line)));
+        if let Some(stated) = stated_via(cx.cold_path, via) {
+            if let Some(blame) = regression.blame.get(&(stated.path.clone(), stated.line)) {
+                diagnostic = diagnostic.with_note(format!(
+                    "{}: {blame}",
+                    line_name(cx, &stated.path, stated.line)
+                ));
+            }
         }
         out.push(diagnostic.with_help(
             "import it inside the functions that use it, or declare it in the manifest and record a new baseline",

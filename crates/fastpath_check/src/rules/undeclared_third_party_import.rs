@@ -6,7 +6,7 @@ use fastpath_graph::{Module, Origin};
 use crate::context::Context;
 use crate::coverage::{
     boundary_modules, by_statement, chain, declared, group_name, is_declared, submodules_note,
-    take_off_cold_path, via_location,
+    take_off_cold_path, via_location, with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
@@ -88,7 +88,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(note) = submodules_note(&submodules) {
             diagnostic = diagnostic.with_note(note);
         }
-        out.push(diagnostic);
+        out.push(with_observed_note(cx, diagnostic, via, &name));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use fastpath_check::Diagnostic;
+use fastpath_check::{Diagnostic, Severity};
 
 use super::RepositoryFiles;
 
@@ -37,10 +37,14 @@ pub fn render_github(
             message.push_str(&format!("\nhelp: {help}"));
         }
         let title = format!("{} {}", d.rule.code, d.rule.name);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         match d.location.as_ref().and_then(|l| files.locate(l)) {
             Some(l) => writeln!(
                 out,
-                "::error title={},file={},line={},col={}::{}",
+                "::{level} title={},file={},line={},col={}::{}",
                 property(&title),
                 property(&l.uri),
                 l.line,
@@ -49,7 +53,7 @@ pub fn render_github(
             )?,
             None => writeln!(
                 out,
-                "::error title={}::{}",
+                "::{level} title={}::{}",
                 property(&title),
                 data(&message)
             )?,

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use fastpath_check::{Diagnostic, RULES};
+use fastpath_check::{Diagnostic, Severity, RULES};
 use serde::Serialize;
 
 use super::{RepositoryFiles, RepositoryLocation};
@@ -144,7 +144,10 @@ pub fn render_sarif(
                 .iter()
                 .position(|r| r.code == d.rule.code)
                 .unwrap_or(0),
-            level: "error",
+            level: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
             message: Text { text: message(d) },
             locations: d
                 .location
