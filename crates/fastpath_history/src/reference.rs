@@ -640,6 +640,7 @@ import time:       100 | {:>10} | app\n",
             decision: Decision::Converged,
             untimed: Vec::new(),
             reattributed: Default::default(),
+            files: Default::default(),
         }
     }
 

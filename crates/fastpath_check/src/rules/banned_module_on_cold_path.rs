@@ -5,6 +5,7 @@ use crate::coverage::{
     boundary_chain, boundary_location, boundary_of, ms, take_off_cold_path, with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
+use crate::policy::covers;
 use crate::registry::{Rule, RuleKind};
 
 pub(crate) static RULE: Rule = Rule {
@@ -98,12 +99,30 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             diagnostic = diagnostic.with_note(note);
         }
         diagnostic = with_observed_note(cx, diagnostic, via, &module.name);
-        // When the entry was measured, say what it costs: the reason it is banned.
-        if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
-            diagnostic = diagnostic.with_note(format!(
-                "measured: it adds {} to every cold start",
-                ms(cost.cumulative_us)
-            ));
+        // When the entry was measured, say what the banned package costs (the reason it is
+        // banned): every module of it that loaded, not nested in another one's import.
+        // `import botocore.session` loads `botocore`, then `botocore.session` beside it.
+        if let Some(measured) = cx.measurements {
+            let top: Vec<&crate::context::ModuleCost> = measured
+                .modules
+                .iter()
+                .filter(|(name, _)| covers(pattern, name))
+                .filter(|(_, cost)| !cost.parent.as_deref().is_some_and(|p| covers(pattern, p)))
+                .map(|(_, cost)| cost)
+                .collect();
+            if !top.is_empty() {
+                let cost_us: f64 = top.iter().map(|c| c.cumulative_us).sum();
+                let loaded = measured
+                    .modules
+                    .keys()
+                    .filter(|name| covers(pattern, name))
+                    .count();
+                let s = if loaded == 1 { "" } else { "s" };
+                diagnostic = diagnostic.with_note(format!(
+                    "measured: `{pattern}` ({loaded} module{s}) adds {} to every cold start",
+                    ms(cost_us)
+                ));
+            }
         }
         out.push(diagnostic);
     }
