@@ -1,0 +1,70 @@
+//! Taking an import (or some of its aliases) out of its statement: whole lines when it stands
+//! alone, the statement and its `;` when it shares a line.
+
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::Stmt;
+use ruff_text_size::Ranged;
+
+use crate::plan::Context;
+use crate::source::Edit;
+
+impl Context<'_> {
+    /// Edits that take the aliases at `selected` out of the statement (the whole statement
+    /// when it holds nothing else).
+    pub(crate) fn removal(&self, stmt: &Stmt, selected: &[usize]) -> Vec<Edit> {
+        if let Stmt::Import(import) = stmt {
+            if selected.len() < import.names.len() {
+                let kept: Vec<&str> = (0..import.names.len())
+                    .filter(|i| !selected.contains(i))
+                    .map(|i| &self.text[import.names[i].range()])
+                    .collect();
+                let first = import.names.first().expect("an alias").start().to_u32();
+                let last = import.names.last().expect("an alias").end().to_u32();
+                return vec![Edit::replace(first, last, kept.join(", "))];
+            }
+        }
+        vec![self.statement_removal(stmt)]
+    }
+
+    /// Deletes a whole statement: its line(s) with their comment when it stands alone, else
+    /// the statement and its `;`.
+    fn statement_removal(&self, stmt: &Stmt) -> Edit {
+        let start = stmt.start().to_u32();
+        let end = stmt.end().to_u32();
+        let text_len = self.text.len() as u32;
+        let semicolon_after = self
+            .tokens
+            .after(stmt.end())
+            .first()
+            .filter(|t| t.kind() == TokenKind::Semi);
+        if self.indentation(start).is_some() {
+            if let Some(semi) = semicolon_after {
+                // `import x; rest`: keep the rest on the line.
+                let mut to = semi.end().to_u32();
+                while self.text[to as usize..].starts_with([' ', '\t']) {
+                    to += 1;
+                }
+                return Edit::delete(start, to);
+            }
+            let line_start = self.lines.line_start(start);
+            let next = self.lines.next_line_start(end, text_len);
+            if next == text_len && !self.text.ends_with(['\n', '\r']) && line_start > 0 {
+                // The last line of a file without a final line break: take the break before
+                // it instead, so the file still ends without one.
+                let before = &self.text[..line_start as usize];
+                let eol_len = if before.ends_with("\r\n") { 2 } else { 1 };
+                return Edit::delete(line_start - eol_len, next);
+            }
+            return Edit::delete(line_start, next);
+        }
+        // `x = 1; import y`: delete from the `;` before it.
+        let semi_before = self
+            .tokens
+            .before(stmt.start())
+            .iter()
+            .rev()
+            .find(|t| t.kind() == TokenKind::Semi)
+            .map_or(start, |t| t.start().to_u32());
+        Edit::delete(semi_before, end)
+    }
+}
