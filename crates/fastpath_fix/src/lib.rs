@@ -104,6 +104,11 @@ pub struct FixOptions {
     pub reexports: Vec<ReExport>,
     /// Apply fixes that declare themselves unsafe.
     pub unsafe_fixes: bool,
+    /// The modules loaded on the cold path (from the import graph), when known: tells a
+    /// package's submodules from its other attributes for the side-effect hazard (a statement
+    /// whose submodule imports `pkg.sub` binds `sub` on `pkg`). `None`: only the packages on
+    /// the statement's own path count.
+    pub loaded_modules: Option<std::collections::BTreeSet<String>>,
 }
 
 /// One import statement to take off the cold path.

@@ -212,6 +212,10 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     }
 
     let target_version = info.as_ref().map(InterpreterInfo::target);
+    let loaded: BTreeSet<String> = views
+        .iter()
+        .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
+        .collect();
     let mut fixed = 0usize;
     let mut remaining = 0usize;
     let mut changed_files = 0usize;
@@ -234,6 +238,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             allow_new_imports: !entry_files.contains(&file),
             reexports: reexports(&file, &views, target_version.as_ref()),
             unsafe_fixes: job.unsafe_fixes,
+            loaded_modules: Some(loaded.clone()),
         };
         for target in &list {
             let at = format!("{shown}:{}:{}", target.request.line, target.request.column);

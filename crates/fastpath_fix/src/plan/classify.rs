@@ -12,7 +12,7 @@ use crate::model::{Guard, Place, Role, ScopeKind};
 use super::{Bound, Context, ModuleUse, RefusalReason};
 
 /// Where a use was found, for classification.
-enum Found {
+pub(super) enum Found {
     Typing { introspected: bool },
     Function(usize),
     MainGuard(usize),
@@ -87,7 +87,7 @@ impl Context<'_> {
         }
     }
 
-    fn classify(&self, scope: usize, role: Role, guard: Guard, at: u32) -> Found {
+    pub(super) fn classify(&self, scope: usize, role: Role, guard: Guard, at: u32) -> Found {
         let typing = match role {
             Role::Annotation {
                 evaluated: false,

@@ -21,6 +21,7 @@
 
 mod classify;
 mod edits;
+mod hazard;
 mod refusal;
 
 use std::collections::HashSet;
@@ -102,7 +103,27 @@ impl Context<'_> {
     pub(crate) fn plan(&self, stmt: &Stmt, selected: &[usize]) -> Result<Planned, Refusal> {
         let bound = self.bound_names(stmt, selected)?;
         let shared_root = self.hard_refusals(stmt, &bound)?;
-        let uses = self.uses(stmt, &bound, &shared_root);
+        let hazard = self.side_effect_hazard(stmt, selected, &bound)?;
+        let mut planned = self.plan_uses(stmt, selected, &bound, &shared_root)?;
+        if let Some(reason) = hazard {
+            planned.safety = Safety::Unsafe;
+            planned.unsafe_reason = Some(match planned.unsafe_reason.take() {
+                Some(other) => format!("{other}; {reason}"),
+                None => reason,
+            });
+        }
+        Ok(planned)
+    }
+
+    /// The plan once no hard refusal applies: decided by where the names are read.
+    fn plan_uses(
+        &self,
+        stmt: &Stmt,
+        selected: &[usize],
+        bound: &[Bound],
+        shared_root: &[String],
+    ) -> Result<Planned, Refusal> {
+        let uses = self.uses(stmt, bound, shared_root);
         let classify::Uses {
             typing,
             functions,
@@ -123,7 +144,7 @@ impl Context<'_> {
         // 1. Only typing uses: `if TYPE_CHECKING:`.
         if !runtime && blockers.is_empty() {
             let introspected = typing.iter().any(|&(_, i)| i);
-            return self.type_checking(stmt, selected, introspected, &shared_root);
+            return self.type_checking(stmt, selected, introspected, shared_root);
         }
 
         // 2. Python 3.15+: `lazy import` when nothing at module level needs it at once.
@@ -168,7 +189,7 @@ impl Context<'_> {
         self.move_into_functions(
             stmt,
             selected,
-            &bound,
+            bound,
             classify::Uses {
                 typing,
                 functions,
@@ -176,7 +197,7 @@ impl Context<'_> {
                 blockers: Vec::new(),
                 lambdas,
             },
-            &shared_root,
+            shared_root,
         )
     }
 

@@ -51,6 +51,9 @@ pub enum RefusalReason {
     Rebound { name: String, line: u32 },
     /// No name the statement binds is used: it is there for its side effects, or unused.
     SideEffects { names: String },
+    /// Module-level code reads a package attribute (`xml.dom` through `import xml`) that may be
+    /// bound only as a side effect of this statement's submodule import.
+    SideEffectBinding { attribute: String, line: u32 },
     /// The fix would add `from typing import TYPE_CHECKING` to a module that may not import
     /// anything new (the entry, which imports only the manifest).
     NoNewImports,
@@ -126,6 +129,10 @@ impl fmt::Display for RefusalReason {
             RefusalReason::SideEffects { names } => write!(
                 f,
                 "{names} is never used in this file: the import is kept for its side effects, or is unused (remove it by hand if so)"
+            ),
+            RefusalReason::SideEffectBinding { attribute, line } => write!(
+                f,
+                "`{attribute}` is read at import time (line {line}), and the package may have that attribute only as a side effect of this import: moving it would raise `AttributeError`"
             ),
             RefusalReason::NoNewImports => f.write_str(
                 "its names are only used in annotations, and moving it under `if TYPE_CHECKING:` would add `from typing import TYPE_CHECKING` to a module that must import nothing but the manifest",

@@ -122,6 +122,7 @@ fn pass(bytes: &[u8], header: &Header) -> (Vec<u8>, Vec<String>) {
         allow_new_imports: !header.no_new_imports,
         reexports: Vec::new(),
         unsafe_fixes: header.unsafe_fixes,
+        loaded_modules: None,
     };
     let statements: Vec<_> = session
         .top_level_imports()
