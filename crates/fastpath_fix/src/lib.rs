@@ -20,6 +20,7 @@ mod error;
 mod model;
 mod plan;
 mod source;
+pub mod verify;
 
 use std::collections::HashSet;
 
@@ -542,6 +543,21 @@ impl FixSession {
         self.text = new_text;
         Ok(())
     }
+}
+
+/// A file's bytes with `requests` applied in order, as one session applies them: what a
+/// verification transaction renders for a subset of a file's fixes. Requests that end in no
+/// fix change nothing.
+pub fn render_fixes(
+    bytes: &[u8],
+    requests: &[&Request],
+    options: &FixOptions,
+) -> Result<Vec<u8>, FixError> {
+    let mut session = FixSession::new(bytes)?;
+    for request in requests {
+        session.take_off_cold_path(request, options)?;
+    }
+    session.finish()
 }
 
 fn parse(text: &str) -> Parsed<Mod> {

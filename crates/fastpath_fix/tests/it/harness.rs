@@ -86,6 +86,9 @@ fn python3() -> Option<PathBuf> {
         .arg("pass")
         .output()
         .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("python3 is required under CI=true");
+    }
     ok.then(|| PathBuf::from("python3"))
 }
 
