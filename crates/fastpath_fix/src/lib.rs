@@ -266,7 +266,11 @@ impl FixSession {
         };
         let parsed = parse(&self.text);
         let body = module_body(&parsed);
-        let Some(stmt) = body.iter().find(|s| s.start().to_u32() == offset) else {
+        let found = match body.iter().find(|s| s.start().to_u32() == offset) {
+            Some(stmt) => Some((stmt, None)),
+            None => plan::in_if_or_with(body, offset).map(|(stmt, block)| (stmt, Some(block))),
+        };
+        let Some((stmt, block)) = found else {
             return Ok(match plan::enclosing_block(body, offset) {
                 Some(block) => Outcome::Refused(Refusal {
                     statement: first_line(&self.text[offset as usize..]),
@@ -341,6 +345,7 @@ impl FixSession {
             model: &model,
             run_at_import: &run_at_import,
             options,
+            block,
         };
         let selected = if selected.is_empty() {
             match stmt {
@@ -828,6 +833,122 @@ mod tests {
             session.take_off_cold_path(&request, &options).unwrap(),
             Outcome::NothingToDo { .. }
         ));
+    }
+
+    #[test]
+    fn imports_in_module_level_if_and_with_blocks() {
+        // Inside a block the statement starts at column 5.
+        let fix = |source: &str, line: u32, options: &FixOptions| {
+            let mut session = FixSession::new(source.as_bytes()).unwrap();
+            let request = Request {
+                line,
+                column: 5,
+                modules: Vec::new(),
+            };
+            let outcome = session.take_off_cold_path(&request, options).unwrap();
+            (session.text().to_owned(), outcome)
+        };
+        let unsafe_ok = FixOptions {
+            unsafe_fixes: true,
+            ..FixOptions::default()
+        };
+        // `with`: moved, safe; the emptied suite gets `pass`.
+        let (text, outcome) = fix(
+            "import warnings\nwith warnings.catch_warnings():\n    import json\n\n\ndef f():\n    return json.dumps(1)\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert!(
+            matches!(&outcome, Outcome::Fixed(f) if f.safety == Safety::Safe),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            text,
+            "import warnings\nwith warnings.catch_warnings():\n    pass\n\n\ndef f():\n    import json\n    return json.dumps(1)\n"
+        );
+        // `if`: moved, but it ran only when the test held: unsafe.
+        let source = "import sys\nif sys.platform == 'win32':\n    import winreg\n    X = 1\n\n\ndef f():\n    return winreg.HKEY_CURRENT_USER\n";
+        let (_, outcome) = fix(source, 3, &FixOptions::default());
+        assert!(
+            matches!(&outcome, Outcome::UnsafeSkipped(f) if f.unsafe_reason.as_deref().unwrap().contains("`if` test")),
+            "{outcome:?}"
+        );
+        let (text, _) = fix(source, 3, &unsafe_ok);
+        assert_eq!(
+            text,
+            "import sys\nif sys.platform == 'win32':\n    X = 1\n\n\ndef f():\n    import winreg\n    return winreg.HKEY_CURRENT_USER\n"
+        );
+        // A module-level use in the block still refuses.
+        let (_, outcome) = fix(
+            "if True:\n    import json\n    X = json.dumps(1)\n",
+            2,
+            &FixOptions::default(),
+        );
+        assert!(reason(&outcome).contains("used at import time"));
+        // `try` stays refused, even for 3.15.
+        let lazy = FixOptions {
+            target: Some(Target::new(3, 15, "linux")),
+            ..FixOptions::default()
+        };
+        let source = "try:\n    import json\nexcept ImportError:\n    json = None\n\n\ndef f():\n    return json\n";
+        for options in [&FixOptions::default(), &lazy] {
+            let (text, outcome) = fix(source, 2, options);
+            assert_eq!(text, source);
+            assert!(
+                reason(&outcome).contains("inside a `try` block"),
+                "{outcome:?}"
+            );
+        }
+        // 3.15: `lazy` inside `if` and `with`.
+        let (text, _) = fix(
+            "import sys\nif sys.version_info >= (3, 15):\n    import json\n\n\ndef f():\n    return json\n",
+            3,
+            &lazy,
+        );
+        assert_eq!(
+            text,
+            "import sys\nif sys.version_info >= (3, 15):\n    lazy import json\n\n\ndef f():\n    return json\n"
+        );
+    }
+
+    #[test]
+    fn removing_an_import_keeps_the_files_blank_line_style() {
+        // One blank line at most in this file: removing `import json` must not leave two.
+        let (text, _) = fix(
+            "import os\n\nimport json\n\nX = os.sep\n\ndef f():\n    return json\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\nX = os.sep\n\ndef f():\n    import json\n    return json\n"
+        );
+        // PEP 8's two blank lines before a def stay two, not three or four.
+        let (text, _) = fix(
+            "import os\n\n\nimport json\n\n\ndef f():\n    return json, os\n",
+            4,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\n\ndef f():\n    import json\n    return json, os\n"
+        );
+    }
+
+    #[test]
+    fn type_checking_receives_only_the_names_annotations_use() {
+        // `Decimal` is only an annotation; `localcontext` runs in `f`: only `Decimal` goes
+        // under `if TYPE_CHECKING:` (the other would be a new F401 there).
+        let (text, outcome) = fix(
+            "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nfrom decimal import Decimal, localcontext\n\n\ndef f(a: Decimal):\n    with localcontext():\n        return a\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert!(matches!(outcome, Outcome::Fixed(_)), "{outcome:?}");
+        assert_eq!(
+            text,
+            "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from decimal import Decimal\n\n\ndef f(a: Decimal):\n    from decimal import localcontext\n    with localcontext():\n        return a\n"
+        );
     }
 
     #[test]

@@ -634,7 +634,7 @@ pub(crate) fn is_type_checking(test: &Expr) -> bool {
 }
 
 /// `if __name__ == "__main__":`, either way round.
-fn is_main_guard(test: &Expr) -> bool {
+pub(crate) fn is_main_guard(test: &Expr) -> bool {
     let Expr::Compare(compare) = test else {
         return false;
     };

@@ -35,7 +35,7 @@ use crate::source::{Edit, Lines};
 use crate::{FixKind, FixOptions, Safety};
 
 pub(crate) use self::edits::lazy::listed_lazy;
-pub(crate) use self::refusal::enclosing_block;
+pub(crate) use self::refusal::{enclosing_block, in_if_or_with};
 pub use self::refusal::{ModuleUse, Refusal, RefusalReason};
 
 /// A planned fix, before it is applied.
@@ -68,6 +68,17 @@ pub(crate) struct Context<'a> {
     pub(crate) model: &'a Model,
     pub(crate) run_at_import: &'a HashSet<String>,
     pub(crate) options: &'a FixOptions,
+    /// The module-level `if`/`with` block the statement sits in, if any.
+    pub(crate) block: Option<InBlock>,
+}
+
+/// A statement inside a module-level `if` or `with` block (PEP 810 allows `lazy` there).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InBlock {
+    /// `if` or `with`.
+    pub(crate) keyword: &'static str,
+    /// The statement is the only one of its suite.
+    pub(crate) sole: bool,
 }
 
 impl Context<'_> {
@@ -141,8 +152,23 @@ impl Context<'_> {
             return Err(self.refuse(stmt, RefusalReason::SideEffects { names }));
         }
 
+        let inside_block = || {
+            let block = match self.block.map(|b| b.keyword) {
+                Some("with") => "a `with` block",
+                _ => "an `if` block",
+            };
+            self.refuse(stmt, RefusalReason::InsideBlock { block })
+        };
+        let whole = match stmt {
+            Stmt::Import(import) => selected.len() == import.names.len(),
+            _ => true,
+        };
+
         // 1. Only typing uses: `if TYPE_CHECKING:`.
         if !runtime && blockers.is_empty() {
+            if self.block.is_some() {
+                return Err(inside_block());
+            }
             let introspected = typing.iter().any(|&(_, i)| i);
             return self.type_checking(stmt, selected, introspected, shared_root);
         }
@@ -153,7 +179,9 @@ impl Context<'_> {
             .target
             .as_ref()
             .is_some_and(|t| t.supports_lazy_imports());
-        if lazy_target && blockers.is_empty() {
+        // PEP 810 allows `lazy` in module-level `if` and `with` blocks (not in `try`), as a
+        // one-word change of the statement itself.
+        if lazy_target && blockers.is_empty() && (self.block.is_none() || whole) {
             return Ok(self.lazy(stmt, selected));
         }
 
@@ -186,7 +214,10 @@ impl Context<'_> {
             ));
         }
 
-        self.move_into_functions(
+        if self.block.is_some() && !typing.is_empty() {
+            return Err(inside_block());
+        }
+        let mut planned = self.move_into_functions(
             stmt,
             selected,
             bound,
@@ -198,7 +229,18 @@ impl Context<'_> {
                 lambdas,
             },
             shared_root,
-        )
+        )?;
+        if let Some(InBlock { keyword: "if", .. }) = self.block {
+            planned.safety = Safety::Unsafe;
+            let reason =
+                "it ran only when its `if` test held; inside the function it runs on every call"
+                    .to_owned();
+            planned.unsafe_reason = Some(match planned.unsafe_reason.take() {
+                Some(other) => format!("{other}; {reason}"),
+                None => reason,
+            });
+        }
+        Ok(planned)
     }
 
     /// The names the statement binds for the aliases at `selected`.

@@ -7,7 +7,8 @@ use std::fmt;
 use ruff_python_ast::{self as ast, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
-use super::{Bound, Context};
+use super::{Bound, Context, InBlock};
+use crate::model::{is_main_guard, is_type_checking};
 
 /// A reasoned "no" for one import statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +221,48 @@ impl Context<'_> {
         }
         Ok(shared_root)
     }
+}
+
+/// An import statement starting at `offset` directly inside a module-level `if` or `with`
+/// block (nested ones included), with the block it is in. `if TYPE_CHECKING:` and
+/// `if __name__ == "__main__":` never run at import, so their imports are not looked for.
+pub(crate) fn in_if_or_with(body: &[Stmt], offset: u32) -> Option<(&Stmt, InBlock)> {
+    let suite_of = |stmts: &'_ [Stmt]| -> Option<usize> {
+        stmts
+            .iter()
+            .position(|s| s.range().contains(TextSize::new(offset)))
+    };
+    let stmt = &body[suite_of(body)?];
+    let mut suites: Vec<(&[Stmt], &'static str)> = Vec::new();
+    match stmt {
+        Stmt::If(i) if !is_type_checking(&i.test) && !is_main_guard(&i.test) => {
+            suites.push((&i.body, "if"));
+            for clause in &i.elif_else_clauses {
+                suites.push((&clause.body, "if"));
+            }
+        }
+        Stmt::With(w) => suites.push((&w.body, "with")),
+        _ => return None,
+    }
+    for (suite, keyword) in suites {
+        let Some(index) = suite_of(suite) else {
+            continue;
+        };
+        let inner = &suite[index];
+        if inner.start().to_u32() == offset
+            && matches!(inner, Stmt::Import(_) | Stmt::ImportFrom(_))
+        {
+            return Some((
+                inner,
+                InBlock {
+                    keyword,
+                    sole: suite.len() == 1,
+                },
+            ));
+        }
+        return in_if_or_with(suite, offset);
+    }
+    None
 }
 
 /// What the first statement of the module body that starts at `offset` is, when the import is

@@ -125,10 +125,13 @@ impl Context<'_> {
         let mut kind = FixKind::MoveIntoFunctions;
         let mut extra = String::new();
         if typing.is_empty() {
-            edits.extend(self.removal(stmt, selected));
+            edits.extend(self.removal_closing_gap(stmt, selected));
         } else {
             // Annotations still name it: keep an import for type checkers.
-            match self.type_checking_edits(stmt, selected) {
+            let mut annotated: Vec<usize> = typing.iter().map(|&(b, _)| bound[b].alias).collect();
+            annotated.sort_unstable();
+            annotated.dedup();
+            match self.type_checking_edits(stmt, selected, &annotated) {
                 Ok((tc_edits, added)) => {
                     edits.extend(tc_edits);
                     kind = FixKind::MoveIntoFunctionsAndTypeChecking;
@@ -147,7 +150,7 @@ impl Context<'_> {
                     }
                 }
                 Err(_) => {
-                    edits.extend(self.removal(stmt, selected));
+                    edits.extend(self.removal_closing_gap(stmt, selected));
                     unsafe_reasons.push(
                         "annotations still name it, and typing tools and `typing.get_type_hints` would no longer find it".to_owned(),
                     );

@@ -8,6 +8,20 @@ use ruff_text_size::Ranged;
 use crate::plan::Context;
 use crate::source::Edit;
 
+/// The longest run of blank lines in a text: the file's own style (PEP 8 allows two).
+fn longest_blank_run(text: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
 impl Context<'_> {
     /// Edits that take the aliases at `selected` out of the statement (the whole statement
     /// when it holds nothing else).
@@ -23,7 +37,61 @@ impl Context<'_> {
                 return vec![Edit::replace(first, last, kept.join(", "))];
             }
         }
+        if let Some(block) = &self.block {
+            if block.sole {
+                // The only statement of its suite: an empty suite would not parse.
+                return vec![Edit::replace(
+                    stmt.start().to_u32(),
+                    stmt.end().to_u32(),
+                    "pass",
+                )];
+            }
+        }
         vec![self.statement_removal(stmt)]
+    }
+
+    /// [`Context::removal`] for a statement that leaves no other text in its place: when its
+    /// lines go, the blank lines around them join, and a run longer than the file's longest
+    /// is cut back to it (no new E303).
+    pub(crate) fn removal_closing_gap(&self, stmt: &Stmt, selected: &[usize]) -> Vec<Edit> {
+        let mut edits = self.removal(stmt, selected);
+        let [edit] = edits.as_mut_slice() else {
+            return edits;
+        };
+        let text_len = self.text.len() as u32;
+        let whole_lines = edit.text.is_empty()
+            && self.lines.line_start(edit.start) == edit.start
+            && (edit.end == text_len || self.lines.line_start(edit.end) == edit.end);
+        if !whole_lines || edit.end == text_len {
+            return edits;
+        }
+        let blank = |from: u32| {
+            let to = self.lines.next_line_start(from, text_len);
+            to > from && self.text[from as usize..to as usize].trim().is_empty()
+        };
+        let mut before = 0;
+        let mut at = edit.start;
+        while at > 0 {
+            let previous = self.lines.line_start(at - 1);
+            if !blank(previous) {
+                break;
+            }
+            before += 1;
+            at = previous;
+        }
+        let mut after_ends = vec![edit.end];
+        let mut at = edit.end;
+        while at < text_len && blank(at) {
+            at = self.lines.next_line_start(at, text_len);
+            after_ends.push(at);
+        }
+        let after = after_ends.len() - 1;
+        let longest = longest_blank_run(self.text);
+        if before + after > longest {
+            let cut = (before + after - longest).min(after);
+            edit.end = after_ends[cut];
+        }
+        edits
     }
 
     /// Deletes a whole statement: its line(s) with their comment when it stands alone, else

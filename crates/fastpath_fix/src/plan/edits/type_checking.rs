@@ -47,19 +47,25 @@ impl Context<'_> {
         None
     }
 
-    /// The edits that move the statement under `if TYPE_CHECKING:`; the flag says whether
+    /// The edits that take the aliases at `selected` out of the statement and put those at
+    /// `in_block` (the ones annotations name) under `if TYPE_CHECKING:`, so the block never
+    /// holds a name nothing reads (ruff's F401); the flag says whether
     /// `from typing import TYPE_CHECKING` was added.
     pub(in crate::plan) fn type_checking_edits(
         &self,
         stmt: &Stmt,
         selected: &[usize],
+        in_block: &[usize],
     ) -> Result<(Vec<Edit>, bool), Refusal> {
         let eol = self.eol();
         let unit = indent_unit(self.text);
-        let whole = match stmt {
-            Stmt::Import(import) => selected.len() == import.names.len(),
-            _ => true,
+        let all = match stmt {
+            Stmt::Import(import) => import.names.len(),
+            Stmt::ImportFrom(import) => import.names.len(),
+            _ => 0,
         };
+        let distinct = |ids: &[usize]| ids.iter().collect::<std::collections::BTreeSet<_>>().len();
+        let whole = distinct(selected) == all && distinct(in_block) == all;
         // The statement as it will read inside the block; continuation lines of a
         // parenthesised import move with it.
         let comment = self.trailing_comment(stmt);
@@ -74,7 +80,7 @@ impl Context<'_> {
             }
             out
         } else {
-            self.rebuilt(stmt, selected)
+            self.rebuilt(stmt, in_block)
         };
         if let Some(comment) = &comment {
             moved.push_str(&format!("  {comment}"));
@@ -138,7 +144,7 @@ impl Context<'_> {
         introspected: bool,
         shared_root: &[String],
     ) -> Result<Planned, Refusal> {
-        let (edits, added) = self.type_checking_edits(stmt, selected)?;
+        let (edits, added) = self.type_checking_edits(stmt, selected, selected)?;
         let mut reasons = Vec::new();
         if introspected {
             reasons.push(
