@@ -165,6 +165,8 @@ pub struct TopLevelImport {
     pub modules: Vec<String>,
     /// The names it binds.
     pub bound: Vec<String>,
+    /// For `from m import a as b`: the names it imports (`a`); empty for `import`.
+    pub imported: Vec<String>,
     pub is_from: bool,
     pub is_lazy: bool,
     pub is_future: bool,
@@ -389,6 +391,42 @@ impl FixSession {
         Ok(Outcome::Fixed(fix))
     }
 
+    /// The module-level import statements of the current text that load `module` (itself or
+    /// one of its submodules: importing `a.b.c` runs `a.b`), as requests for it. `package` is
+    /// the package this file's relative imports start from (the module's own name for an
+    /// `__init__.py`, else its parent). Convergence: a module leaves the cold path only when
+    /// every such statement in the project moves.
+    pub fn statements_loading(&self, module: &str, package: &str) -> Vec<Request> {
+        let loads = |name: &str| {
+            name == module
+                || name
+                    .strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        self.top_level_imports()
+            .into_iter()
+            .filter(|i| !i.is_lazy && !i.is_future && !i.is_star)
+            .filter(|i| {
+                i.modules.iter().any(|m| {
+                    let absolute = absolute_module(m, package);
+                    if loads(&absolute) {
+                        return true;
+                    }
+                    // `from a import b` loads `a.b` when `b` is a submodule.
+                    i.is_from
+                        && i.imported
+                            .iter()
+                            .any(|name| loads(&format!("{absolute}.{name}")))
+                })
+            })
+            .map(|i| Request {
+                line: i.line,
+                column: i.column,
+                modules: vec![module.to_owned()],
+            })
+            .collect()
+    }
+
     /// The module-level import statements of the current text, in order.
     pub fn top_level_imports(&self) -> Vec<TopLevelImport> {
         let parsed = parse(&self.text);
@@ -416,6 +454,7 @@ impl FixSession {
                             None => a.name.as_str().split('.').next().unwrap_or("").to_owned(),
                         })
                         .collect(),
+                    imported: Vec::new(),
                     is_from: false,
                     is_lazy: import.is_lazy,
                     is_future: false,
@@ -437,6 +476,7 @@ impl FixSession {
                             .iter()
                             .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
                             .collect(),
+                        imported: import.names.iter().map(|a| a.name.to_string()).collect(),
                         is_from: true,
                         is_lazy: import.is_lazy,
                         is_future: module == "__future__",
@@ -582,6 +622,23 @@ fn first_line(text: &str) -> String {
         .unwrap_or_default()
         .trim_end()
         .to_owned()
+}
+
+/// `.x` / `..x` from `package` made absolute (`from . import y` gives the package itself).
+pub fn absolute_module(name: &str, package: &str) -> String {
+    let dots = name.chars().take_while(|&c| c == '.').count();
+    if dots == 0 {
+        return name.to_owned();
+    }
+    let mut parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    for _ in 1..dots {
+        parts.pop();
+    }
+    let rest = &name[dots..];
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts.join(".")
 }
 
 /// Whether an alias loading `alias` is what a request for `module` is about: the same
@@ -949,6 +1006,29 @@ mod tests {
             text,
             "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from decimal import Decimal\n\n\ndef f(a: Decimal):\n    from decimal import localcontext\n    with localcontext():\n        return a\n"
         );
+    }
+
+    #[test]
+    fn every_statement_that_loads_a_module_is_found() {
+        // httpie: `import requests` and, two lines lower, `from requests import __version__`.
+        let session = FixSession::new(
+            b"import requests\nimport json\nfrom requests import __version__\nfrom requests.auth import HTTPBasicAuth\nimport requestsx\nfrom . import util\nfrom .util import x\n",
+        )
+        .unwrap();
+        let lines: Vec<u32> = session
+            .statements_loading("requests", "pkg")
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [1, 3, 4]);
+        let lines: Vec<u32> = session
+            .statements_loading("pkg.util", "pkg")
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [6, 7]);
+        assert_eq!(absolute_module("..a", "p.q"), "p.a");
+        assert_eq!(absolute_module(".", "p.q"), "p.q");
     }
 
     #[test]
