@@ -8,49 +8,47 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use fastpath_check::{check, Context, Diagnostic, Measurements};
-use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, ReExport, Request, SourceFile};
+use fastpath_check::{check, Context, Diagnostic, FixTarget, Measurements};
+use fastpath_fix::verify::python::PythonVerifier;
+use fastpath_fix::verify::{Candidate, Failure, Transaction, Verdict, Verifier};
+use fastpath_fix::{
+    absolute_module, render_fixes, unified_diff, FixOptions, FixSession, Outcome, ReExport,
+    Request, SourceFile,
+};
 use fastpath_graph::{ColdPath, InterpreterInfo, Origin, Sources};
+use fastpath_history::clock;
 use fastpath_manifest::{read_file, write_atomic};
 
-use crate::cli::{CheckArgs, Cli, FixArgs};
-use crate::commands::check::{measurements_of, read_manifest, read_profile, today};
-use crate::commands::shared::{
-    cold_path_of, entry_module, interpreter, measure_profile, start_dir,
-};
+use crate::cli::{CheckArgs, Cli, FixArgs, MeasureArgs};
+use crate::measure;
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::project::{start_dir, Project};
 use crate::ExitStatus;
 
 /// Rules whose findings a fix can act on: "this import should leave the cold path".
 const FIXABLE: &[&str] = &["FP001", "FP002", "FP003", "FP104"];
 
 /// What a fix run was asked to do, from `fastpath fix` or `fastpath check --fix`.
-struct Job {
-    path: Option<PathBuf>,
+struct Job<'a> {
+    path: Option<&'a Path>,
     static_only: bool,
-    python: Option<PathBuf>,
-    profile: Option<PathBuf>,
-    runs: Option<u32>,
-    timeout: Duration,
-    no_cache: bool,
+    measure: &'a MeasureArgs,
     diff: bool,
     unsafe_fixes: bool,
+    /// The user's test command (`--test`).
+    test: Option<String>,
     /// Print the report on stderr (stdout belongs to `check`'s output).
     report_to_stderr: bool,
 }
 
 pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
     let job = Job {
-        path: args.path.clone(),
+        path: args.project.path.as_deref(),
         static_only: args.static_only,
-        python: args.python.clone(),
-        profile: args.profile.clone(),
-        runs: args.runs,
-        timeout: Duration::from_secs(args.timeout),
-        no_cache: args.no_cache,
+        measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
+        test: args.test.clone(),
         report_to_stderr: args.diff,
     };
     fix(cli, &job, printer)
@@ -59,15 +57,12 @@ pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
 /// `check --fix`: the same, reporting on stderr.
 pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     let job = Job {
-        path: args.path.clone(),
+        path: args.project.path.as_deref(),
         static_only: args.static_only,
-        python: args.python.clone(),
-        profile: args.profile.clone(),
-        runs: args.runs,
-        timeout: Duration::from_secs(args.timeout),
-        no_cache: args.no_cache,
+        measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
+        test: None,
         report_to_stderr: true,
     };
     fix(cli, &job, printer)
@@ -83,66 +78,50 @@ struct EntryView {
 #[derive(Debug)]
 struct Target {
     request: Request,
-    findings: Vec<String>,
+    /// The codes of the findings that point at it.
+    codes: Vec<&'static str>,
 }
 
-fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
-    let start = start_dir(job.path.as_deref())?;
-    let overrides = Overrides {
-        python: job.python.clone(),
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&start, &overrides)?;
-    if settings.entries.value.is_empty() {
-        bail!(
-            "no entry to fix: set `entry` in [tool.fastpath] of {}",
-            settings.root.join("pyproject.toml").display()
-        );
-    }
-    let info = interpreter(&settings, printer, job.no_cache)?;
-    let saved = job.profile.as_deref().map(read_profile).transpose()?;
-    let manifest_path = settings.manifest.value.clone();
-    let manifest = read_manifest(&manifest_path)?;
-    let manifest_module = manifest_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("fast_path")
-        .to_string();
-    let today = today()?;
+fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
+    let start = start_dir(job.path)?;
+    let project = Project::open(cli, &start, &[], printer)?;
+    let entries = project.entries("fix")?;
+    let info = project.info.as_ref();
+    let saved = measure::saved(job.measure)?;
+    let manifest = project.manifest.read()?;
+    let today = clock::today()?;
+    let root = project.root();
 
     let mut views = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut measured: Option<Measurements> = None;
-    for entry in &settings.entries.value {
-        let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = cold_path_of(&module, &roots, info.as_ref())?;
-        let sources = Sources::default();
-        let target = info.as_ref().map(InterpreterInfo::target);
+    for entry in &entries {
+        let (path, sources) = project.cold_path(entry)?;
+        let target = info.map(InterpreterInfo::target);
         let entry_file = path.modules.first().and_then(|m| m.path.clone());
         let entry_scan = entry_file
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
-        let measurements = if job.static_only {
-            None
-        } else if let Some(saved) = &saved {
-            Some(saved.clone())
-        } else if let Some(info) = &info {
-            let profile =
-                measure_profile(&settings, info, &module, job.runs, job.timeout, printer)?;
-            Some(measurements_of(&profile))
-        } else {
-            printer.warn("no interpreter: measured findings (FP104) are not fixed");
-            None
-        };
+        let measurements = measure::figures(
+            &project,
+            entry,
+            saved.as_ref(),
+            &job.measure.run,
+            job.static_only,
+            "measured findings (FP104) are not fixed",
+            printer,
+        )?
+        .figures()
+        .as_ref()
+        .map(Measurements::from);
         let context = Context {
-            root: &settings.root,
-            policy: &settings.policy,
-            entry: &module,
+            root,
+            policy: &project.settings.policy,
+            entry: &entry.module,
             entry_path: entry_file.as_deref(),
             entry_scan: entry_scan.as_deref(),
-            manifest_module: &manifest_module,
-            manifest_path: &manifest_path,
+            manifest_module: &project.manifest.module,
+            manifest_path: &project.manifest.path,
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),
@@ -162,7 +141,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     }
 
     let project_files = project_files(&views);
-    let manifest_file = canonical(&manifest_path);
+    let manifest_file = canonical(&project.manifest.path);
     let entry_files: HashSet<PathBuf> = views
         .iter()
         .filter_map(|v| v.entry_file.as_deref().map(canonical))
@@ -170,11 +149,12 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     let mut targets: BTreeMap<PathBuf, Vec<Target>> = BTreeMap::new();
     let mut report: Vec<String> = Vec::new();
     for diagnostic in &diagnostics {
-        if diagnostic.message.contains("does not import the manifest") {
+        // A finding without a fix target (the entry not importing the manifest) is not an
+        // import to move.
+        let Some(fix) = &diagnostic.fix else {
             continue;
-        }
-        let Some((file, line, column)) =
-            statement_of(diagnostic, &settings.root, &project_files, &manifest_file)
+        };
+        let Some((file, line, column)) = statement_of(fix, root, &project_files, &manifest_file)
         else {
             let shown = diagnostic.location.as_ref().map_or_else(String::new, |l| {
                 format!("{}:{}:{}: ", l.path.display(), l.line, l.column)
@@ -185,50 +165,100 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             ));
             continue;
         };
-        let modules = backticked_modules(&diagnostic.message);
-        let finding = format!("{} {}", diagnostic.rule.code, diagnostic.message);
         let list = targets.entry(file).or_default();
         match list
             .iter_mut()
             .find(|t| t.request.line == line && t.request.column == column)
         {
             Some(existing) => {
-                for m in modules {
-                    if !existing.request.modules.contains(&m) {
-                        existing.request.modules.push(m);
+                for m in &fix.modules {
+                    if !existing.request.modules.contains(m) {
+                        existing.request.modules.push(m.clone());
                     }
                 }
-                existing.findings.push(finding);
+                existing.codes.push(diagnostic.rule.code);
             }
             None => list.push(Target {
                 request: Request {
                     line,
                     column,
-                    modules,
+                    modules: fix.modules.clone(),
                 },
-                findings: vec![finding],
+                codes: vec![diagnostic.rule.code],
             }),
         }
     }
 
-    let target_version = info.as_ref().map(InterpreterInfo::target);
+    let target_version = info.map(InterpreterInfo::target);
     let loaded: BTreeSet<String> = views
         .iter()
         .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
         .collect();
-    let mut fixed = 0usize;
-    let mut remaining = 0usize;
-    let mut changed_files = 0usize;
-    let mut diffs = String::new();
+    let packages = packages_of(&views);
+
+    // Convergence: a module leaves the cold path only when every project statement that loads
+    // it moves, so each one gets a request (or a reason why the module stays).
+    let flagged: BTreeSet<String> = targets
+        .iter()
+        .flat_map(|(file, list)| {
+            let package = packages.get(file).cloned().unwrap_or_default();
+            list.iter()
+                .flat_map(|t| t.request.modules.clone())
+                .map(move |m| absolute_module(&m, &package))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for file in &project_files {
+        if *file == manifest_file {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        let Ok(session) = FixSession::new(&bytes) else {
+            continue;
+        };
+        let package = packages.get(file).cloned().unwrap_or_default();
+        for module in &flagged {
+            for request in session.statements_loading(module, &package) {
+                let list = targets.entry(file.clone()).or_default();
+                match list
+                    .iter_mut()
+                    .find(|t| t.request.line == request.line && t.request.column == request.column)
+                {
+                    Some(existing) => {
+                        if !existing.request.modules.contains(module) {
+                            existing.request.modules.push(module.clone());
+                        }
+                    }
+                    None => list.push(Target {
+                        request,
+                        codes: Vec::new(),
+                    }),
+                }
+            }
+        }
+    }
+
+    // Plan and apply every request on its file's text.
+    let mut done: Vec<Done> = Vec::new();
+    let mut originals: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+    let mut stamps = BTreeMap::new();
+    let mut new_files: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+    let mut file_options: BTreeMap<PathBuf, FixOptions> = BTreeMap::new();
     for (file, mut list) in targets {
         list.sort_by_key(|t| (t.request.line, t.request.column));
-        let shown = display(&file, &settings.root);
+        let shown = display(&file, root);
         let (bytes, stamp) = read_file(&file)?;
+        let package = packages.get(&file).cloned().unwrap_or_default();
         let mut session = match FixSession::new(&bytes) {
             Ok(session) => session,
             Err(error) => {
-                remaining += list.len();
-                report.push(format!("{shown}: not fixed: {error}"));
+                for target in list {
+                    done.push(
+                        Done::new(&file, &shown, target, &package).not_fixed(error.to_string()),
+                    );
+                }
                 continue;
             }
         };
@@ -240,66 +270,210 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             unsafe_fixes: job.unsafe_fixes,
             loaded_modules: Some(loaded.clone()),
         };
-        for target in &list {
+        for target in list {
             let at = format!("{shown}:{}:{}", target.request.line, target.request.column);
-            let codes = codes(&target.findings);
             let outcome = session
                 .take_off_cold_path(&target.request, &options)
                 .with_context(|| format!("fixing {at}"))?;
-            match outcome {
-                Outcome::Fixed(fix) => {
-                    fixed += target.findings.len();
-                    report.push(format!(
-                        "{at}: {codes} fixed ({}): {}",
-                        fix.safety.as_str(),
-                        fix.description
-                    ));
-                }
-                Outcome::UnsafeSkipped(fix) => {
-                    remaining += target.findings.len();
-                    report.push(format!(
-                        "{at}: {codes} not fixed: an unsafe fix is available with --unsafe-fixes: {} ({})",
-                        fix.description,
-                        fix.unsafe_reason.unwrap_or_default()
-                    ));
-                }
+            let entry = Done::new(&file, &shown, target, &package);
+            done.push(match outcome {
+                Outcome::Fixed(fix) => entry.fixed(fix),
+                Outcome::UnsafeSkipped(fix) => entry.not_fixed(format!(
+                    "an unsafe fix is available with --unsafe-fixes: {} ({})",
+                    fix.description,
+                    fix.unsafe_reason.unwrap_or_default()
+                )),
                 Outcome::Refused(refusal) => {
-                    remaining += target.findings.len();
-                    report.push(format!(
-                        "{at}: {codes} not fixed: `{}`: {}",
-                        refusal.statement, refusal.reason
-                    ));
+                    entry.not_fixed(format!("`{}`: {}", refusal.statement, refusal.reason))
                 }
-                Outcome::NothingToDo { why, .. } => {
-                    remaining += target.findings.len();
-                    report.push(format!("{at}: {codes} not fixed: {why}"));
+                Outcome::NothingToDo { why, .. } => entry.not_fixed(why.to_owned()),
+            });
+        }
+        if session.changed() {
+            new_files.insert(file.clone(), session.finish()?);
+            originals.insert(file.clone(), bytes);
+            stamps.insert(file.clone(), stamp);
+            file_options.insert(file, options);
+        }
+    }
+
+    // Verify by running, unless --static: the kept fixes are what is left on disk.
+    let verify = !job.static_only && !new_files.is_empty();
+    let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
+    if verify {
+        let Some(info) = info else {
+            bail!("fixes are verified by running the entry, and no interpreter was found: pass --python, or --static to fix without verifying");
+        };
+        let candidates: Vec<Candidate> = done
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.fix.is_some())
+            .map(|(id, d)| Candidate {
+                id,
+                file: d.file.clone(),
+                modules: d.modules.clone(),
+            })
+            .collect();
+        let mut verifiers = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let mut verifier = PythonVerifier::new(
+                info.executable.clone(),
+                root.to_path_buf(),
+                entry.module.clone(),
+            )?;
+            verifier.roots = entry.roots.clone();
+            verifier.timeout = Duration::from_secs_f64(job.measure.run.timeout);
+            if i == 0 {
+                verifier.test = job.test.clone();
+            }
+            verifiers.push(verifier);
+        }
+        let mut verifier = AllEntries(verifiers);
+        let requests: Vec<&Request> = done.iter().map(|d| &d.request).collect();
+        let mut render = |file: &Path, ids: &[usize]| {
+            let chosen: Vec<&Request> = ids.iter().map(|&i| requests[i]).collect();
+            render_fixes(&originals[file], &chosen, &file_options[file])
+        };
+        let verified = Transaction::new(&candidates, &originals)
+            .run(&mut render, &mut verifier, !job.diff)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        verdicts = verified.verdicts;
+        new_files = verified.files;
+    } else if !job.diff {
+        for (file, bytes) in &new_files {
+            write_atomic(file, bytes, stamps.get(file))?;
+        }
+    }
+
+    // A finding counts as fixed only when the re-computed cold path no longer holds its module.
+    let after = if new_files.is_empty() {
+        None
+    } else if job.diff {
+        // A preview: the new text on disk just long enough to compute its cold path.
+        let mut written = Vec::new();
+        let result = (|| -> Result<_> {
+            for (file, bytes) in &new_files {
+                fastpath_fix::verify::write_atomic(file, bytes)?;
+                written.push(file.clone());
+            }
+            cold_paths(&project)
+        })();
+        for file in written {
+            fastpath_fix::verify::write_atomic(&file, &originals[&file])?;
+        }
+        Some(result?)
+    } else {
+        Some(cold_paths(&project)?)
+    };
+
+    let mut fixed = 0usize;
+    let mut remaining = 0usize;
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (id, d) in done.iter().enumerate() {
+        let codes = if d.codes.is_empty() {
+            format!("also loads {}", quoted(&d.modules))
+        } else {
+            codes(&d.codes)
+        };
+        let findings = d.codes.len();
+        let at = &d.at;
+        let Some(fix) = &d.fix else {
+            remaining += findings;
+            let why = d.why.as_deref().unwrap_or_default();
+            if d.codes.is_empty() {
+                report.push(format!("{at}: {codes}, which stays: {why}"));
+            } else {
+                report.push(format!("{at}: {codes} not fixed: {why}"));
+            }
+            continue;
+        };
+        let verdict = verdicts.get(&id);
+        if let Some(verdict) = verdict {
+            *counts.entry(verdict.as_str()).or_default() += 1;
+        }
+        match verdict {
+            None | Some(Verdict::Safe) => {}
+            Some(Verdict::NoWin { still_loaded }) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (no-win: {} still loads): {}",
+                    quoted(still_loaded),
+                    fix.description
+                ));
+                continue;
+            }
+            Some(Verdict::BreaksEntry(failure)) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (unsafe: the entry fails with it: {}): {}",
+                    failure.summary, fix.description
+                ));
+                continue;
+            }
+            Some(Verdict::BreaksTests(failure)) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (unsafe: {}): {}",
+                    failure.summary, fix.description
+                ));
+                for line in failure.tail.lines() {
+                    report.push(format!("    | {line}"));
                 }
+                continue;
             }
         }
-        if !session.changed() {
-            continue;
-        }
-        changed_files += 1;
-        let new_bytes = session.finish()?;
-        if job.diff {
-            let new_text = SourceFile::new(&new_bytes).text().to_owned();
-            diffs.push_str(&unified_diff(
-                Some(session.original_text()),
-                &new_text,
-                &shown,
-            ));
+        let checked = if verify { "verified" } else { "not verified" };
+        report.push(format!(
+            "{at}: {codes} fixed ({}, {checked}): {}",
+            fix.safety.as_str(),
+            fix.description
+        ));
+        let still: Vec<&fastpath_graph::Module> = after
+            .as_ref()
+            .map(|after| {
+                after
+                    .iter()
+                    .filter(|m| d.modules.contains(&m.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if still.is_empty() {
+            fixed += findings;
         } else {
-            write_atomic(&file, &new_bytes, Some(&stamp))?;
+            remaining += findings;
+            for module in still {
+                let by = module.via.as_ref().map_or_else(String::new, |via| {
+                    format!(
+                        ", loaded by {}:{}: {}",
+                        display(&via.path, root),
+                        via.line,
+                        via.statement
+                    )
+                });
+                report.push(format!(
+                    "{at}: {codes} not fixed: `{}` is still on the cold path{by}",
+                    module.name
+                ));
+            }
         }
     }
 
     // Output: the diff on stdout; the report on stdout for `fix`, stderr for `check --fix`.
+    let mut diffs = String::new();
+    for (file, bytes) in &new_files {
+        if job.diff {
+            let old = SourceFile::new(&originals[file]).text().to_owned();
+            let new_text = SourceFile::new(bytes).text().to_owned();
+            diffs.push_str(&unified_diff(Some(&old), &new_text, &display(file, root)));
+        }
+    }
     {
         let mut out = printer.stdout();
         use std::io::Write as _;
         out.write_all(diffs.as_bytes())?;
         crate::printer::Printer::flush(out)?;
     }
+    let changed_files = new_files.len();
     let total = fixed + remaining;
     let verb = if job.diff { "Would fix" } else { "Fixed" };
     let mut summary = match total {
@@ -310,8 +484,24 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             plural(changed_files)
         ),
     };
-    if fixed > 0 && !job.diff {
-        if let Some(gone) = left_cold_path(&settings, &views, info.as_ref(), measured.as_ref())? {
+    if verify {
+        let count = |k: &str| counts.get(k).copied().unwrap_or(0);
+        summary.push_str(&format!(
+            " Verified by running the entry{}: {} safe, {} no-win, {} unsafe (rolled back).",
+            if job.test.is_some() {
+                " and the tests"
+            } else {
+                ""
+            },
+            count("safe"),
+            count("no-win"),
+            count("unsafe")
+        ));
+    } else if job.static_only && done.iter().any(|d| d.fix.is_some()) {
+        summary.push_str(" Not verified (--static): no project code ran.");
+    }
+    if let Some(after) = &after {
+        if let Some(gone) = left_cold_path(&loaded, after, measured.as_ref(), job.diff) {
             summary.push(' ');
             summary.push_str(&gone);
         }
@@ -338,6 +528,109 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     })
 }
 
+/// One request and what became of it.
+struct Done {
+    file: PathBuf,
+    at: String,
+    request: Request,
+    codes: Vec<&'static str>,
+    /// The modules it is about, absolute.
+    modules: Vec<String>,
+    fix: Option<fastpath_fix::Fix>,
+    why: Option<String>,
+}
+
+impl Done {
+    fn new(file: &Path, shown: &str, target: Target, package: &str) -> Done {
+        Done {
+            file: file.to_path_buf(),
+            at: format!("{shown}:{}:{}", target.request.line, target.request.column),
+            modules: target
+                .request
+                .modules
+                .iter()
+                .map(|m| absolute_module(m, package))
+                .collect(),
+            request: target.request,
+            codes: target.codes,
+            fix: None,
+            why: None,
+        }
+    }
+
+    fn fixed(mut self, fix: fastpath_fix::Fix) -> Done {
+        self.fix = Some(fix);
+        self
+    }
+
+    fn not_fixed(mut self, why: String) -> Done {
+        self.why = Some(why);
+        self
+    }
+}
+
+/// Every entry, one after the other: the modules any of them loads; the tests once.
+struct AllEntries(Vec<PythonVerifier>);
+
+impl Verifier for AllEntries {
+    fn run_entry(&mut self) -> std::result::Result<BTreeSet<String>, Failure> {
+        let mut loaded = BTreeSet::new();
+        for verifier in &mut self.0 {
+            let mut modules = verifier.run_entry().map_err(|failure| Failure {
+                summary: format!("`{}`: {}", verifier.module, failure.summary),
+                tail: failure.tail,
+            })?;
+            loaded.append(&mut modules);
+        }
+        Ok(loaded)
+    }
+
+    fn run_tests(&mut self) -> Option<std::result::Result<(), Failure>> {
+        self.0.first_mut()?.run_tests()
+    }
+}
+
+/// The package each project file's relative imports start from.
+fn packages_of(views: &[EntryView]) -> BTreeMap<PathBuf, String> {
+    views
+        .iter()
+        .flat_map(|v| v.path.modules.iter())
+        .filter(|m| m.origin == Origin::Project)
+        .filter_map(|m| {
+            let path = m.path.as_deref()?;
+            let is_package = path.file_name().is_some_and(|n| n == "__init__.py");
+            let package = if is_package {
+                m.name.clone()
+            } else {
+                m.name.rsplit_once('.').map_or("", |(p, _)| p).to_owned()
+            };
+            Some((canonical(path), package))
+        })
+        .collect()
+}
+
+/// Every entry's cold path, as it is on disk now.
+fn cold_paths(project: &Project) -> Result<Vec<fastpath_graph::Module>> {
+    let mut modules: Vec<fastpath_graph::Module> = Vec::new();
+    for entry in project.entries("fix")? {
+        let (path, _) = project.cold_path(&entry)?;
+        for module in path.modules {
+            if !modules.iter().any(|m| m.name == module.name) {
+                modules.push(module);
+            }
+        }
+    }
+    Ok(modules)
+}
+
+fn quoted(modules: &[String]) -> String {
+    modules
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -346,11 +639,8 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn codes(findings: &[String]) -> String {
-    let codes: BTreeSet<&str> = findings
-        .iter()
-        .filter_map(|f| f.split_whitespace().next())
-        .collect();
+fn codes(codes: &[&'static str]) -> String {
+    let codes: BTreeSet<&str> = codes.iter().copied().collect();
     codes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
@@ -374,50 +664,18 @@ fn project_files(views: &[EntryView]) -> HashSet<PathBuf> {
         .collect()
 }
 
-/// The project statement a finding is about: its own location when that is a project file
-/// other than the manifest, else the innermost statement of its chain that is.
+/// The project statement a fix target names, unless it is the manifest (which declares its
+/// imports on purpose: a finding that leads through it is fixed further down the chain, or by
+/// editing the manifest) or not a project file on the cold path.
 fn statement_of(
-    diagnostic: &Diagnostic,
+    fix: &FixTarget,
     root: &Path,
     project: &HashSet<PathBuf>,
     manifest: &Path,
 ) -> Option<(PathBuf, u32, u32)> {
-    let mut candidates = Vec::new();
-    if let Some(location) = &diagnostic.location {
-        candidates.push(location);
-    }
-    candidates.extend(diagnostic.chain.iter().rev().map(|label| &label.location));
-    for location in candidates {
-        let file = canonical(&root.join(&location.path));
-        if file == manifest {
-            // The manifest declares its imports on purpose; a finding that leads through it
-            // is fixed further down the chain, or by editing the manifest.
-            return None;
-        }
-        if project.contains(&file) {
-            return Some((file, location.line, location.column));
-        }
-    }
-    None
-}
-
-/// Dotted names quoted in a message: the modules a finding is about.
-fn backticked_modules(message: &str) -> Vec<String> {
-    message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .filter(|word| {
-            !word.is_empty()
-                && word.trim_start_matches('.').split('.').all(|part| {
-                    part.chars()
-                        .next()
-                        .is_some_and(|c| c.is_alphabetic() || c == '_')
-                        && part.chars().all(|c| c.is_alphanumeric() || c == '_')
-                })
-        })
-        .map(str::to_owned)
-        .collect()
+    let location = fix.location.as_ref()?;
+    let file = canonical(&root.join(&location.path));
+    (file != manifest && project.contains(&file)).then_some((file, location.line, location.column))
 }
 
 /// The names other project modules on the cold path import from `file`'s module.
@@ -481,29 +739,21 @@ fn reexports(
 
 /// After a fix: which modules left the cold path, and what they cost when measured.
 fn left_cold_path(
-    settings: &Settings,
-    views: &[EntryView],
-    info: Option<&InterpreterInfo>,
+    before: &BTreeSet<String>,
+    after: &[fastpath_graph::Module],
     measured: Option<&Measurements>,
-) -> Result<Option<String>> {
-    let before: BTreeSet<String> = views
-        .iter()
-        .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
-        .collect();
-    let mut after: BTreeSet<String> = BTreeSet::new();
-    for entry in &settings.entries.value {
-        let (module, roots) = entry_module(entry, settings, &settings.root)?;
-        let path = cold_path_of(&module, &roots, info)?;
-        after.extend(path.modules.into_iter().map(|m| m.name));
-    }
-    let gone: Vec<&String> = before.difference(&after).collect();
+    preview: bool,
+) -> Option<String> {
+    let after: BTreeSet<&String> = after.iter().map(|m| &m.name).collect();
+    let gone: Vec<&String> = before.iter().filter(|m| !after.contains(m)).collect();
     if gone.is_empty() {
-        return Ok(None);
+        return None;
     }
     let mut text = format!(
-        "{} module{} left the cold path",
+        "{} module{} {} the cold path",
         gone.len(),
-        plural(gone.len())
+        plural(gone.len()),
+        if preview { "would leave" } else { "left" }
     );
     if let Some(measured) = measured {
         let us: f64 = gone
@@ -517,27 +767,5 @@ fn left_cold_path(
         ));
     }
     text.push('.');
-    Ok(Some(text))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modules_are_read_from_the_backticks_of_a_message() {
-        assert_eq!(
-            backticked_modules(
-                "`urllib.request` is banned from the cold path (banned: `urllib.request`)"
-            ),
-            ["urllib.request", "urllib.request"]
-        );
-        assert_eq!(
-            backticked_modules(
-                "`app` imports `.util` at module level, outside the manifest `fast_path`"
-            ),
-            ["app", ".util", "fast_path"]
-        );
-        assert!(backticked_modules("costs 3.0 ms").is_empty());
-    }
+    Some(text)
 }
