@@ -381,7 +381,14 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             remaining += findings;
             let why = d.why.as_deref().unwrap_or_default();
             if d.codes.is_empty() {
-                report.push(format!("{at}: {codes}, which stays: {why}"));
+                // Another statement that loads a flagged module: worth a line only when the
+                // module is still there.
+                let stays = after
+                    .as_ref()
+                    .is_none_or(|after| after.iter().any(|m| d.modules.contains(&m.name)));
+                if stays {
+                    report.push(format!("{at}: {codes}, which stays: {why}"));
+                }
             } else {
                 report.push(format!("{at}: {codes} not fixed: {why}"));
             }
