@@ -980,6 +980,16 @@ mod tests {
             text,
             "import os\n\nX = os.sep\n\ndef f():\n    import json\n    return json\n"
         );
+        // Between two import groups, one blank line stays one.
+        let (text, _) = fix(
+            "import os\n\n\nimport sys\n\nimport json\n\nfrom x import y\n\n\ndef f():\n    return json, os, sys, y\n",
+            6,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\n\nimport sys\n\nfrom x import y\n\n\ndef f():\n    import json\n    return json, os, sys, y\n"
+        );
         // PEP 8's two blank lines before a def stay two, not three or four.
         let (text, _) = fix(
             "import os\n\n\nimport json\n\n\ndef f():\n    return json, os\n",

@@ -346,25 +346,45 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     }
 
     // A finding counts as fixed only when the re-computed cold path no longer holds its module.
-    let after = if new_files.is_empty() {
-        None
-    } else if job.diff {
-        // A preview: the new text on disk just long enough to compute its cold path.
-        let mut written = Vec::new();
-        let result = (|| -> Result<_> {
-            for (file, bytes) in &new_files {
-                fastpath_fix::verify::write_atomic(file, bytes)?;
-                written.push(file.clone());
-            }
-            cold_paths(&project)
-        })();
-        for file in written {
-            fastpath_fix::verify::write_atomic(&file, &originals[&file])?;
+    let mut after = after_fixes(&project, &new_files, &originals, job.diff)?;
+    // Without running anything, an edit whose module stays on the re-computed cold path is the
+    // static no-win: take it back, so a second run has nothing left to do.
+    let mut static_no_win: BTreeSet<usize> = BTreeSet::new();
+    let first_after = after.clone();
+    if !verify {
+        if let Some(modules) = &after {
+            static_no_win = done
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.fix.is_some())
+                .filter(|(_, d)| modules.iter().any(|m| d.modules.contains(&m.name)))
+                .map(|(id, _)| id)
+                .collect();
         }
-        Some(result?)
-    } else {
-        Some(cold_paths(&project)?)
-    };
+        if !static_no_win.is_empty() {
+            let files: Vec<PathBuf> = new_files.keys().cloned().collect();
+            for file in files {
+                let kept: Vec<&Request> = done
+                    .iter()
+                    .enumerate()
+                    .filter(|(id, d)| {
+                        d.file == file && d.fix.is_some() && !static_no_win.contains(id)
+                    })
+                    .map(|(_, d)| &d.request)
+                    .collect();
+                let bytes = render_fixes(&originals[&file], &kept, &file_options[&file])?;
+                if !job.diff {
+                    fastpath_fix::verify::write_atomic(&file, &bytes)?;
+                }
+                if bytes == originals[&file] {
+                    new_files.remove(&file);
+                } else {
+                    new_files.insert(file, bytes);
+                }
+            }
+            after = after_fixes(&project, &new_files, &originals, job.diff)?;
+        }
+    }
 
     let mut fixed = 0usize;
     let mut remaining = 0usize;
@@ -394,6 +414,34 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             }
             continue;
         };
+        if static_no_win.contains(&id) {
+            remaining += findings;
+            let stays: Vec<String> = first_after
+                .iter()
+                .flatten()
+                .filter(|m| d.modules.contains(&m.name))
+                .map(|m| match &m.via {
+                    Some(via) => format!(
+                        "`{}` stays, loaded by {}:{}: {}",
+                        m.name,
+                        display(&via.path, root),
+                        via.line,
+                        via.statement
+                    ),
+                    None => format!("`{}` stays", m.name),
+                })
+                .collect();
+            report.push(format!(
+                "{at}: {codes} not applied (no-win: {}): {}",
+                if stays.is_empty() {
+                    "the module stays on the cold path".to_owned()
+                } else {
+                    stays.join("; ")
+                },
+                fix.description
+            ));
+            continue;
+        }
         let verdict = verdicts.get(&id);
         if let Some(verdict) = verdict {
             *counts.entry(verdict.as_str()).or_default() += 1;
@@ -614,6 +662,34 @@ fn packages_of(views: &[EntryView]) -> BTreeMap<PathBuf, String> {
             Some((canonical(path), package))
         })
         .collect()
+}
+
+/// The cold path with the new files: on disk already, or (a preview) written just long enough
+/// to compute it and then restored.
+fn after_fixes(
+    project: &Project,
+    new_files: &BTreeMap<PathBuf, Vec<u8>>,
+    originals: &BTreeMap<PathBuf, Vec<u8>>,
+    preview: bool,
+) -> Result<Option<Vec<fastpath_graph::Module>>> {
+    if new_files.is_empty() {
+        return Ok(None);
+    }
+    if !preview {
+        return cold_paths(project).map(Some);
+    }
+    let mut written = Vec::new();
+    let result = (|| -> Result<_> {
+        for (file, bytes) in new_files {
+            fastpath_fix::verify::write_atomic(file, bytes)?;
+            written.push(file.clone());
+        }
+        cold_paths(project)
+    })();
+    for file in written {
+        fastpath_fix::verify::write_atomic(&file, &originals[&file])?;
+    }
+    result.map(Some)
 }
 
 /// Every entry's cold path, as it is on disk now.

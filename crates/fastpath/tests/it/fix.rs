@@ -270,8 +270,8 @@ fn two_statements_one_module_converge_in_one_run_and_a_second_run_prints_nothing
 #[test]
 fn a_module_that_stays_is_reported_with_the_statement_that_keeps_it() {
     require_python!();
-    // `other` uses `json` at import time: `helper`'s import moves, but `json` stays, so the
-    // finding is not counted as fixed and the report says why.
+    // `other` uses `json` at import time: moving `helper`'s import would win nothing, so it is
+    // not applied, the finding is not counted as fixed, and the report says why.
     let dir = project(&[
         ("app.py", "from fast_path import *\n"),
         (
@@ -295,10 +295,15 @@ fn a_module_that_stays_is_reported_with_the_statement_that_keeps_it() {
         "{out}"
     );
     assert!(
-        out.contains("helper.py:1:1: FP003 not fixed: `json` is still on the cold path, loaded by other.py:1: import json"),
+        out.contains("helper.py:1:1: FP003 not applied (no-win: `json` stays, loaded by other.py:1: import json)"),
         "{out}"
     );
-    assert!(out.contains("Fixed 0 of 1 finding"), "{out}");
+    assert!(out.contains("Fixed 0 of 1 finding in 0 files"), "{out}");
+    // The no-win edit is not left behind: a second run has nothing new to do.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("helper.py")).unwrap(),
+        "import json\nimport other\n\n\ndef g():\n    return json.dumps(1)\n"
+    );
 }
 
 #[test]

@@ -86,7 +86,26 @@ impl Context<'_> {
             after_ends.push(at);
         }
         let after = after_ends.len() - 1;
-        let longest = longest_blank_run(self.text);
+        // Between two imports, one blank line at most: a gap there separates import groups.
+        let is_import = |from: u32| {
+            let to = self.lines.next_line_start(from, text_len);
+            let line = self.text[from as usize..to as usize].trim_start();
+            line.starts_with("import ") || line.starts_with("from ")
+        };
+        let above = (before < self.lines.line(edit.start) as usize - 1).then(|| {
+            let mut at = edit.start;
+            for _ in 0..=before {
+                at = self.lines.line_start(at - 1);
+            }
+            at
+        });
+        let below = (after_ends[after] < text_len).then_some(after_ends[after]);
+        let between_imports = above.is_some_and(is_import) && below.is_some_and(is_import);
+        let longest = if between_imports {
+            longest_blank_run(self.text).min(1)
+        } else {
+            longest_blank_run(self.text)
+        };
         if before + after > longest {
             let cut = (before + after - longest).min(after);
             edit.end = after_ends[cut];
