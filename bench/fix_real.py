@@ -7,7 +7,8 @@ For each project (pipx, httpie, cookiecutter by default), from its sdist on the 
      is installed, then uninstalled, so only the unpacked sources provide it) and pytest;
   2. a `fastpath.toml` names the entry (the console script's module), the `src` roots, the
      interpreter and a `banned` list of the heavy dependencies its cold path pulls in;
-  3. `fastpath fix` runs (verified by running the entry), then, on a second fresh copy,
+  3. `fastpath fix` runs (verified by running the entry; the measured findings come from one
+     saved `fastpath profile`, so both runs see the same ones), then, on a second fresh copy,
      `fastpath fix --test CMD` with the project's own tests where they run offline (a subset,
      so bisection stays affordable), else with the CLI's `--version` and `--help`;
   4. afterwards: the entry imports, `python -m PKG --version` and `--help` run, the tests pass
@@ -203,7 +204,15 @@ def one(name: str, fastpath: Path, work: Path, runs: int) -> dict:
         if tests:
             tests_before = sh(["sh", "-c", tests], cwd=root, env=env_for(root, spec)).returncode == 0
         ms_before = import_ms(python, root, spec)
-        args = ["--runs", str(runs)]
+        # One saved profile serves both runs, so the measured findings (FP104) are the same
+        # ones and the second run tests the fix engine, not the machine's noise.
+        profile = root.parent / "profile.json"
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        measured = sh([str(fastpath), "profile", "--format", "json", "--runs", str(runs)],
+                      cwd=root, env=env, timeout=3600)
+        profile.write_text(measured.stdout)
+        args = ["--profile", str(profile)]
         if mode == "fix --test":
             test_cmd = tests if tests and tests_before else smoke_test
             # The test command sees the sources through PYTHONPATH, as the entry does.
@@ -215,7 +224,7 @@ def one(name: str, fastpath: Path, work: Path, runs: int) -> dict:
         tests_after = None
         if tests:
             tests_after = sh(["sh", "-c", tests], cwd=root, env=env_for(root, spec)).returncode == 0
-        second = run_fix(fastpath, root, ["--diff", "--runs", str(runs)])
+        second = run_fix(fastpath, root, ["--diff", "--profile", str(profile)])
         second_static = run_fix(fastpath, root, ["--diff", "--static"])
         entry = {
             "exit": code,
