@@ -59,7 +59,7 @@ PROJECTS = {
         "package": "cookiecutter",
         "src": [],
         "banned": ["jinja2", "requests", "rich", "yaml", "arrow", "slugify", "binaryornot"],
-        "tests": "{python} -m pytest -q -x -p no:cacheprovider tests/test_cli.py tests/test_main.py",
+        "tests": "{python} -m pytest -q -x -p no:cacheprovider -o addopts= tests/test_cli.py tests/test_main.py",
     },
 }
 
