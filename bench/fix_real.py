@@ -217,14 +217,18 @@ def one(name: str, fastpath: Path, work: Path, runs: int) -> dict:
             test_cmd = tests if tests and tests_before else smoke_test
             # The test command sees the sources through PYTHONPATH, as the entry does.
             roots = os.pathsep.join([str(root / s) for s in spec["src"]] + [str(root)])
-            args += ["--test", f"export PYTHONPATH={roots}; {test_cmd}"]
+            # A private TMPDIR: pytest's shared /tmp/pytest-of-USER fails under concurrent runs.
+            tmp = root.parent / "tmp"
+            args += ["--test", f"export PYTHONPATH={roots}; mkdir -p {tmp}; "
+                               f"export TMPDIR={tmp}; {test_cmd}"]
         code, stdout, stderr = run_fix(fastpath, root, args)
         ok_after, after, last = loaded(python, root, spec)
         ms_after = import_ms(python, root, spec)
         tests_after = None
         if tests:
             tests_after = sh(["sh", "-c", tests], cwd=root, env=env_for(root, spec)).returncode == 0
-        second = run_fix(fastpath, root, ["--diff", "--profile", str(profile)])
+        # The second run is asked the same question: with the same tests, when there are some.
+        second = run_fix(fastpath, root, ["--diff", *args])
         second_static = run_fix(fastpath, root, ["--diff", "--static"])
         entry = {
             "exit": code,

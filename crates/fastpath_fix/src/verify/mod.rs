@@ -252,6 +252,10 @@ impl<'a> Transaction<'a> {
         }
 
         if has_tests && !kept.is_empty() {
+            // A test that fails once and passes when run again (a shared temporary directory,
+            // a timing) must not blame an edit: a culprit is confirmed by a second failing run,
+            // and a few unconfirmed failures end the search.
+            let mut unconfirmed = 0;
             loop {
                 self.apply(&kept, &[], render)?;
                 self.test_runs += 1;
@@ -268,6 +272,16 @@ impl<'a> Transaction<'a> {
                         Some(Err(_)) => failing = middle,
                         _ => passing = middle,
                     }
+                }
+                self.apply(&kept[..failing], &[], render)?;
+                self.test_runs += 1;
+                if !matches!(verifier.run_tests(), Some(Err(_))) {
+                    unconfirmed += 1;
+                    if unconfirmed > 2 {
+                        self.apply(&kept, &[], render)?;
+                        break;
+                    }
+                    continue;
                 }
                 let culprit = kept.remove(failing - 1);
                 for id in culprit {
