@@ -180,8 +180,8 @@ pub struct FixArgs {
     #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
 
-    /// After the fixes, run this test command (`sh -c CMD` in the project root); fixes it
-    /// fails with are found by bisection and rolled back.
+    /// After the fixes, run this test command (`sh -c CMD` in the project root, killed after ten
+    /// times `--timeout`); fixes it fails with are found by bisection and rolled back.
     #[arg(long, value_name = "CMD", conflicts_with = "static_only")]
     pub test: Option<String>,
 

@@ -323,6 +323,8 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             )?;
             verifier.roots = entry.roots.clone();
             verifier.timeout = Duration::from_secs_f64(job.measure.run.timeout);
+            // A test suite runs longer than one import: ten times the run's limit.
+            verifier.test_timeout = Duration::from_secs_f64(job.measure.run.timeout * 10.0);
             if i == 0 {
                 verifier.test = job.test.clone();
             }

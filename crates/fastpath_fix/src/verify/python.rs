@@ -35,6 +35,8 @@ pub struct PythonVerifier {
     /// The user's test command (`--test CMD`).
     pub test: Option<String>,
     pub timeout: Duration,
+    /// The test command's own limit: a suite runs longer than an import.
+    pub test_timeout: Duration,
     /// Private bytecode cache and output files.
     scratch: tempfile_dir::Scratch,
 }
@@ -66,7 +68,7 @@ with open(os.environ["FASTPATH_VERIFY_OUT"], "w") as out:
 
 impl PythonVerifier {
     /// Runs `module` with `python` in `root` (also its only import root), without a function,
-    /// tests or args, killed after 60 s; set the other fields to change that.
+    /// tests or args, killed after 60 s (tests after 600 s); set the other fields to change that.
     pub fn new(python: PathBuf, root: PathBuf, module: String) -> std::io::Result<PythonVerifier> {
         Ok(PythonVerifier {
             python,
@@ -77,6 +79,7 @@ impl PythonVerifier {
             args: None,
             test: None,
             timeout: Duration::from_secs(60),
+            test_timeout: Duration::from_secs(600),
             scratch: tempfile_dir::Scratch::new()?,
         })
     }
@@ -124,7 +127,7 @@ impl Verifier for PythonVerifier {
             .args(["-c", test])
             .env("PYTHONPYCACHEPREFIX", self.scratch.path().join("pycache"))
             .env("PYTHONDONTWRITEBYTECODE", "1");
-        Some(match run(command, self.timeout) {
+        Some(match run(command, self.test_timeout) {
             Ok((true, _)) => Ok(()),
             Ok((false, output)) => Err(Failure {
                 summary: format!("`{test}` failed"),
