@@ -168,7 +168,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
 
-    /// Show the changes as a unified diff; write nothing.
+    /// Show the changes as a unified diff; write nothing (the preview is not verified by running).
     #[arg(long)]
     pub diff: bool,
 

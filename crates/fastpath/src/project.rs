@@ -210,12 +210,23 @@ impl Project {
     /// The entry's cold path with the observed imports merged, and the sources it scanned
     /// (callers that read the entry's own sites take them from there instead of scanning again).
     pub fn cold_path(&self, entry: &Entry) -> Result<(ColdPath, Sources), EntryError> {
+        self.cold_path_with(entry, Sources::default())
+    }
+
+    /// The entry's cold path as it would be with some files' contents replaced (`sources` built
+    /// with [`Sources::with_overlay`]): what a preview of edits computes without writing them.
+    pub fn cold_path_with(
+        &self,
+        entry: &Entry,
+        sources: Sources,
+    ) -> Result<(ColdPath, Sources), EntryError> {
         cold_path_in(
             &entry.module,
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
             &self.hooked,
+            sources,
         )
     }
 
@@ -226,7 +237,15 @@ impl Project {
         module: &str,
         roots: &[PathBuf],
     ) -> Result<ColdPath, EntryError> {
-        cold_path_in(module, roots, self.info.as_ref(), &[], &[]).map(|(path, _)| path)
+        cold_path_in(
+            module,
+            roots,
+            self.info.as_ref(),
+            &[],
+            &[],
+            Sources::default(),
+        )
+        .map(|(path, _)| path)
     }
 
     /// The cold path of the same entry in another tree (a revision's worktree) whose project
@@ -239,6 +258,7 @@ impl Project {
             self.info.as_ref(),
             &self.observed,
             &self.hooked,
+            Sources::default(),
         )
         .map(|(path, _)| path)
     }
@@ -261,12 +281,12 @@ fn cold_path_in(
     info: Option<&InterpreterInfo>,
     observed: &[ObservedImport],
     hooked: &[(String, PathBuf)],
+    sources: Sources,
 ) -> Result<(ColdPath, Sources), EntryError> {
     let resolver = Resolver::new(roots.to_vec(), info);
     for (name, file) in hooked {
         resolver.alias(name, file);
     }
-    let sources = Sources::default();
     let target = info.map(InterpreterInfo::target);
     let preloaded: HashSet<String> = info
         .map(|i| i.preloaded.iter().cloned().collect())

@@ -297,8 +297,9 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
         }
     }
 
-    // Verify by running, unless --static: the kept fixes are what is left on disk.
-    let verify = !job.static_only && !new_files.is_empty();
+    // Verify by running, unless --static: the kept fixes are what is left on disk. A preview
+    // (--diff) never writes the user's files, not even for a moment, so it is not verified.
+    let verify = !job.static_only && !job.diff && !new_files.is_empty();
     let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
     if verify {
         let Some(info) = info else {
@@ -348,7 +349,7 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     }
 
     // A finding counts as fixed only when the re-computed cold path no longer holds its module.
-    let mut after = after_fixes(&project, &new_files, &originals, job.diff)?;
+    let mut after = after_fixes(&project, &new_files, job.diff)?;
     // Without running anything, an edit whose module stays on the re-computed cold path is the
     // static no-win: take it back, so a second run has nothing left to do.
     let mut static_no_win: BTreeSet<usize> = BTreeSet::new();
@@ -384,7 +385,7 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
                     new_files.insert(file, bytes);
                 }
             }
-            after = after_fixes(&project, &new_files, &originals, job.diff)?;
+            after = after_fixes(&project, &new_files, job.diff)?;
         }
     }
 
@@ -556,6 +557,10 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
         ));
     } else if job.static_only && done.iter().any(|d| d.fix.is_some()) {
         summary.push_str(" Not verified (--static): no project code ran.");
+    } else if job.diff && done.iter().any(|d| d.fix.is_some()) {
+        summary.push_str(
+            " Not verified (a preview writes nothing): `fastpath fix` runs the entry before keeping each edit.",
+        );
     }
     if let Some(after) = &after {
         if let Some(gone) = left_cold_path(&loaded, after, measured.as_ref(), job.diff) {
@@ -666,39 +671,33 @@ fn packages_of(views: &[EntryView]) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
-/// The cold path with the new files: on disk already, or (a preview) written just long enough
-/// to compute it and then restored.
+/// The cold path with the new files: on disk already, or (a preview) read from memory in place
+/// of the files on disk, which stay untouched.
 fn after_fixes(
     project: &Project,
     new_files: &BTreeMap<PathBuf, Vec<u8>>,
-    originals: &BTreeMap<PathBuf, Vec<u8>>,
     preview: bool,
 ) -> Result<Option<Vec<fastpath_graph::Module>>> {
     if new_files.is_empty() {
         return Ok(None);
     }
-    if !preview {
-        return cold_paths(project).map(Some);
-    }
-    let mut written = Vec::new();
-    let result = (|| -> Result<_> {
-        for (file, bytes) in new_files {
-            fastpath_fix::verify::write_atomic(file, bytes)?;
-            written.push(file.clone());
-        }
-        cold_paths(project)
-    })();
-    for file in written {
-        fastpath_fix::verify::write_atomic(&file, &originals[&file])?;
-    }
-    result.map(Some)
+    let overlay = if preview {
+        new_files.clone()
+    } else {
+        BTreeMap::new()
+    };
+    cold_paths(project, &overlay).map(Some)
 }
 
-/// Every entry's cold path, as it is on disk now.
-fn cold_paths(project: &Project) -> Result<Vec<fastpath_graph::Module>> {
+/// Every entry's cold path, as it is on disk now with the `overlay` files' contents replaced.
+fn cold_paths(
+    project: &Project,
+    overlay: &BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<Vec<fastpath_graph::Module>> {
     let mut modules: Vec<fastpath_graph::Module> = Vec::new();
     for entry in project.entries("fix")? {
-        let (path, _) = project.cold_path(&entry)?;
+        let sources = fastpath_graph::Sources::with_overlay(overlay.clone());
+        let (path, _) = project.cold_path_with(&entry, sources)?;
         for module in path.modules {
             if !modules.iter().any(|m| m.name == module.name) {
                 modules.push(module);

@@ -368,3 +368,26 @@ fn a_large_file_diffs_in_small_hunks() {
     assert_eq!(hunks, ["@@ -1,4 +1,3 @@", "@@ -5002,4 +5001,5 @@"], "{out}");
     assert!(out.lines().count() < 30, "{out}");
 }
+
+/// A preview never writes the user's files, not even for a moment: the file keeps its inode
+/// (an atomic write, even one undone at once, would replace it), and no code ran to verify.
+#[test]
+fn a_measured_preview_never_replaces_a_file() {
+    use std::os::unix::fs::MetadataExt as _;
+    require_python!();
+    let project = copy_project(&seed_example());
+    let dir = project.path();
+    let file = dir.join("interface_cache.py");
+    let (inode, bytes) = (
+        std::fs::metadata(&file).unwrap().ino(),
+        std::fs::read(&file).unwrap(),
+    );
+    let out = run(fp(dir).args(["fix", "--diff", "--runs", "1", "--python", "python3"]));
+    assert!(out.contains("+++ b/interface_cache.py"), "{out}");
+    assert!(
+        out.contains("Not verified (a preview writes nothing)"),
+        "{out}"
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode, "{out}");
+    assert_eq!(std::fs::read(&file).unwrap(), bytes);
+}
