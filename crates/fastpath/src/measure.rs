@@ -152,8 +152,8 @@ impl GateRuns {
         let current = runner_config(project, &info.executable, entry, run);
         let reference = reference_root.map(|other| {
             let moved = Entry {
-                module: entry.module.clone(),
                 roots: crate::project::map_roots(&entry.roots, project.root(), other),
+                ..entry.clone()
             };
             runner_config(project, &info.executable, &moved, run)
         });

@@ -323,6 +323,9 @@ pub fn show_settings(
     let settings = crate::project::settings(cli, &start, src)?;
     let mut out = printer.stdout();
     settings.show(&mut out)?;
+    if settings.entries.value.is_empty() {
+        crate::discover::show_candidates(&settings.root, &mut out)?;
+    }
     crate::printer::Printer::flush(out)?;
     Ok(crate::ExitStatus::Success)
 }

@@ -32,7 +32,6 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let info = project.info.as_ref();
     let saved = measure::saved(&args.measure)?;
     let today = clock::today()?;
-    let manifest = project.manifest.read()?;
 
     // A baseline file, or `--against REV`: the FP2xx comparison.
     let mut gate = open_gate(&project, args, printer)?;
@@ -51,7 +50,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         // Imports a past `fastpath profile` saw but no source shows (compiled extensions,
         // computed names) complete the static view, without running anything now.
         let (path, sources) = project.cold_path(entry)?;
-        let entry_path = path.modules.first().and_then(|m| m.path.clone());
+        let entry_path = entry.file.clone();
+        let manifest_location = project.manifest_of(entry);
+        let manifest = manifest_location.read()?;
         let entry_scan = entry_path
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
@@ -126,8 +127,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             entry: module,
             entry_path: entry_path.as_deref(),
             entry_scan: entry_scan.as_deref(),
-            manifest_module: &project.manifest.module,
-            manifest_path: &project.manifest.path,
+            manifest_module: &manifest_location.module,
+            manifest_path: &manifest_location.path,
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),

@@ -80,7 +80,7 @@ fn hot_keeps_a_heavy_import_as_a_tier_2_exception() {
     assert!(
         output.contains("# Tier 2: Hot path exceptions (>10ms but >80% usage)")
             && output.contains("import decimal")
-            && output.contains("25ms, 95% usage - PROFILED 2025-12-08"),
+            && output.contains("26ms, 95% usage - PROFILED 2025-12-08"),
         "{output}"
     );
 }
