@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::LoadedManifest;
 use fastpath_graph::{
-    cold_path_with_observed, default_cache_dir, find_interpreter, query_interpreter, ColdPath,
+    cold_path_of_call, default_cache_dir, find_interpreter, query_interpreter, ColdPath,
     EntryError, InterpreterError, InterpreterInfo, ObservedImport, Resolution, Resolver, Sources,
 };
 use fastpath_manifest::Manifest;
@@ -208,10 +208,11 @@ impl Project {
     }
 
     /// The module name of an entry and its roots. ENTRY is one of:
+    /// - a console script named in `[project.scripts]` of the configuration's `pyproject.toml`
+    ///   (first: the command a user runs wins over a module of the same name);
     /// - a module name (`app`, `pkg.mod`);
     /// - `pkg.mod:function`, the console-script form;
     /// - an AWS handler string `pkg.mod.function`, when that is not a module but `pkg.mod` is;
-    /// - a console script named in `[project.scripts]` of the configuration's `pyproject.toml`;
     /// - a path to a `.py` file (relative to `base`), named by its package structure, whose root
     ///   goes first, as `python -c "import entry"` run from that root would see it.
     pub fn entry(&self, entry: &str, base: &Path) -> Result<Entry> {
@@ -229,6 +230,17 @@ impl Project {
                 Some((module, function)) => (module, Some(function)),
                 None => (entry, None),
             };
+            // A console script's name is the command a user runs: it wins over a module of the
+            // same name (`mycli` the script, not the package `mycli/__init__.py`).
+            if function.is_none() {
+                if let Some(target) = self.console_scripts().get(entry) {
+                    let mut resolved = self
+                        .entry(target, base)
+                        .with_context(|| format!("the console script `{entry}` = \"{target}\""))?;
+                    resolved.name = entry.to_string();
+                    return Ok(resolved);
+                }
+            }
             let is_module_name = !module.is_empty() && module.split('.').all(is_identifier);
             let function_ok = function.is_none_or(|f| f.split('.').all(is_identifier));
             if is_module_name && function_ok {
@@ -243,13 +255,6 @@ impl Project {
                 }
             }
             if function.is_none() {
-                if let Some(target) = self.console_scripts().get(entry) {
-                    let mut resolved = self
-                        .entry(target, base)
-                        .with_context(|| format!("the console script `{entry}` = \"{target}\""))?;
-                    resolved.name = entry.to_string();
-                    return Ok(resolved);
-                }
                 // A handler string: the last part is a function of the module before it.
                 if let Some((module, function)) = entry.rsplit_once('.') {
                     if is_module_name {
@@ -341,6 +346,7 @@ impl Project {
     pub fn cold_path(&self, entry: &Entry) -> Result<(ColdPath, Sources), EntryError> {
         cold_path_in(
             &entry.module,
+            entry.function.as_deref(),
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
@@ -354,15 +360,21 @@ impl Project {
         module: &str,
         roots: &[PathBuf],
     ) -> Result<ColdPath, EntryError> {
-        cold_path_in(module, roots, self.info.as_ref(), &[]).map(|(path, _)| path)
+        cold_path_in(module, None, roots, self.info.as_ref(), &[]).map(|(path, _)| path)
     }
 
     /// The cold path of the same entry in another tree (a revision's worktree) whose project
     /// root is `other_root`, with this project's observed imports.
     pub fn cold_path_at(&self, entry: &Entry, other_root: &Path) -> Result<ColdPath, EntryError> {
         let mapped = map_roots(&entry.roots, self.root(), other_root);
-        cold_path_in(&entry.module, &mapped, self.info.as_ref(), &self.observed)
-            .map(|(path, _)| path)
+        cold_path_in(
+            &entry.module,
+            entry.function.as_deref(),
+            &mapped,
+            self.info.as_ref(),
+            &self.observed,
+        )
+        .map(|(path, _)| path)
     }
 }
 
@@ -379,6 +391,7 @@ pub fn map_roots(roots: &[PathBuf], from: &Path, to: &Path) -> Vec<PathBuf> {
 
 fn cold_path_in(
     module: &str,
+    function: Option<&str>,
     roots: &[PathBuf],
     info: Option<&InterpreterInfo>,
     observed: &[ObservedImport],
@@ -390,8 +403,9 @@ fn cold_path_in(
         .map(|i| i.preloaded.iter().cloned().collect())
         .unwrap_or_default();
     let path = with_big_stack(|| {
-        cold_path_with_observed(
+        cold_path_of_call(
             module,
+            function,
             &resolver,
             &sources,
             target.as_ref(),
