@@ -425,9 +425,13 @@ fn find_config(start: &Path) -> Result<Option<(PathBuf, FileConfig)>> {
 fn read_config(path: &Path) -> Result<Option<FileConfig>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    // A pyproject-style file (`--config ci/pyproject.ci.toml`) is read by its `[tool.fastpath]`
+    // whatever its name; a bare table is a `fastpath.toml`.
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml")
+        || table.get("tool").and_then(|t| t.get("fastpath")).is_some()
+        || table.contains_key("project");
     let section = if is_pyproject {
         match table.get("tool").and_then(|t| t.get("fastpath")) {
             Some(section) => section.clone(),

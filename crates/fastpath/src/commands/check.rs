@@ -2,7 +2,7 @@
 //! the figures (measured unless `--static`, or `--profile FILE`), the regression gate when a
 //! baseline or `--against REV` applies, then the rules and a renderer.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 
 use anyhow::{anyhow, Result};
 use fastpath_check::{check, Context, Diagnostic, Measurements};
@@ -12,6 +12,7 @@ use fastpath_history::blame::repository;
 use fastpath_history::clock;
 use fastpath_history::environment::Environment;
 use fastpath_history::reference::{Gated, ReferencePath, RegressionGate, RunSource};
+use fastpath_manifest::format_ms;
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::Profile;
 use fastpath_report::check::{
@@ -44,6 +45,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     });
 
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // What each entry measured, for the summary of a clean check.
+    let mut figures: Vec<(String, f64, f64)> = Vec::new();
     for entry in &entries {
         let module = &entry.module;
         let target = info.map(InterpreterInfo::target);
@@ -121,6 +124,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             .map(Measurements::from),
         };
 
+        if let Some(m) = &measurements {
+            figures.push((entry.name.clone(), m.cold_start_us, m.imports_us));
+        }
         let context = Context {
             root: project.root(),
             policy: &project.settings.policy,
@@ -154,6 +160,19 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         OutputFormat::Full => {
             let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             render_full(&diagnostics, root, styled, &mut out)?;
+            if diagnostics.is_empty() {
+                // A clean measured check says what it measured, so a pass is not silent.
+                let policy = &project.settings.policy;
+                for (name, cold_start_us, imports_us) in &figures {
+                    writeln!(
+                        out,
+                        "`{name}`: cold start {} against the budget of {} (imports {} of it).",
+                        format_ms(cold_start_us / 1000.0),
+                        format_ms(policy.cold_start_budget_ms),
+                        format_ms(imports_us / 1000.0),
+                    )?;
+                }
+            }
         }
         OutputFormat::Concise => render_concise(&diagnostics, &mut out)?,
         OutputFormat::Json => render_json(&diagnostics, measured, &mut out)?,
