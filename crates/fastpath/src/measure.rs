@@ -71,11 +71,11 @@ pub fn runner_config(
         .as_deref()
         .map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         .or_else(|| project.settings.args.clone());
-    if let (Some(function), Some(args)) = (&entry.function, args) {
+    if let (Some(function), Some(args)) = (entry.command_function(), args) {
         let mut argv = vec![entry.name.clone()];
         argv.extend(args);
         config.call = Some(Call {
-            function: function.clone(),
+            function: function.to_string(),
             argv,
         });
     }
@@ -116,7 +116,7 @@ pub fn fresh(
 
 /// Says when a function entry is measured by its import alone.
 pub fn note_what_is_measured(entry: &Entry, config: &RunnerConfig, printer: &Printer) {
-    if let (Some(function), None) = (&entry.function, &config.call) {
+    if let (Some(function), None) = (entry.command_function(), &config.call) {
         printer.warn(format!(
             "only the import of `{}` is measured, not the imports `{function}()` makes when called: set `args = [...]` in [tool.fastpath] or pass --args (for a CLI, --args=--version)",
             entry.module

@@ -35,6 +35,10 @@ pub struct Entry {
     /// `main` in `pkg.mod:main`; `lambda_handler` in the handler string
     /// `pkg.mod.lambda_handler`.
     pub function: Option<String>,
+    /// Whether `function` is run as a command when the program starts (`pkg.mod:main`, a
+    /// console script): its imports are on the cold path and it is called when measuring
+    /// with `args`. A handler string's function runs per request, after the cold start.
+    pub command: bool,
     /// The module's source file (`pkg/mod.py`, never `pkg/__init__.py` unless the entry is the
     /// package itself); `None` for a module without source.
     pub file: Option<PathBuf>,
@@ -42,6 +46,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The function run as a command at start-up, if any (see [`Entry::command`]).
+    pub fn command_function(&self) -> Option<&str> {
+        self.function.as_deref().filter(|_| self.command)
+    }
+
     /// The package the entry module belongs to (`pkg` for `pkg.mod`, `pkg` for the package
     /// `pkg` itself, empty for a top-level module), which relative imports in it start from.
     pub fn package(&self) -> &str {
@@ -249,6 +258,7 @@ impl Project {
                         name: entry.to_string(),
                         module: module.to_string(),
                         function: function.map(str::to_string),
+                        command: function.is_some(),
                         file,
                         roots,
                     });
@@ -263,6 +273,7 @@ impl Project {
                                 name: entry.to_string(),
                                 module: module.to_string(),
                                 function: Some(function.to_string()),
+                                command: false,
                                 file,
                                 roots,
                             });
@@ -278,6 +289,7 @@ impl Project {
                 name: entry.to_string(),
                 module: module.to_string(),
                 function: function.map(str::to_string),
+                command: function.is_some(),
                 file: None,
                 roots,
             });
@@ -302,6 +314,7 @@ impl Project {
         Ok(Entry {
             name: entry.to_string(),
             module,
+            command: function.is_some(),
             function,
             file: Some(path),
             roots,
@@ -346,7 +359,7 @@ impl Project {
     pub fn cold_path(&self, entry: &Entry) -> Result<(ColdPath, Sources), EntryError> {
         cold_path_in(
             &entry.module,
-            entry.function.as_deref(),
+            entry.command_function(),
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
@@ -369,7 +382,7 @@ impl Project {
         let mapped = map_roots(&entry.roots, self.root(), other_root);
         cold_path_in(
             &entry.module,
-            entry.function.as_deref(),
+            entry.command_function(),
             &mapped,
             self.info.as_ref(),
             &self.observed,

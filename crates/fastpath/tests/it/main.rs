@@ -10,6 +10,7 @@ mod init;
 mod profile;
 mod regression;
 mod update;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
