@@ -66,6 +66,13 @@ pub fn render_text(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "{} (observed at run time)",
                 display_path(&via.path, view.root).display()
             ),
+            // Reached through calls made at import time: name the call and the callee's import.
+            Some(via) if via.call.is_some() => format!(
+                "{}:{} {}",
+                display_path(&via.path, view.root).display(),
+                via.line,
+                via.statement
+            ),
             // An import inside a function the cold start calls (at import time, or the
             // function entry itself): say so, since the statement is not at module level.
             Some(via) if via.context == Context::Deferred => format!(
