@@ -334,10 +334,15 @@ impl Project {
     /// Where the manifest of `entry` lives. A configured `manifest` is used as written; by
     /// default an entry inside a package keeps its manifest beside it (`pkg/fast_path.py`,
     /// imported as `pkg.fast_path`, which still works once the package is installed), and a
-    /// top-level entry keeps it at the project root (the seed's flat layout).
+    /// top-level entry keeps it at the project root (the seed's flat layout), as does a project
+    /// whose root manifest already exists.
     pub fn manifest_of(&self, entry: &Entry) -> ManifestLocation {
         let package = entry.package();
-        if self.settings.manifest.source != Source::Default || package.is_empty() {
+        // A project that already keeps its manifest at the root goes on using it.
+        if self.settings.manifest.source != Source::Default
+            || package.is_empty()
+            || self.manifest.path.exists()
+        {
             return self.manifest.clone();
         }
         let Some(dir) = entry.file.as_deref().and_then(Path::parent) else {
