@@ -105,6 +105,9 @@ pub struct Project {
     pub manifest: ManifestLocation,
     /// What past profiles saw at run time and no source shows, for this interpreter.
     pub observed: Vec<ObservedImport>,
+    /// Modules past profiles saw an import hook load under a name the path search does not
+    /// find, with their files: the graph resolves those names to them.
+    pub hooked: Vec<(String, PathBuf)>,
 }
 
 /// The directory whose configuration applies to PATH (the working directory without one).
@@ -142,7 +145,7 @@ impl Project {
         let settings = settings(cli, start, src)?;
         let cwd = std::env::current_dir().context("cannot read the working directory")?;
         let info = interpreter(&settings, printer, cli.interpreter.no_cache)?;
-        let observed = observed_imports(&settings, info.as_ref(), printer);
+        let (observed, hooked) = observed_imports(&settings, info.as_ref(), printer);
         let path = settings.manifest.value.clone();
         // A configured manifest inside a package is imported by its dotted name.
         let stem = || {
@@ -164,6 +167,7 @@ impl Project {
             info,
             manifest: ManifestLocation { path, module },
             observed,
+            hooked,
         })
     }
 
@@ -368,6 +372,7 @@ impl Project {
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
+            &self.hooked,
         )
     }
 
@@ -378,7 +383,7 @@ impl Project {
         module: &str,
         roots: &[PathBuf],
     ) -> Result<ColdPath, EntryError> {
-        cold_path_in(module, None, roots, self.info.as_ref(), &[]).map(|(path, _)| path)
+        cold_path_in(module, None, roots, self.info.as_ref(), &[], &[]).map(|(path, _)| path)
     }
 
     /// The cold path of the same entry in another tree (a revision's worktree) whose project
@@ -391,6 +396,7 @@ impl Project {
             &mapped,
             self.info.as_ref(),
             &self.observed,
+            &self.hooked,
         )
         .map(|(path, _)| path)
     }
@@ -413,8 +419,12 @@ fn cold_path_in(
     roots: &[PathBuf],
     info: Option<&InterpreterInfo>,
     observed: &[ObservedImport],
+    hooked: &[(String, PathBuf)],
 ) -> Result<(ColdPath, Sources), EntryError> {
     let resolver = Resolver::new(roots.to_vec(), info);
+    for (name, file) in hooked {
+        resolver.alias(name, file);
+    }
     let sources = Sources::default();
     let target = info.map(InterpreterInfo::target);
     let preloaded: HashSet<String> = info
@@ -486,24 +496,30 @@ fn observed_imports(
     settings: &Settings,
     info: Option<&InterpreterInfo>,
     printer: &Printer,
-) -> Vec<ObservedImport> {
+) -> (Vec<ObservedImport>, Vec<(String, PathBuf)>) {
     let Some(info) = info else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let key = interpreter_key(&info.implementation, &info.version);
     match ObservedStore::read(&store_path(&settings.root)) {
-        Ok(store) => store
-            .edges(&key)
-            .filter_map(|edge| {
-                Some(ObservedImport {
-                    importer: edge.importer.clone()?,
-                    module: edge.module.clone(),
+        Ok(store) => (
+            store
+                .edges(&key)
+                .filter_map(|edge| {
+                    Some(ObservedImport {
+                        importer: edge.importer.clone()?,
+                        module: edge.module.clone(),
+                    })
                 })
-            })
-            .collect(),
+                .collect(),
+            store
+                .hooked(&key)
+                .map(|(name, file)| (name.clone(), file.clone()))
+                .collect(),
+        ),
         Err(error) => {
             printer.warn(format!("observed imports left out: {error}"));
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     }
 }
