@@ -490,6 +490,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,
 
+    /// Call a function entry (`pkg.mod:main`) with these arguments, split at spaces
+    /// (`--args=--version`), after importing it: its `sys.argv` is `[name, *args]`. Overrides
+    /// `args` in the configuration. Without either, only the import is measured.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub args: Option<String>,
+
     /// Kill a run that takes longer than this many seconds, and fail.
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
     pub timeout: f64,

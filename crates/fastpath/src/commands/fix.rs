@@ -72,6 +72,7 @@ pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<E
 struct EntryView {
     path: ColdPath,
     entry_file: Option<PathBuf>,
+    manifest_file: PathBuf,
 }
 
 /// One statement to fix, and the findings that point at it.
@@ -88,7 +89,6 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     let entries = project.entries("fix")?;
     let info = project.info.as_ref();
     let saved = measure::saved(job.measure)?;
-    let manifest = project.manifest.read()?;
     let today = clock::today()?;
     let root = project.root();
 
@@ -98,7 +98,9 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     for entry in &entries {
         let (path, sources) = project.cold_path(entry)?;
         let target = info.map(InterpreterInfo::target);
-        let entry_file = path.modules.first().and_then(|m| m.path.clone());
+        let entry_file = entry.file.clone();
+        let manifest_location = project.manifest_of(entry);
+        let manifest = manifest_location.read()?;
         let entry_scan = entry_file
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
@@ -120,8 +122,8 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             entry: &entry.module,
             entry_path: entry_file.as_deref(),
             entry_scan: entry_scan.as_deref(),
-            manifest_module: &project.manifest.module,
-            manifest_path: &project.manifest.path,
+            manifest_module: &manifest_location.module,
+            manifest_path: &manifest_location.path,
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),
@@ -137,11 +139,15 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
         if measured.is_none() {
             measured = measurements;
         }
-        views.push(EntryView { path, entry_file });
+        views.push(EntryView {
+            path,
+            entry_file,
+            manifest_file: canonical(&manifest_location.path),
+        });
     }
 
     let project_files = project_files(&views);
-    let manifest_file = canonical(&project.manifest.path);
+    let manifest_files: HashSet<PathBuf> = views.iter().map(|v| v.manifest_file.clone()).collect();
     let entry_files: HashSet<PathBuf> = views
         .iter()
         .filter_map(|v| v.entry_file.as_deref().map(canonical))
@@ -154,7 +160,7 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
         let Some(fix) = &diagnostic.fix else {
             continue;
         };
-        let Some((file, line, column)) = statement_of(fix, root, &project_files, &manifest_file)
+        let Some((file, line, column)) = statement_of(fix, root, &project_files, &manifest_files)
         else {
             let shown = diagnostic.location.as_ref().map_or_else(String::new, |l| {
                 format!("{}:{}:{}: ", l.path.display(), l.line, l.column)
@@ -209,7 +215,7 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
         })
         .collect();
     for file in &project_files {
-        if *file == manifest_file {
+        if manifest_files.contains(file) {
             continue;
         }
         let Ok(bytes) = std::fs::read(file) else {
@@ -755,11 +761,15 @@ fn statement_of(
     fix: &FixTarget,
     root: &Path,
     project: &HashSet<PathBuf>,
-    manifest: &Path,
+    manifests: &HashSet<PathBuf>,
 ) -> Option<(PathBuf, u32, u32)> {
     let location = fix.location.as_ref()?;
     let file = canonical(&root.join(&location.path));
-    (file != manifest && project.contains(&file)).then_some((file, location.line, location.column))
+    (!manifests.contains(&file) && project.contains(&file)).then_some((
+        file,
+        location.line,
+        location.column,
+    ))
 }
 
 /// The names other project modules on the cold path import from `file`'s module.

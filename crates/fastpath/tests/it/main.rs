@@ -13,6 +13,7 @@ mod profile;
 mod regression;
 mod sarif;
 mod update;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
