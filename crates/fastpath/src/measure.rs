@@ -65,13 +65,7 @@ pub fn runner_config(
     if let Some(runs) = run.runs.or(project.settings.runs) {
         config.stopping = StoppingRule::fixed(runs.max(1) as usize);
     }
-    // 1. `--args`  2. `args` in the file  3. none: the import alone.
-    let args = run
-        .args
-        .as_deref()
-        .map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .or_else(|| project.settings.args.clone());
-    if let (Some(function), Some(args)) = (entry.command_function(), args) {
+    if let (Some(function), Some(args)) = (entry.command_function(), command_args(project, run)) {
         let mut argv = vec![entry.name.clone()];
         argv.extend(args);
         config.call = Some(Call {
@@ -186,6 +180,15 @@ pub fn explain_failure(project: &Project, error: RunError) -> anyhow::Error {
         }
         _ => error.into(),
     }
+}
+
+/// The arguments a command entry (`pkg.mod:main`) is called with, as `sys.argv[1:]`:
+/// 1. `--args`  2. `args` in the file  3. none: the import alone is run.
+pub fn command_args(project: &Project, run: &RunArgs) -> Option<Vec<String>> {
+    run.args
+        .as_deref()
+        .map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .or_else(|| project.settings.args.clone())
 }
 
 /// `--profile FILE`, read once.

@@ -329,6 +329,12 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
                 entry.module.clone(),
             )?;
             verifier.roots = entry.roots.clone();
+            // A command entry with `args` is run, not only imported, as when measuring.
+            verifier.function = entry.command_function().map(str::to_string);
+            verifier.args = verifier
+                .function
+                .as_ref()
+                .and_then(|_| measure::command_args(&project, &job.measure.run));
             verifier.timeout = Duration::from_secs_f64(job.measure.run.timeout);
             // A test suite runs longer than one import: ten times the run's limit.
             verifier.test_timeout = Duration::from_secs_f64(job.measure.run.timeout * 10.0);

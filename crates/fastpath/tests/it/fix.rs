@@ -391,3 +391,29 @@ fn a_measured_preview_never_replaces_a_file() {
     assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode, "{out}");
     assert_eq!(std::fs::read(&file).unwrap(), bytes);
 }
+
+/// A command entry with `args` is run by the verification, not only imported: `main()` reads
+/// `json` from `sys.modules`, so moving `import json` into `helper` imports fine but breaks the
+/// command, and the edit is rolled back as unsafe.
+#[test]
+fn verification_runs_a_command_entry_with_its_args() {
+    require_python!();
+    let app = "import json\nimport sys\n\n\ndef main():\n    print(sys.modules['json'].dumps(sys.argv[1:]))\n    return 0\n\n\ndef helper():\n    return json.dumps(1)\n";
+    let dir = project(&[
+        ("app.py", app),
+        (
+            "pyproject.toml",
+            "[tool.fastpath]\nentry = \"app:main\"\nargs = [\"--version\"]\nbanned = [\"json\"]\n",
+        ),
+    ]);
+    let out = run(fp(dir.path()).args(["fix", "--python", "python3", "--runs", "1"]));
+    assert!(out.contains("rolled back (unsafe"), "{out}");
+    assert!(
+        out.contains("rolled back (unsafe: the entry fails with it: `app`: KeyError"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        app
+    );
+}

@@ -48,12 +48,14 @@ const SCRIPT: &str = r#"
 import os, sys
 roots = [r for r in os.environ["FASTPATH_VERIFY_ROOTS"].split(os.pathsep) if r]
 sys.path[0:0] = roots
-import importlib
-module = importlib.import_module(os.environ["FASTPATH_VERIFY_MODULE"])
+# Nothing here imports a module the program might not: what is in sys.modules at the end is
+# what the program loaded (the args come split by the unit separator, not as JSON).
+__import__(os.environ["FASTPATH_VERIFY_MODULE"])
+module = sys.modules[os.environ["FASTPATH_VERIFY_MODULE"]]
 function = os.environ.get("FASTPATH_VERIFY_FUNCTION")
 if function and "FASTPATH_VERIFY_ARGS" in os.environ:
-    import json
-    sys.argv = [os.environ["FASTPATH_VERIFY_MODULE"]] + json.loads(os.environ["FASTPATH_VERIFY_ARGS"])
+    packed = os.environ["FASTPATH_VERIFY_ARGS"]
+    sys.argv = [os.environ["FASTPATH_VERIFY_MODULE"]] + (packed.split("\x1f") if packed else [])
     target = module
     for part in function.split("."):
         target = getattr(target, part)
@@ -104,7 +106,7 @@ impl Verifier for PythonVerifier {
             command.env("FASTPATH_VERIFY_FUNCTION", function);
         }
         if let Some(args) = &self.args {
-            command.env("FASTPATH_VERIFY_ARGS", json_list(args));
+            command.env("FASTPATH_VERIFY_ARGS", args.join("\u{1f}"));
         }
         let (ok, output) = run(command, self.timeout)?;
         if !ok {
@@ -202,27 +204,6 @@ fn failure(output: &str) -> Failure {
 fn tail(output: &str) -> String {
     let lines: Vec<&str> = output.lines().collect();
     lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
-}
-
-/// A JSON list of strings.
-fn json_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|s| {
-            let mut out = String::from("\"");
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            out
-        })
-        .collect();
-    format!("[{}]", quoted.join(", "))
 }
 
 /// A private directory removed on drop.
