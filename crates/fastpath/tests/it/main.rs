@@ -7,6 +7,7 @@ mod fix;
 mod graph;
 mod init;
 mod profile;
+mod readonly;
 mod regression;
 mod update;
 
