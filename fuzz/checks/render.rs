@@ -80,7 +80,8 @@ fn name(u: &mut Input<'_>) -> String {
     let mut out = String::new();
     for _ in 0..u.range(0, 4) {
         if u.bool() {
-            out.push_str(u.choose(PIECES));
+            let piece = *u.choose(PIECES);
+            out.push_str(piece);
         } else {
             out.push_str(&u.text(12));
         }

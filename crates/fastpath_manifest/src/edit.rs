@@ -699,6 +699,15 @@ impl<'m> Editor<'m> {
                 format!("{eol}{eol}{line}"),
             );
         }
+        if let Some(history) = &self.manifest.history {
+            // Above the HISTORY block, never inside or after it: a HISTORY line appended
+            // later would land below the import and stop reading as history (found by the
+            // `manifest` fuzz target).
+            return (
+                source.line_start(self.to_text(history.span.start)),
+                format!("{line}{eol}{eol}"),
+            );
+        }
         let text = self.text();
         let end = text.len() as u32;
         if text.is_empty() || text.ends_with(['\n', '\r']) {

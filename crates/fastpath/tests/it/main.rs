@@ -4,6 +4,7 @@
 mod bad_input;
 mod check;
 mod fix;
+mod fuzz_corpus;
 mod graph;
 mod init;
 mod profile;
