@@ -358,7 +358,10 @@ impl Reader<'_> {
                         token_end,
                         format!("bad PROFILED date: {error}"),
                     );
-                    return None;
+                    // A later `PROFILED` may hold a good date: the one an edit added after
+                    // this bad one (found by the `manifest` fuzz target: stopping here made
+                    // `set_profiled` append a new date on every run).
+                    continue;
                 }
             }
         }

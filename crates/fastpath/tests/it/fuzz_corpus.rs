@@ -285,3 +285,14 @@ fn config_corpus_through_the_binary() {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// A bad `PROFILED` date stopped the reader, so a good date an edit added after it was never
+/// read and `set_profiled` appended another on every run (fix: `annotation::profiled` reads on).
+#[test]
+fn manifest_profiled_after_a_bad_profiled_date() {
+    regression(
+        "manifest",
+        "profiled_after_a_bad_profiled_date.bin",
+        checks::manifest::check,
+    );
+}
