@@ -7,7 +7,9 @@
 //! regressions against a baseline or a revision. Rules read a [`Context`] and never print.
 
 mod context;
+pub mod cost;
 mod coverage;
+pub use crate::coverage::stated_via;
 mod diagnostic;
 mod policy;
 mod registry;
@@ -15,7 +17,7 @@ mod regression;
 mod rules;
 
 pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost};
-pub use crate::diagnostic::{Diagnostic, Label, Location};
+pub use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Label, Location, Severity};
 pub use crate::policy::Policy;
 pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};
 pub use crate::regression::{ModuleRegression, Regression, ShiftFinding};

@@ -1,8 +1,10 @@
-//! One file per command.
+//! One file per command: arguments in, a call into the project model and the libraries, a
+//! renderer out. No command file imports another.
 
 pub mod baseline;
 pub mod blame;
 pub mod check;
+pub mod completion;
 pub mod explain;
 pub mod fix;
 pub mod graph;
@@ -10,6 +12,4 @@ pub mod history;
 pub mod init;
 pub mod profile;
 pub mod record;
-mod regression;
-mod shared;
 pub mod update;

@@ -1,7 +1,10 @@
 //! FP104: an undeclared module on the cold path costs as much as a Tier 1 limit.
 
 use crate::context::Context;
-use crate::coverage::{boundary_modules, chain, declared, is_declared, ms, via_location};
+use crate::coverage::{
+    boundary_modules, chain, declared, is_declared, ms, take_off_cold_path, via_location,
+    with_observed_note,
+};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -63,14 +66,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if cost.cumulative_us < limit_us {
             continue;
         }
-        out.push(
+        let diagnostic =
             Diagnostic::new(
                 &RULE,
                 format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost.cumulative_us)),
                 Some(via_location(cx, via)),
             )
             .with_chain(chain(cx, index))
-            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
-        );
+            .with_fix(Some(take_off_cold_path(cx, index, name)))
+            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        out.push(with_observed_note(cx, diagnostic, via, name));
     }
 }
