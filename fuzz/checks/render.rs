@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use fastpath_check::{Diagnostic, Label, Location, RULES};
-use fastpath_graph::cold_path::{ColdPath, Edge, FileProblem, Module, Unresolved, Via};
+use fastpath_graph::cold_path::{
+    Call, CallChain, ColdPath, Edge, FileProblem, Module, Unresolved, Via,
+};
 use fastpath_graph::tree::{Tree, TreeFile, TreeSite, TreeTarget};
 use fastpath_graph::{ModuleKind, Origin};
 use fastpath_report::graph::GraphView;
@@ -150,6 +152,19 @@ fn via(u: &mut Input<'_>, modules: &[String]) -> Via {
         column: number(u),
         context: *u.choose(CONTEXTS),
         statement: name(u),
+        call: u.bool().then(|| CallChain {
+            calls: (0..u.range(0, 2))
+                .map(|_| Call {
+                    callee: name(u),
+                    module: name(u),
+                    function: name(u),
+                })
+                .collect(),
+            module: name(u),
+            path: path(u),
+            line: number(u),
+            statement: name(u),
+        }),
     }
 }
 
