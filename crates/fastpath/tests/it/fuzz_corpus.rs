@@ -296,3 +296,15 @@ fn manifest_profiled_after_a_bad_profiled_date() {
         checks::manifest::check,
     );
 }
+
+/// A backslash as the last byte of the file, inside a string: the fast lexer stepped past the
+/// end and panicked, so `fastpath graph` crashed on such a file (fix: `fast/lexer.rs` says
+/// unsure).
+#[test]
+fn scan_backslash_at_the_end_of_the_file() {
+    regression(
+        "scan_differential",
+        "backslash_at_end_of_file.py",
+        checks::scan::check,
+    );
+}

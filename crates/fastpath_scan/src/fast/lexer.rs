@@ -670,7 +670,11 @@ impl<'s> Lexer<'s> {
             self.interpolated(start as u32, raw, quote, triple)?;
         } else {
             loop {
-                let rest = &self.src[self.pos..];
+                // A backslash as the file's last byte steps past its end (found by the
+                // `scan_differential` fuzz target).
+                let Some(rest) = self.src.get(self.pos..) else {
+                    return Err(self.unsure("unterminated string"));
+                };
                 let found = if triple {
                     memchr2(quote, b'\\', rest)
                 } else {
