@@ -36,26 +36,35 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def run(cmd, cwd=None, stdout=None, preexec=None):
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def run(cmd, cwd=None, preexec=None):
     """Runs cmd; returns (exit code, wall seconds, peak RSS in MB, stdout bytes, stderr text).
 
-    Output goes through temporary files so that `wait4` (not `communicate`) reaps the child
-    and gives its own resource usage."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    Peak memory comes from GNU time (`%M`), which forks the command from its own small
+    process: a child forked straight from this Python process would inherit this process's
+    resident size as its high-water mark (Linux copies it at fork and keeps it across exec)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss:
+        # Not under a dropped user (`preexec`): GNU time could not write its report.
+        full = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME and not preexec else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, preexec_fn=preexec)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(full, cwd=cwd, stdout=out, stderr=err, preexec_fn=preexec)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = proc.returncode
+        peak = float("nan")
+        lines = [l for l in open(rss.name).read().splitlines() if l.strip()]
+        if lines:
+            try:
+                peak = int(lines[-1]) / 1024.0
+            except ValueError:
+                pass
+            if len(lines) > 1 and lines[0].startswith("Command exited with non-zero status"):
+                code = int(lines[0].rsplit(" ", 1)[1])
         out.seek(0)
         err.seek(0)
-        return (
-            proc.returncode,
-            wall,
-            usage.ru_maxrss / 1024.0,
-            out.read(),
-            err.read().decode(errors="replace"),
-        )
+        return code, wall, peak, out.read(), err.read().decode(errors="replace")
 
 
 def generate_tree(root: Path, files: int) -> int:
