@@ -13,6 +13,7 @@ mod model;
 mod profile;
 mod readonly;
 mod regression;
+mod sarif;
 mod update;
 
 use std::path::{Path, PathBuf};
