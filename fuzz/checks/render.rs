@@ -16,6 +16,7 @@ use fastpath_graph::cold_path::{
 };
 use fastpath_graph::tree::{Tree, TreeFile, TreeSite, TreeTarget};
 use fastpath_graph::{ModuleKind, Origin};
+use fastpath_report::check::RepositoryFiles;
 use fastpath_report::graph::GraphView;
 use fastpath_scan::{Context, ImportSite, Problem, ProblemKind, SiteKind};
 use serde_json::Value;
@@ -298,6 +299,20 @@ fn json(bytes: &[u8], what: &str) -> Value {
 fn check_diagnostics(u: &mut Input<'_>) {
     let diagnostics: Vec<Diagnostic> = (0..u.range(0, 4)).map(|_| diagnostic(u)).collect();
     let root = root(u);
+    // Which named files belong to the repository, and where the project sits in it.
+    let prefix = if u.bool() {
+        PathBuf::new()
+    } else {
+        PathBuf::from(name(u))
+    };
+    let repository = RepositoryFiles::new(
+        prefix,
+        if u.bool() {
+            RepositoryFiles::named_by(&diagnostics)
+        } else {
+            Default::default()
+        },
+    );
 
     let mut out = Vec::new();
     fastpath_report::check::render_full(&diagnostics, root, u.bool(), &mut out)
@@ -306,7 +321,8 @@ fn check_diagnostics(u: &mut Input<'_>) {
     fastpath_report::check::render_concise(&diagnostics, &mut out).expect("concise renders");
 
     out.clear();
-    fastpath_report::check::render_github(&diagnostics, &mut out).expect("github renders");
+    fastpath_report::check::render_github(&diagnostics, &repository, &mut out)
+        .expect("github renders");
     let text = String::from_utf8(out.clone()).expect("github output is UTF-8");
     assert_eq!(
         text.lines().count(),
@@ -329,7 +345,8 @@ fn check_diagnostics(u: &mut Input<'_>) {
     }
 
     out.clear();
-    fastpath_report::check::render_sarif(&diagnostics, &mut out).expect("sarif renders");
+    fastpath_report::check::render_sarif(&diagnostics, &repository, &mut out)
+        .expect("sarif renders");
     let value = json(&out, "SARIF");
     let results = value["runs"][0]["results"]
         .as_array()

@@ -102,6 +102,9 @@ const FLAGS: &[(&str, Mode, Flags)] = &[
         &[
             ("--diff", ReadOnly),
             ("--unsafe-fixes", Writes),
+            // Runs the user's tests on each candidate edit: with --diff it must still leave
+            // the project as it was.
+            ("--test", Neutral),
             ("--static", Neutral),
             ("--python", Neutral),
             ("--profile", Neutral),
@@ -221,6 +224,14 @@ const CASES: &[&[&str]] = &[
     &["fix", "--diff", "--profile", "{profile}"],
     &["fix", "--diff", "--static"],
     &["fix", "--diff", "--unsafe-fixes", "--static"],
+    &[
+        "fix",
+        "--diff",
+        "--profile",
+        "{profile}",
+        "--test",
+        "python3 -c pass",
+    ],
     &["update", "--diff", "--profile", "{profile}"],
     &["update", "--diff", "--runs", "3"],
     &[
