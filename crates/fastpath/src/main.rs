@@ -77,7 +77,7 @@ fn main() -> ExitCode {
     let printer = Printer::new(cli.quiet);
     let result = if cli.show_settings {
         // Before any command runs: resolving settings reads files and writes nothing.
-        settings::show_settings(&cli, &printer)
+        project::show_settings(&cli, &printer)
     } else {
         match &cli.command {
             None => {

@@ -564,6 +564,28 @@ pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// `--show-settings`, for any command or none: the settings that command would resolve (from
+/// its PATH and `--src`), printed with where each came from. Nothing runs and nothing is
+/// written.
+pub fn show_settings(
+    cli: &crate::cli::Cli,
+    printer: &crate::printer::Printer,
+) -> Result<crate::ExitStatus> {
+    let (path, src) = cli
+        .command
+        .as_ref()
+        .map_or((None, &[][..]), crate::cli::Command::project_start);
+    let start = start_dir(path)?;
+    let settings = settings(cli, &start, src)?;
+    let mut out = printer.stdout();
+    settings.show(&mut out)?;
+    if settings.entries.value.is_empty() {
+        crate::discover::show_candidates(&settings.root, &mut out)?;
+    }
+    crate::printer::Printer::flush(out)?;
+    Ok(crate::ExitStatus::Success)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

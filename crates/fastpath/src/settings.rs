@@ -9,6 +9,9 @@
 //!
 //! The project root is the directory of that configuration file, else the working directory.
 //! `--show-settings` prints every resolved value and where it came from.
+//!
+//! This file uses library crates only (no `crate::` paths): the `config` fuzz target compiles it
+//! in as a module, since a fuzz target cannot depend on a binary crate.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -314,28 +317,6 @@ impl Settings {
         }
         Ok(())
     }
-}
-
-/// `--show-settings`, for any command or none: the settings that command would resolve (from
-/// its PATH and `--src`), printed with where each came from. Nothing runs and nothing is
-/// written.
-pub fn show_settings(
-    cli: &crate::cli::Cli,
-    printer: &crate::printer::Printer,
-) -> Result<crate::ExitStatus> {
-    let (path, src) = cli
-        .command
-        .as_ref()
-        .map_or((None, &[][..]), crate::cli::Command::project_start);
-    let start = crate::project::start_dir(path)?;
-    let settings = crate::project::settings(cli, &start, src)?;
-    let mut out = printer.stdout();
-    settings.show(&mut out)?;
-    if settings.entries.value.is_empty() {
-        crate::discover::show_candidates(&settings.root, &mut out)?;
-    }
-    crate::printer::Printer::flush(out)?;
-    Ok(crate::ExitStatus::Success)
 }
 
 /// The policy: each key from the file when set there, else its default.

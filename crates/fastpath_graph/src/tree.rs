@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use fastpath_scan::{ImportSite, Problem, SiteKind, Target};
+use fastpath_scan::{ImportSite, Problem, ProblemKind, SiteKind, Target};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -19,7 +19,10 @@ use crate::sources::scan_file;
 #[derive(Debug, Clone, Serialize)]
 pub struct TreeTarget {
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "lossy_option"
+    )]
     pub path: Option<PathBuf>,
     pub origin: Origin,
 }
@@ -39,6 +42,7 @@ pub struct TreeSite {
 #[derive(Debug, Clone, Serialize)]
 pub struct TreeFile {
     /// Relative to the scanned directory.
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
@@ -56,22 +60,72 @@ pub struct Tree {
 /// Lists the `.py` files under `dir` (respecting `.gitignore` and skipping hidden entries; never
 /// following symlinks, so a symlink loop cannot trap the walk), sorted.
 pub fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+    walk(dir).0
+}
+
+/// A place the walk could not enter or read: its path and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The `.py` files under `dir`, sorted, and the places the walk could not read (a directory
+/// without permission, an entry that vanished), sorted: reported, never silently dropped.
+pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir)
         .follow_links(false)
         .require_git(true)
         .build()
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
-        .map(ignore::DirEntry::into_path)
-        .filter(|path| path.extension().is_some_and(|e| e == "py"))
-        .collect();
+    {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && entry.path().extension().is_some_and(|e| e == "py")
+                {
+                    files.push(entry.into_path());
+                }
+            }
+            Err(error) => errors.push(walk_error(dir, &error)),
+        }
+    }
     files.sort();
-    files
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, errors)
+}
+
+/// The path an `ignore` error is about (it nests them: `WithPath`, `WithDepth`, `Partial`).
+fn walk_error(dir: &Path, error: &ignore::Error) -> WalkError {
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::Partial(errors) => errors.iter().find_map(path_of),
+            _ => None,
+        }
+    }
+    fn innermost(error: &ignore::Error) -> String {
+        match error {
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => innermost(err),
+            other => other.to_string(),
+        }
+    }
+    WalkError {
+        path: path_of(error).unwrap_or(dir).to_path_buf(),
+        message: innermost(error),
+    }
 }
 
 /// Scans and resolves every `.py` file under `dir`.
 pub fn scan_tree(dir: &Path, resolver: &Resolver, target: Option<&Target>) -> Tree {
-    let files = python_files(dir);
+    let (files, walk_errors) = walk(dir);
     let packages: HashSet<&Path> = files
         .iter()
         .filter(|f| f.file_name().is_some_and(|n| n == "__init__.py"))
@@ -110,9 +164,43 @@ pub fn scan_tree(dir: &Path, resolver: &Resolver, target: Option<&Target>) -> Tr
         })
         .collect();
     let bytes = results.iter().map(|(_, b)| b).sum();
-    Tree {
-        files: results.into_iter().map(|(f, _)| f).collect(),
-        bytes,
+    let mut files: Vec<TreeFile> = results.into_iter().map(|(f, _)| f).collect();
+    // What the walk could not read is listed like a file with an `unreadable` problem, so every
+    // renderer shows its path and the rest of the tree is still analysed.
+    files.extend(walk_errors.into_iter().map(|error| {
+        TreeFile {
+            path: error
+                .path
+                .strip_prefix(dir)
+                .unwrap_or(&error.path)
+                .to_path_buf(),
+            module: None,
+            sites: Vec::new(),
+            problems: vec![Problem {
+                kind: ProblemKind::Unreadable,
+                message: format!("cannot read: {}", error.message),
+                line: 1,
+                column: 1,
+            }],
+        }
+    }));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Tree { files, bytes }
+}
+
+/// Serialises a path as text, replacing bytes that are not UTF-8 (a Linux file name may hold
+/// any byte; serde's `Path` impl fails on them and would lose the whole tree).
+fn lossy<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
+fn lossy_option<S: serde::Serializer>(
+    path: &Option<PathBuf>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => lossy(path, serializer),
+        None => serializer.serialize_none(),
     }
 }
 

@@ -190,8 +190,10 @@ fn split_parts(masked: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
                 3
             }
             b'b' | b'B'
-                if masked[at..end].len() >= 3
-                    && masked[at..at + 3].eq_ignore_ascii_case("but")
+                // Bytes, not `str`: `bu` before a multi-byte character must not be sliced
+                // through it (found by the `manifest` fuzz target).
+                if at + 3 <= end
+                    && b[at..at + 3].eq_ignore_ascii_case(b"but")
                     && at > start
                     && b[at - 1].is_ascii_whitespace()
                     && blank_or_edge(Some(at + 3)) =>
@@ -356,7 +358,10 @@ impl Reader<'_> {
                         token_end,
                         format!("bad PROFILED date: {error}"),
                     );
-                    return None;
+                    // A later `PROFILED` may hold a good date: the one an edit added after
+                    // this bad one (found by the `manifest` fuzz target: stopping here made
+                    // `set_profiled` append a new date on every run).
+                    continue;
                 }
             }
         }

@@ -47,8 +47,15 @@ pub(crate) fn parse(
     } else {
         1
     };
-    let open = prefix + quote;
-    let close = literal.len().saturating_sub(quote).max(open);
+    let open = (prefix + quote).min(literal.len());
+    // An unterminated docstring runs to the end of the file without closing quotes (found by
+    // the `manifest` fuzz target: cutting them off blindly can split a character).
+    let quotes = &literal[prefix.min(literal.len())..open];
+    let close = if literal.len() >= open + quote && literal.ends_with(quotes) {
+        literal.len() - quote
+    } else {
+        literal.len()
+    };
     let content = &literal[open..close];
     let base = start as usize + open;
 
@@ -209,8 +216,12 @@ pub(crate) fn closing_line_start(source: &Source, start: u32, end: u32) -> Optio
     let literal = &source.text[start as usize..end as usize];
     let quote = if literal.ends_with("\"\"\"") || literal.ends_with("'''") {
         3
-    } else {
+    } else if literal.ends_with(['"', '\'']) {
         1
+    } else {
+        // Unterminated: no closing quotes to put a line before (found by the `manifest` fuzz
+        // target: stepping back one byte can split a character).
+        return None;
     };
     let close = end - quote;
     let line_start = source.line_start(close);

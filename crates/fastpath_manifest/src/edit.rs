@@ -38,7 +38,13 @@ pub enum EditError {
     NotEditable { encoding: &'static str },
     #[error("two edits overlap at line {line}")]
     Overlap { line: u32 },
+    #[error("cannot add `Last profiled:` to the one-line docstring at line {line}: make it triple-quoted")]
+    DocstringOneLine { line: u32 },
+    #[error("the manifest does not parse (syntax error at line {line}): fix it before editing")]
+    Syntax { line: u32 },
 }
+
+const TRIPLE_QUOTES: [&str; 2] = ["\"\"\"", "'''"];
 
 /// An import for [`Editor::add_import`]: `import module [as alias]` with its annotation.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,6 +236,7 @@ impl<'m> Editor<'m> {
 
     /// The new bytes of the file, with every pending edit applied.
     pub fn finish(&self) -> Result<Vec<u8>, EditError> {
+        self.check_docstring_takes_a_line()?;
         let mut replacements = Vec::new();
         self.annotation_edits(&mut replacements);
         self.last_profiled_edits(&mut replacements);
@@ -238,6 +245,32 @@ impl<'m> Editor<'m> {
         self.all_edits(&removed_bound, &mut replacements)?;
         self.history_edits(&mut replacements);
         self.apply(replacements)
+    }
+
+    /// A `Last profiled:` line cannot go into a one-line `"..."` docstring: a line break
+    /// would end the file's Python (found by the `manifest` fuzz target).
+    fn check_docstring_takes_a_line(&self) -> Result<(), EditError> {
+        let Some(doc) = &self.manifest.docstring else {
+            return Ok(());
+        };
+        if self.last_profiled.is_none()
+            || doc.last_profiled.is_some()
+            || doc.last_reviewed.is_some()
+        {
+            return Ok(());
+        }
+        let (start, end) = (self.to_text(doc.span.start), self.to_text(doc.span.end));
+        let literal = self
+            .text()
+            .get(start as usize..end as usize)
+            .unwrap_or_default();
+        if TRIPLE_QUOTES.iter().any(|q| literal.ends_with(q)) && literal.len() >= 6 {
+            Ok(())
+        } else {
+            Err(EditError::DocstringOneLine {
+                line: doc.span.line,
+            })
+        }
     }
 
     fn text(&self) -> &str {
@@ -390,6 +423,10 @@ impl<'m> Editor<'m> {
             let mut text = format!("\"\"\"{eol}Last profiled: {date}{eol}\"\"\"{eol}");
             if self.manifest.first_statement.is_some() {
                 text.push_str(eol);
+            } else if !self.text().is_empty() && !self.text().ends_with(['\n', '\r']) {
+                // A file of comments without a final newline: the docstring must not join the
+                // last comment (found by the `manifest` fuzz target).
+                text.insert_str(0, eol);
             }
             out.push(Replacement {
                 start: at,
@@ -662,6 +699,15 @@ impl<'m> Editor<'m> {
                 format!("{eol}{eol}{line}"),
             );
         }
+        if let Some(history) = &self.manifest.history {
+            // Above the HISTORY block, never inside or after it: a HISTORY line appended
+            // later would land below the import and stop reading as history (found by the
+            // `manifest` fuzz target).
+            return (
+                source.line_start(self.to_text(history.span.start)),
+                format!("{line}{eol}{eol}"),
+            );
+        }
         let text = self.text();
         let end = text.len() as u32;
         if text.is_empty() || text.ends_with(['\n', '\r']) {
@@ -893,11 +939,19 @@ impl<'m> Editor<'m> {
         let mut out = Vec::with_capacity(source.bytes.len() + 256);
         let mut copied_to = 0u32; // a text offset
         let mut copied_bytes = 0usize;
+        // `get`: in a file whose bytes did not decode, a range can fall inside a replacement
+        // character (found by the `manifest` fuzz target); that is a change, refused below.
         let changes = replacements
             .iter()
-            .any(|r| r.text != source.text[r.start as usize..r.end as usize]);
+            .any(|r| source.text.get(r.start as usize..r.end as usize) != Some(r.text.as_str()));
         if !changes {
             return Ok(source.bytes.clone());
+        }
+        // Where the file stops being Python, statement spans come from error recovery: a
+        // comment added after one can swallow the rest of its line, a line added after an
+        // unterminated string becomes part of it (both found by the `manifest` fuzz target).
+        if let Some(line) = self.manifest.syntax_error {
+            return Err(EditError::Syntax { line });
         }
         if !source.editable {
             return Err(EditError::NotEditable {

@@ -128,6 +128,9 @@ pub struct Manifest {
     /// sync.
     #[serde(skip)]
     pub(crate) all_unreadable: Option<u32>,
+    /// The line of the first syntax error: a file that does not parse is not edited.
+    #[serde(skip)]
+    pub(crate) syntax_error: Option<u32>,
 }
 
 /// The module docstring.

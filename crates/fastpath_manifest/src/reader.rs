@@ -171,6 +171,10 @@ pub(crate) fn read(bytes: &[u8]) -> (Manifest, Vec<ManifestDiagnostic>) {
         final_newline,
         first_statement: body.first().map(|stmt| stmt.start().to_u32()),
         all_unreadable,
+        syntax_error: diagnostics
+            .iter()
+            .find(|d| d.kind == DiagnosticKind::Syntax)
+            .map(|d| d.span.line),
         source,
     };
     (manifest, diagnostics)

@@ -66,7 +66,13 @@ pub fn render_full(
                 let end = location
                     .end_column
                     .map_or_else(|| code_end(text), |c| byte_of_column(text, c));
-                let end = end.clamp(start + 1, text.len().max(start + 1));
+                // At least the character at `start`, whole: `start + 1` can cut a multi-byte
+                // one, which panics in the snippet renderer (found by the `render` fuzz target).
+                let next = text[start..]
+                    .chars()
+                    .next()
+                    .map_or(start + 1, |c| start + c.len_utf8());
+                let end = end.clamp(next, text.len().max(next));
                 title.element(
                     Snippet::source(text.as_str())
                         .line_start(location.line as usize)

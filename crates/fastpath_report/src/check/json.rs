@@ -8,6 +8,7 @@ use serde::Serialize;
 
 #[derive(Serialize)]
 struct JsonLink<'a> {
+    #[serde(serialize_with = "crate::paths::serialize_lossy")]
     file: &'a Path,
     line: u32,
     column: u32,
@@ -19,6 +20,7 @@ struct JsonDiagnostic<'a> {
     code: &'static str,
     name: &'static str,
     message: &'a str,
+    #[serde(serialize_with = "crate::paths::serialize_lossy_option")]
     file: Option<&'a Path>,
     line: Option<u32>,
     column: Option<u32>,

@@ -14,6 +14,7 @@ use crate::paths::display_path;
 
 #[derive(Serialize)]
 struct Python<'a> {
+    #[serde(serialize_with = "crate::paths::serialize_lossy")]
     executable: &'a Path,
     version: &'a str,
     platform: &'a str,
@@ -32,6 +33,7 @@ impl<'a> Python<'a> {
 #[derive(Serialize)]
 struct JsonVia<'a> {
     module: &'a str,
+    #[serde(serialize_with = "crate::paths::serialize_lossy")]
     path: PathBuf,
     line: u32,
     column: u32,
@@ -55,6 +57,7 @@ impl<'a> JsonVia<'a> {
 #[derive(Serialize)]
 struct JsonModule<'a> {
     name: &'a str,
+    #[serde(serialize_with = "crate::paths::serialize_lossy_option")]
     path: Option<PathBuf>,
     origin: Origin,
     kind: ModuleKind,
@@ -70,6 +73,7 @@ struct JsonUnresolved<'a> {
 
 #[derive(Serialize)]
 struct JsonProblem<'a> {
+    #[serde(serialize_with = "crate::paths::serialize_lossy")]
     path: PathBuf,
     #[serde(flatten)]
     problem: &'a Problem,
@@ -129,6 +133,7 @@ pub fn render_json(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
 #[derive(Serialize)]
 struct JsonTree<'a> {
     schema: &'static str,
+    #[serde(serialize_with = "crate::paths::serialize_lossy")]
     root: &'a Path,
     python: Option<Python<'a>>,
     files: usize,

@@ -104,6 +104,8 @@ pub(crate) const STR_BYTES: u8 = 1;
 pub(crate) const STR_INTERPOLATED: u8 = 2;
 /// A non-raw string holding at least one backslash: its value needs decoding.
 pub(crate) const STR_ESCAPES: u8 = 4;
+/// A t-string (PEP 750): it cannot be concatenated with any other kind of string.
+pub(crate) const STR_TEMPLATE: u8 = 16;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tok {
@@ -663,12 +665,16 @@ impl<'s> Lexer<'s> {
         let quote = self.at(self.pos);
         let triple = self.at(self.pos + 1) == quote && self.at(self.pos + 2) == quote;
         self.pos += if triple { 3 } else { 1 };
-        let mut out_flags = flags & (STR_BYTES | STR_INTERPOLATED);
+        let mut out_flags = flags & (STR_BYTES | STR_INTERPOLATED | STR_TEMPLATE);
         if flags & STR_INTERPOLATED != 0 {
             self.interpolated(start as u32, raw, quote, triple)?;
         } else {
             loop {
-                let rest = &self.src[self.pos..];
+                // A backslash as the file's last byte steps past its end (found by the
+                // `scan_differential` fuzz target).
+                let Some(rest) = self.src.get(self.pos..) else {
+                    return Err(self.unsure("unterminated string"));
+                };
                 let found = if triple {
                     memchr2(quote, b'\\', rest)
                 } else {
@@ -700,6 +706,17 @@ impl<'s> Lexer<'s> {
                         self.pos += 1;
                     }
                 }
+            }
+            // `b'é'` is a syntax error ("bytes can only contain ASCII literal characters").
+            if flags & STR_BYTES != 0 && !self.src[start..self.pos].is_ascii() {
+                return Err(self.unsure("non-ASCII character in a bytes literal"));
+            }
+        }
+        // "Cannot mix t-string literals with string or bytes literals": `t'a' 'b'` (found by
+        // the `scan_differential` fuzz target).
+        if let Some(previous) = out.last() {
+            if previous.kind == K::Str && (previous.flags ^ out_flags) & STR_TEMPLATE != 0 {
+                return Err(self.unsure("t-string concatenated with another kind of string"));
             }
         }
         out.push(Tok {
@@ -916,7 +933,8 @@ fn string_prefix(text: &[u8]) -> Option<u8> {
         let bit = match c.to_ascii_lowercase() {
             b'r' => PREFIX_RAW,
             b'b' => STR_BYTES,
-            b'f' | b't' => STR_INTERPOLATED,
+            b'f' => STR_INTERPOLATED,
+            b't' => STR_INTERPOLATED | STR_TEMPLATE,
             b'u' if text.len() == 1 => 0,
             _ => return None,
         };

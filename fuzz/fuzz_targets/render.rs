@@ -1,0 +1,7 @@
+//! libFuzzer entry for `checks::render` (see that module for the properties checked).
+#![no_main]
+
+#[path = "../checks/mod.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::render::check(data));
