@@ -16,5 +16,6 @@ pub mod environment;
 pub mod gate;
 pub mod git;
 mod jsonfmt;
+pub mod lambda;
 pub mod series;
 pub mod store;
