@@ -13,5 +13,6 @@ pub mod profile;
 pub mod runner;
 pub mod savings;
 pub mod stats;
+pub mod usage;
 
 pub use profile::{folded, ModuleStats, Profile};
