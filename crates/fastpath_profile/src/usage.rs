@@ -753,4 +753,60 @@ START RequestId: 1
             );
         }
     }
+
+    /// The production path: `fastpath.runtime.track_usage` (the wheel's Python package) in a
+    /// fresh interpreter, its lines read back by `aggregate_logs`.
+    #[test]
+    fn track_usage_lines_aggregate() {
+        for prefix in [None, Some("3.12")] {
+            let Some(python) = interpreter(prefix) else {
+                continue;
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            std::fs::write(
+                root.join("cache_core.py"),
+                "_S = {}\n\ndef get(key):\n    return _S.get(key)\n",
+            )
+            .unwrap();
+            std::fs::write(
+                root.join("app.py"),
+                "import cache_core\nfrom fastpath.runtime import track_usage\n\n\
+                 @track_usage\n\
+                 def handler(event, context):\n    \
+                     if event == 'boom':\n        raise KeyError(event)\n    \
+                     return cache_core.get(event) if event == 'get' else None\n",
+            )
+            .unwrap();
+            let log = root.join("usage.log");
+            let python_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python");
+            let status = Command::new(&python)
+                .args(["-S", "-c"])
+                .arg(
+                    "import app\n\
+                     for e in ['get'] * 3 + ['ping'] * 6 + ['boom']:\n    \
+                         try: app.handler(e, None)\n    \
+                         except KeyError: pass\n",
+                )
+                .env(
+                    "PYTHONPATH",
+                    std::env::join_paths([root, &python_dir]).unwrap(),
+                )
+                .env("FASTPATH_USAGE_LOG", &log)
+                .current_dir(root)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let report = read_logs(&log).unwrap();
+            assert_eq!(report.invocations, 10);
+            assert_eq!(report.failed, 1);
+            let counts: Vec<(&str, usize)> = report
+                .modules
+                .iter()
+                .map(|m| (m.name.as_str(), m.count))
+                .collect();
+            assert_eq!(counts, [("app", 10), ("cache_core", 3)], "{prefix:?}");
+            assert_eq!(report.module("cache_core").unwrap().percent, 30.0);
+        }
+    }
 }
