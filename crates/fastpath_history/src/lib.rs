@@ -17,5 +17,6 @@ pub mod gate;
 pub mod git;
 mod jsonfmt;
 pub mod lambda;
+pub mod review;
 pub mod series;
 pub mod store;
