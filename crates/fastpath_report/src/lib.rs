@@ -3,5 +3,8 @@
 
 pub mod check;
 pub mod graph;
+pub mod lambda;
 pub mod paths;
 pub mod profile;
+pub mod review;
+pub mod usage;
