@@ -34,6 +34,11 @@ pub const LOG_MARKER: &str = "fastpath_usage";
 
 const BOOTSTRAP: &str = include_str!("usage_bootstrap.py");
 
+/// Where a project keeps its usage evidence: `.fastpath/usage.json` under its root.
+pub fn usage_path(root: &Path) -> PathBuf {
+    root.join(".fastpath").join("usage.json")
+}
+
 /// Why usage evidence could not be gathered. Each names the file, directory or interpreter.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {

@@ -32,6 +32,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let info = project.info.as_ref();
     let saved = measure::saved(&args.measure)?;
     let today = clock::today()?;
+    let usage = project.usage_evidence()?;
     let manifest = project.manifest.read()?;
 
     // A baseline file, or `--against REV`: the FP2xx comparison.
@@ -133,6 +134,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             measurements: measurements.as_ref(),
             today,
             regression: gated.regression.as_ref(),
+            usage: usage.as_ref(),
         };
         for diagnostic in check(&context) {
             // Several entries share the manifest: report its findings once.

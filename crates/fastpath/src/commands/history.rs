@@ -6,6 +6,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_history::chart::{svg, Line};
+use fastpath_history::lambda::StoredLambdaReport;
 use fastpath_history::store::{history_path, Record, Store};
 use serde::Serialize;
 
@@ -19,6 +20,8 @@ struct JsonHistory<'a> {
     schema: &'static str,
     database: String,
     records: Vec<&'a Record>,
+    /// Production cold starts stored by `record --lambda-report`.
+    lambda_reports: &'a [StoredLambdaReport],
 }
 
 pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -34,8 +37,27 @@ pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatu
     if !path.exists() {
         bail!("no history yet: {shown} does not exist (run `fastpath record`)");
     }
-    let store = Store::open(&path)?;
+    let mut store = Store::open(&path)?;
     let mut records = store.records(args.entry.as_deref())?;
+    let lambda_reports = store.lambda_reports(args.entry.as_deref())?;
+    if records.is_empty() && !lambda_reports.is_empty() && args.svg.is_none() {
+        let mut out = printer.stdout();
+        match args.format {
+            TextOrJson::Json => {
+                let json = JsonHistory {
+                    schema: "fastpath.history/1",
+                    database: shown.clone(),
+                    records: Vec::new(),
+                    lambda_reports: &lambda_reports,
+                };
+                serde_json::to_writer_pretty(&mut out, &json)?;
+                writeln!(out)?;
+            }
+            TextOrJson::Text => lambda_table(&mut out, &lambda_reports)?,
+        }
+        Printer::flush(out)?;
+        return Ok(ExitStatus::Success);
+    }
     if records.is_empty() {
         match &args.entry {
             Some(e) => bail!("{shown} has no record of the entry `{e}`"),
@@ -64,6 +86,7 @@ pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatu
                 schema: "fastpath.history/1",
                 database: shown.clone(),
                 records: records.iter().collect(),
+                lambda_reports: &lambda_reports,
             };
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
@@ -74,6 +97,10 @@ pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatu
                     writeln!(out)?;
                 }
                 table(&mut out, entry, rows, &columns(rows, &args.modules), &shown)?;
+            }
+            if !lambda_reports.is_empty() {
+                writeln!(out)?;
+                lambda_table(&mut out, &lambda_reports)?;
             }
         }
     }
@@ -119,6 +146,35 @@ pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatu
     }
     Printer::flush(out)?;
     Ok(ExitStatus::Success)
+}
+
+/// The production cold starts beside the local ones: one row per stored Lambda report.
+fn lambda_table(out: &mut dyn Write, reports: &[StoredLambdaReport]) -> Result<()> {
+    writeln!(
+        out,
+        "Production cold starts (Lambda REPORT lines, `record --lambda-report`):"
+    )?;
+    writeln!(
+        out,
+        "{:<4} {:<10} {:<8} {:<20} {:>11} {:>11} {:>9} {:>9}",
+        "#", "date", "commit", "entry", "invocations", "cold starts", "Init p50", "Init p99"
+    )?;
+    for r in reports {
+        let init = r.report.init.as_ref();
+        writeln!(
+            out,
+            "{:<4} {:<10} {:<8} {:<20} {:>11} {:>11} {:>9} {:>9}",
+            r.id,
+            r.recorded_at.get(..10).unwrap_or(&r.recorded_at),
+            r.commit.as_deref().map_or("-", |c| &c[..c.len().min(7)]),
+            truncate(&r.entry, 20),
+            r.report.invocations,
+            r.report.cold_starts,
+            init.map_or_else(|| "-".into(), |p| format!("{:.0} ms", p.p50_ms)),
+            init.map_or_else(|| "-".into(), |p| format!("{:.0} ms", p.p99_ms)),
+        )?;
+    }
+    Ok(())
 }
 
 /// The modules to show: those asked for, else the three costliest of the latest record (the
