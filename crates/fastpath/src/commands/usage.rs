@@ -25,7 +25,11 @@ pub fn run(cli: &Cli, args: &UsageArgs, printer: &Printer) -> Result<ExitStatus>
     let start = start_dir(args.project.path.as_deref())?;
     let project = Project::open(cli, &start, &[], printer)?;
     let report = match (&args.events, &args.logs) {
-        (_, Some(logs)) => read_logs(&project.cwd.join(logs))?,
+        (_, Some(logs)) => {
+            let mut report = read_logs(&project.cwd.join(logs))?;
+            report.input = logs.display().to_string();
+            report
+        }
         (Some(events), None) => replay_events(&project, args, &project.cwd.join(events), printer)?,
         (None, None) => bail!("pass --events DIR or --logs FILE"),
     };

@@ -9,6 +9,7 @@ mod init;
 mod profile;
 mod regression;
 mod update;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
