@@ -369,3 +369,39 @@ fn review_of_a_commit_that_adds_a_30_ms_import() {
     assert!(json.contains("\"schema\": \"fastpath.review/1\""), "{json}");
     assert!(json.contains("\"module\": \"pricing\""), "{json}");
 }
+
+#[test]
+fn snapstart_reverses_the_deferral_advice() {
+    if !python_or_skip() {
+        return;
+    }
+    let project = copy_project(&seed_example());
+    let dir = project.path();
+    let config = std::fs::read_to_string(dir.join("pyproject.toml")).unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        config.replace(
+            "entry = \"lambda_function\"\n",
+            "entry = \"lambda_function\"\nsnapstart = true\n",
+        ),
+    )
+    .unwrap();
+    let check = run(fp(dir).args(["check", "--static", "--python", "python3"]));
+    assert!(check.contains("error[FP003]"), "{check}");
+    assert!(
+        check.contains("help: keep it in init: with SnapStart"),
+        "{check}"
+    );
+    assert!(!check.contains("import it inside the functions"), "{check}");
+    // `fix` makes no deferral edit.
+    let before = std::fs::read_to_string(dir.join("interface_cache.py")).unwrap();
+    run(fp(dir).args(["fix", "--static", "--python", "python3"]));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("interface_cache.py")).unwrap(),
+        before
+    );
+    let explain = run(fp(dir).args(["explain", "FP003"]));
+    assert!(explain.contains("Lambda SnapStart"), "{explain}");
+    let settings = run(fp(dir).args(["--show-settings", "check"]));
+    assert!(settings.contains("snapstart: true"), "{settings}");
+}

@@ -6,6 +6,7 @@ use crate::coverage::{
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
+use crate::rules::snapstart_advice;
 
 pub(crate) static RULE: Rule = Rule {
     code: "FP104",
@@ -31,7 +32,12 @@ import urllib.request   # 20 ms, on every cold start
 Import it inside the function that uses it, or declare it in the manifest with its cost.
 
 ## Options
-`tier1-max-ms` (default 10), `allow`.
+`tier1-max-ms` (default 10), `allow`, `snapstart`.
+
+With `snapstart = true` (Lambda SnapStart for Python 3.12+) eager imports are captured in the
+snapshot and restored, not re-imported; AWS advises preloading dependencies in init. The help
+then says to keep the import in init and `fastpath fix` leaves it; the finding stays visible,
+and the budget and regression rules still judge the cost.
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -65,7 +71,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if cost.cumulative_us < limit_us {
             continue;
         }
-        out.push(
+        out.push(snapstart_advice(
+            cx,
             Diagnostic::new(
                 &RULE,
                 format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost.cumulative_us)),
@@ -74,6 +81,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_chain(chain(cx, index))
             .with_fix(Some(take_off_cold_path(cx, index, name)))
             .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
-        );
+        ));
     }
 }
