@@ -405,3 +405,51 @@ fn snapstart_reverses_the_deferral_advice() {
     let settings = run(fp(dir).args(["--show-settings", "check"]));
     assert!(settings.contains("snapstart: true"), "{settings}");
 }
+
+#[test]
+fn init_files_tier2_from_usage_evidence() {
+    if !python_or_skip() {
+        return;
+    }
+    let project = copy_project(&fixtures().join("init_project"));
+    let dir = project.path();
+    // `helpers` made heavy in the synthetic profile: 25 ms, like `decimal`.
+    let profile = std::fs::read_to_string(dir.join("profile.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&profile).unwrap();
+    for m in doc["modules"].as_array_mut().unwrap() {
+        if m["name"] == "helpers" {
+            for key in ["self_us", "cumulative_us"] {
+                for stat in ["median", "min", "max"] {
+                    m[key][stat] = serde_json::json!(25000.0);
+                }
+            }
+        }
+    }
+    std::fs::write(dir.join("profile.json"), doc.to_string()).unwrap();
+    std::fs::create_dir(dir.join("events")).unwrap();
+    for i in 1..=4 {
+        std::fs::write(dir.join(format!("events/{i}.json")), "{}").unwrap();
+    }
+    let usage = run(fp(dir).args([
+        "usage",
+        "--python",
+        "python3",
+        "--events",
+        "events",
+        "--handler",
+        "handler",
+    ]));
+    assert!(usage.contains("helpers"), "{usage}");
+    let init = run(fp(dir).args(["init", "--python", "python3", "--profile", "profile.json"]));
+    assert!(init.starts_with("exit: 0"), "{init}");
+    let manifest = std::fs::read_to_string(dir.join("fast_path.py")).unwrap();
+    // Used by every event: a hot-path exception, on evidence.
+    assert!(
+        manifest
+            .lines()
+            .any(|l| l.starts_with("from helpers import") && l.contains("every request")),
+        "{manifest}"
+    );
+    // `decimal` is implemented in C: no Python code of it runs, so no evidence keeps it.
+    assert!(!manifest.contains("import decimal"), "{manifest}");
+}
