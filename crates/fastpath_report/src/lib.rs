@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod graph;
+pub mod html;
 pub mod lambda;
 pub mod paths;
 pub mod profile;
