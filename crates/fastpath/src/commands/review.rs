@@ -98,7 +98,36 @@ pub fn run(cli: &Cli, args: &ReviewArgs, printer: &Printer) -> Result<ExitStatus
         max_imports: policy.max_imports as usize,
         snapstart: project.settings.policy.snapstart,
     };
-    let alternatives = BTreeMap::new();
+    // What `fix` would do with a statement that puts a module on the cold path: defer it.
+    // (With SnapStart the library's advice, keeping it in init, stands.)
+    let mut alternatives = BTreeMap::new();
+    if !policy.snapstart {
+        for entry in &entries {
+            let (path, _) = project.cold_path(entry)?;
+            for m in &path.modules {
+                let Some(via) = &m.via else { continue };
+                let shown = via.path.strip_prefix(&root).unwrap_or(&via.path);
+                alternatives.entry(m.name.clone()).or_insert_with(|| {
+                    format!(
+                        "defer it: move `{}` ({}:{}) into the functions that use it; `fastpath fix` makes the edit and checks the entry still imports",
+                        via.statement,
+                        shown.display(),
+                        via.line
+                    )
+                });
+            }
+        }
+        // A manifest import: out of the manifest, into the functions that use it.
+        for import in &head.manifest {
+            alternatives.insert(
+                import.name.clone(),
+                format!(
+                    "leave it out of the manifest and import `{}` inside the functions that use it (`fastpath fix` moves such imports)",
+                    import.name
+                ),
+            );
+        }
+    }
     let result = review(
         &GitCommand,
         &repo,
