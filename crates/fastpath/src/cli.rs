@@ -56,7 +56,10 @@ impl Command {
             Command::Usage(a) => (a.project.path.as_deref(), &[]),
             Command::LambdaReport(a) => (a.project.path.as_deref(), &[]),
             Command::Review(a) => (a.project.path.as_deref(), &[]),
-            Command::Init(_) | Command::Blame(_) | Command::Explain(_) => (None, &[]),
+            Command::Init(_)
+            | Command::Blame(_)
+            | Command::Explain(_)
+            | Command::GenerateShellCompletion { .. } => (None, &[]),
         }
     }
 }
@@ -120,6 +123,9 @@ pub enum Command {
     #[command(long_about = REVIEW_LONG_ABOUT)]
     #[command(display_order = 14)]
     Review(ReviewArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(display_order = 15)]
+    GenerateShellCompletion { shell: clap_complete::Shell },
 }
 
 const USAGE_LONG_ABOUT: &str = "\

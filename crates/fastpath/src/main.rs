@@ -66,6 +66,7 @@ fn dispatch(cli: &Cli, command: &Command, printer: &Printer) -> anyhow::Result<E
         Command::Usage(args) => commands::usage::run(cli, args, printer),
         Command::LambdaReport(args) => commands::lambda_report::run(cli, args, printer),
         Command::Review(args) => commands::review::run(cli, args, printer),
+        Command::GenerateShellCompletion { shell } => commands::completion::run(*shell, printer),
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::coverage::{
     boundary_modules, chain, declared, is_declared, ms, take_off_cold_path, via_location,
+    with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
@@ -71,8 +72,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if cost.cumulative_us < limit_us {
             continue;
         }
-        out.push(snapstart_advice(
-            cx,
+        let diagnostic =
             Diagnostic::new(
                 &RULE,
                 format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost.cumulative_us)),
@@ -80,7 +80,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .with_chain(chain(cx, index))
             .with_fix(Some(take_off_cold_path(cx, index, name)))
-            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
+            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        out.push(snapstart_advice(
+            cx,
+            with_observed_note(cx, diagnostic, via, name),
         ));
     }
 }

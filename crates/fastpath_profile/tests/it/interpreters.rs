@@ -14,9 +14,12 @@ use fastpath_profile::runner::{
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 
-const PYENV: &str = "/root/.pyenv/versions";
+/// Whether CI runs the tests (`CI=true`): there a missing `python3` fails instead of skipping.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
 
-/// `python3` when it runs, else `None` (and the caller skips).
+/// `python3` when it runs, else `None` (and the caller skips; under CI it fails).
 fn python3() -> Option<PathBuf> {
     let ok = Command::new("python3")
         .args(["-c", "import sys; assert sys.version_info >= (3, 7)"])
@@ -25,24 +28,48 @@ fn python3() -> Option<PathBuf> {
     if ok {
         Some(PathBuf::from("python3"))
     } else {
+        assert!(!on_ci(), "CI=true but there is no python3 >= 3.7 on PATH");
         eprintln!("SKIP: no python3 >= 3.7 on PATH");
         None
     }
 }
 
-/// Interpreters under pyenv whose version starts with `prefix`.
+/// pyenv's versions directory, from `pyenv root` (or `$PYENV_ROOT`), when pyenv is installed.
+fn pyenv_versions() -> Option<PathBuf> {
+    let root = Command::new("pyenv")
+        .arg("root")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .or_else(|| std::env::var_os("PYENV_ROOT").map(PathBuf::from))?;
+    Some(root.join("versions"))
+}
+
+/// An interpreter whose version starts with `prefix` (`3.12.`, `2.7`): the newest under pyenv
+/// (found through `pyenv root`), else `pythonX.Y` on PATH.
 fn pyenv(prefix: &str) -> Option<PathBuf> {
-    let dir = std::fs::read_dir(PYENV).ok()?;
-    let mut found: Vec<PathBuf> = dir
+    let mut found: Vec<PathBuf> = pyenv_versions()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
         .map(|e| e.path().join("bin/python"))
         .filter(|p| p.is_file())
         .collect();
     found.sort();
-    let python = found.pop();
+    let on_path = format!("python{}", prefix.trim_end_matches('.'));
+    let python = found.pop().or_else(|| {
+        Command::new(&on_path)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|_| PathBuf::from(&on_path))
+    });
     if python.is_none() {
-        eprintln!("SKIP: no pyenv interpreter {prefix}* under {PYENV}");
+        eprintln!("SKIP: no interpreter {prefix}* under `pyenv root` or as {on_path} on PATH");
     }
     python
 }
