@@ -44,6 +44,19 @@ def _spec_name(module):
         return None
 
 
+def _spec_file(module):
+    # The file the module was loaded from (its spec's origin, when it has a location), read
+    # without triggering a lazy module's load; "" when there is none. Tells where a meta-path
+    # hook found a module it loaded under another name (awscli's `botocore`).
+    try:
+        spec = object.__getattribute__(module, "__dict__").get("__spec__")
+        if getattr(spec, "has_location", False) and spec.origin:
+            return spec.origin
+    except Exception:
+        pass
+    return ""
+
+
 def _fastpath_main(argv):
     result_path, root, entry, nonce = argv[1], argv[2], argv[3], argv[4]
     who = None
@@ -110,6 +123,11 @@ def _fastpath_main(argv):
             pass
     # Modules the import added, under their own names (aliases left out).
     new = [k for k in modules if k not in before and _spec_name(sys.modules.get(k)) == k]
+    files = []
+    for k in new:
+        origin = _spec_file(sys.modules.get(k))
+        if origin and "\n" not in origin:
+            files.append(k + " " + origin)
     asked = []
     if who is not None:
         asked = [k + " " + who.asked[k] for k in new if k in who.asked]
@@ -123,6 +141,7 @@ def _fastpath_main(argv):
         ("traceback", trace),
         ("new", "\n".join(new)),
         ("asked", "\n".join(asked)),
+        ("files", "\n".join(files)),
     ]
     with open(result_path, "wb") as f:
         for key, value in fields:

@@ -288,6 +288,10 @@ pub struct Measurement {
     /// Timed modules whose importer, as the warm-up's finder saw it, is an untimed module:
     /// module -> that importer (importtime nests them under the nearest timed import instead).
     pub reattributed: std::collections::BTreeMap<String, String>,
+    /// The file each module the import added was loaded from (its spec's origin), from the
+    /// first run. Where the path search would find another file, or none, an import hook
+    /// loaded it (awscli's finder loads `awscli/botocore` as `botocore`).
+    pub files: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// Which kind of run a progress report or an error is about.
@@ -609,6 +613,8 @@ struct Report {
     /// Module -> the module whose import was in progress when it was first asked for (`""`:
     /// the bootstrap itself).
     asked: std::collections::BTreeMap<String, String>,
+    /// Module -> the file it was loaded from, for the modules the import added.
+    files: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// Parses `key LEN\n<LEN bytes>\n` records.
@@ -663,6 +669,13 @@ fn parse_report(bytes: &[u8], path: &Path) -> Result<Report, RunError> {
                     .split('\n')
                     .filter_map(|line| line.split_once(' '))
                     .map(|(module, importer)| (module.to_string(), importer.to_string()))
+                    .collect()
+            }
+            "files" => {
+                report.files = value
+                    .split('\n')
+                    .filter_map(|line| line.split_once(' '))
+                    .map(|(module, file)| (module.to_string(), PathBuf::from(file)))
                     .collect()
             }
             _ => {}
@@ -944,7 +957,8 @@ impl<'a> Session<'a> {
             modules: report.modules,
             outcome,
         };
-        let untimed = untimed_modules(&run, &report.new, &report.asked, who);
+        let mut untimed = untimed_modules(&run, &report.new, &report.asked, who);
+        untimed.files = report.files;
         Ok((run, interpreter, untimed))
     }
 
@@ -1104,6 +1118,10 @@ impl<'a> Session<'a> {
                 .as_ref()
                 .map(|u| u.modules.clone())
                 .unwrap_or_default(),
+            files: untimed
+                .as_ref()
+                .map(|u| u.files.clone())
+                .unwrap_or_default(),
             reattributed: untimed.map(|u| u.reattributed).unwrap_or_default(),
         })
     }
@@ -1116,6 +1134,8 @@ struct Untimed {
     modules: Vec<ObservedEdge>,
     /// See [`Measurement::reattributed`].
     reattributed: std::collections::BTreeMap<String, String>,
+    /// See [`Measurement::files`].
+    files: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// Modules in `new` (added by the import) without a loaded importtime row, with the module
@@ -1167,6 +1187,7 @@ fn untimed_modules(
     Untimed {
         modules: untimed,
         reattributed,
+        files: Default::default(),
     }
 }
 

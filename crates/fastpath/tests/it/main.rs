@@ -11,6 +11,7 @@ mod init;
 mod model;
 mod profile;
 mod regression;
+mod sarif;
 mod update;
 mod usage;
 
