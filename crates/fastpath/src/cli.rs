@@ -332,7 +332,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
 
-    /// Show the changes as a unified diff; write nothing.
+    /// Show the changes as a unified diff; write nothing (the preview is not verified by running).
     #[arg(long)]
     pub diff: bool,
 
@@ -340,9 +340,14 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
-    /// Fix static findings only: run no project code.
+    /// Fix static findings only and do not verify the fixes: run no project code.
     #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
+
+    /// After the fixes, run this test command (`sh -c CMD` in the project root, killed after ten
+    /// times `--timeout`); fixes it fails with are found by bisection and rolled back.
+    #[arg(long, value_name = "CMD", conflicts_with = "static_only")]
+    pub test: Option<String>,
 
     #[command(flatten)]
     pub measure: MeasureArgs,
@@ -648,6 +653,12 @@ pub struct RunArgs {
     /// (until the median is known within ±2.5 %).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,
+
+    /// Call a function entry (`pkg.mod:main`) with these arguments, split at spaces
+    /// (`--args=--version`), after importing it: its `sys.argv` is `[name, *args]`. Overrides
+    /// `args` in the configuration. Without either, only the import is measured.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub args: Option<String>,
 
     /// Kill a run that takes longer than this many seconds, and fail.
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]

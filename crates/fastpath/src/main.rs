@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod discover;
 mod measure;
 mod printer;
 mod project;

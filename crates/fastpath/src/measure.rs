@@ -13,7 +13,7 @@ use fastpath_graph::InterpreterInfo;
 use fastpath_history::calibration::startup_cpu_us;
 use fastpath_history::reference::{RunSource, Side, SourceError};
 use fastpath_history::series::children_cpu_us;
-use fastpath_profile::runner::{measure, Measurement, Run, RunnerConfig};
+use fastpath_profile::runner::{measure, Call, Measurement, Run, RunError, RunnerConfig};
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
@@ -65,6 +65,20 @@ pub fn runner_config(
     if let Some(runs) = run.runs.or(project.settings.runs) {
         config.stopping = StoppingRule::fixed(runs.max(1) as usize);
     }
+    // 1. `--args`  2. `args` in the file  3. none: the import alone.
+    let args = run
+        .args
+        .as_deref()
+        .map(|a| a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .or_else(|| project.settings.args.clone());
+    if let (Some(function), Some(args)) = (entry.command_function(), args) {
+        let mut argv = vec![entry.name.clone()];
+        argv.extend(args);
+        config.call = Some(Call {
+            function: function.to_string(),
+            argv,
+        });
+    }
     if entry.roots.len() > 1 {
         let mut paths: Vec<PathBuf> = entry.roots[1..].to_vec();
         if let Some(existing) = std::env::var_os("PYTHONPATH") {
@@ -89,10 +103,89 @@ pub fn fresh(
     printer: &Printer,
 ) -> Result<Profile> {
     let config = runner_config(project, &info.executable, entry, run);
+    note_what_is_measured(entry, &config, printer);
+    if let Some(hint) = deferring_entry_hint(entry, &config) {
+        printer.warn(hint);
+    }
     printer.progress(format!("measuring `{}` ...", entry.module));
     let measurement = measure(&config, &mut |_| {})
+        .map_err(|error| explain_failure(project, error))
         .with_context(|| format!("measuring `{}` failed", entry.module))?;
     Ok(Profile::from_measurement(&measurement))
+}
+
+/// Says when a function entry is measured by its import alone.
+pub fn note_what_is_measured(entry: &Entry, config: &RunnerConfig, printer: &Printer) {
+    if let (Some(function), None) = (entry.command_function(), &config.call) {
+        printer.warn(format!(
+            "only the import of `{}` is measured, not the imports `{function}()` makes when called: set `args = [...]` in [tool.fastpath] or pass --args (for a CLI, --args=--version)",
+            entry.module
+        ));
+    }
+}
+
+/// A hint for an entry module that is tiny and defers its imports into a function (a CLI's
+/// `__main__`): measuring its import shows little of the command's cold start, so the hint
+/// shows how to measure the command itself.
+pub fn deferring_entry_hint(entry: &Entry, config: &RunnerConfig) -> Option<String> {
+    if config.call.is_some() || entry.function.is_some() {
+        return None;
+    }
+    let bytes = std::fs::read(entry.file.as_deref()?).ok()?;
+    let scan = fastpath_scan::scan_bytes(&bytes, None);
+    let count = |context| scan.sites.iter().filter(|s| s.context == context).count();
+    let eager = count(fastpath_scan::Context::Eager);
+    let deferred = count(fastpath_scan::Context::Deferred);
+    // "Tiny": fewer module-level imports than imports deferred into its functions.
+    if deferred == 0 || eager >= deferred {
+        return None;
+    }
+    let function = entry.function.clone().unwrap_or_else(|| "main".to_string());
+    Some(format!(
+        "`{}` makes {deferred} of its {} imports inside functions, so importing it measures little of the command's cold start; measure the command: `entry = \"{}:{function}\"` and `args = [\"--version\"]` in [tool.fastpath] (or `fastpath profile {}:{function} --args=--version`)",
+        entry.module,
+        scan.sites.len(),
+        entry.module,
+        entry.module
+    ))
+}
+
+/// A run's failure, with what the user can do about it: an entry that cannot be imported gets
+/// the exception's own line and the settings that decide where its modules come from.
+pub fn explain_failure(project: &Project, error: RunError) -> anyhow::Error {
+    match &error {
+        RunError::EntryRaised {
+            entry, traceback, ..
+        } => {
+            let python = project.info.as_ref().map_or_else(
+                || "the interpreter".to_string(),
+                |i| i.executable.display().to_string(),
+            );
+            let src: Vec<String> = project
+                .settings
+                .src
+                .value
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            let missing =
+                traceback.contains("ModuleNotFoundError") || traceback.contains("ImportError");
+            let hint = if missing {
+                format!(
+                    "hint: a module was not found. `src` in [tool.fastpath] lists the directories the project's modules live in (now {src:?}, after the root {}); `python` names the interpreter whose packages are used (now {python}): point it at the virtualenv that has the dependencies installed",
+                    project.root().display()
+                )
+            } else {
+                format!(
+                    "hint: `{entry}` raised while being imported by {python} from {}; check `src` ({src:?}) and `python` in [tool.fastpath]",
+                    project.root().display()
+                )
+            };
+            let frames: Vec<&str> = traceback.lines().collect();
+            anyhow::anyhow!("{error}\n{hint}\n{}", frames.join("\n"))
+        }
+        _ => error.into(),
+    }
 }
 
 /// `--profile FILE`, read once.
@@ -152,8 +245,8 @@ impl GateRuns {
         let current = runner_config(project, &info.executable, entry, run);
         let reference = reference_root.map(|other| {
             let moved = Entry {
-                module: entry.module.clone(),
                 roots: crate::project::map_roots(&entry.roots, project.root(), other),
+                ..entry.clone()
             };
             runner_config(project, &info.executable, &moved, run)
         });
@@ -245,6 +338,7 @@ mod tests {
         let entry = project.entry("mypkg.cli", project.root()).unwrap();
         let run = RunArgs {
             runs: None,
+            args: None,
             timeout: 2.5,
         };
         let config = runner_config(&project, Path::new("python3"), &entry, &run);
@@ -261,6 +355,7 @@ mod tests {
         assert_eq!(pythonpath, dir.path().join("src"));
         let flag = RunArgs {
             runs: Some(3),
+            args: None,
             timeout: 60.0,
         };
         let config = runner_config(&project, Path::new("python3"), &entry, &flag);
@@ -273,10 +368,37 @@ mod tests {
         let entry = project.entry("app", project.root()).unwrap();
         let run = RunArgs {
             runs: None,
+            args: None,
             timeout: 60.0,
         };
         let config = runner_config(&project, Path::new("python3"), &entry, &run);
         assert!(config.extra_env.iter().all(|(k, _)| k != "PYTHONPATH"));
         assert_eq!(config.stopping, StoppingRule::default());
+        assert_eq!(config.call, None);
+    }
+
+    #[test]
+    fn a_command_entry_is_called_with_args_from_the_flag_then_the_file() {
+        let (_dir, project) =
+            project("[tool.fastpath]\nentry = \"app:main\"\nargs = [\"--version\"]\n");
+        let entry = project.entry("app:main", project.root()).unwrap();
+        assert_eq!((entry.module.as_str(), entry.command), ("app", true));
+        let mut run = RunArgs {
+            runs: None,
+            args: None,
+            timeout: 60.0,
+        };
+        let config = runner_config(&project, Path::new("python3"), &entry, &run);
+        let call = config.call.expect("called");
+        assert_eq!(
+            (call.function.as_str(), call.argv),
+            (
+                "main",
+                vec!["app:main".to_string(), "--version".to_string()]
+            )
+        );
+        run.args = Some("run  -v".to_string());
+        let config = runner_config(&project, Path::new("python3"), &entry, &run);
+        assert_eq!(config.call.unwrap().argv, ["app:main", "run", "-v"]);
     }
 }

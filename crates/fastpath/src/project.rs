@@ -8,14 +8,14 @@
 //! observed edges merged and the sources it scanned; every command that shows, checks, records
 //! or fixes a cold path reads it from here.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::LoadedManifest;
 use fastpath_graph::{
-    cold_path_with_observed, default_cache_dir, find_interpreter, query_interpreter, ColdPath,
-    EntryError, InterpreterError, InterpreterInfo, ObservedImport, Resolver, Sources,
+    cold_path_of_call, default_cache_dir, find_interpreter, query_interpreter, ColdPath,
+    EntryError, InterpreterError, InterpreterInfo, ObservedImport, Resolution, Resolver, Sources,
 };
 use fastpath_manifest::Manifest;
 use fastpath_profile::observed::{interpreter_key, store_path, ObservedStore};
@@ -24,16 +24,51 @@ use crate::cli::Cli;
 use crate::printer::Printer;
 use crate::settings::{Overrides, Settings, Source};
 
-/// An entry as the interpreter imports it: its module name and the roots it is searched in
-/// (the first is the measured interpreter's working directory and first `sys.path` entry).
+/// An entry as the interpreter imports it: its module name, the function a console script or a
+/// handler string calls in it, its source file, and the roots it is searched in (the first is
+/// the measured interpreter's working directory and first `sys.path` entry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// As the user wrote it (`pkg.mod:main`, `my-cli`, `handler.py`).
+    pub name: String,
     pub module: String,
+    /// `main` in `pkg.mod:main`; `lambda_handler` in the handler string
+    /// `pkg.mod.lambda_handler`.
+    pub function: Option<String>,
+    /// Whether `function` is run as a command when the program starts (`pkg.mod:main`, a
+    /// console script): its imports are on the cold path and it is called when measuring
+    /// with `args`. A handler string's function runs per request, after the cold start.
+    pub command: bool,
+    /// The module's source file (`pkg/mod.py`, never `pkg/__init__.py` unless the entry is the
+    /// package itself); `None` for a module without source.
+    pub file: Option<PathBuf>,
     pub roots: Vec<PathBuf>,
 }
 
+impl Entry {
+    /// The function run as a command at start-up, if any (see [`Entry::command`]).
+    pub fn command_function(&self) -> Option<&str> {
+        self.function.as_deref().filter(|_| self.command)
+    }
+
+    /// The package the entry module belongs to (`pkg` for `pkg.mod`, `pkg` for the package
+    /// `pkg` itself, empty for a top-level module), which relative imports in it start from.
+    pub fn package(&self) -> &str {
+        let is_package = self
+            .file
+            .as_deref()
+            .and_then(Path::file_stem)
+            .is_some_and(|s| s == "__init__");
+        if is_package {
+            &self.module
+        } else {
+            self.module.rsplit_once('.').map_or("", |(p, _)| p)
+        }
+    }
+}
+
 /// Where the manifest lives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestLocation {
     /// Absolute path.
     pub path: PathBuf,
@@ -112,11 +147,20 @@ impl Project {
         let info = interpreter(&settings, printer, cli.interpreter.no_cache)?;
         let (observed, hooked) = observed_imports(&settings, info.as_ref(), printer);
         let path = settings.manifest.value.clone();
-        let module = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("fast_path")
-            .to_string();
+        // A configured manifest inside a package is imported by its dotted name.
+        let stem = || {
+            path.file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string)
+        };
+        let module = if settings.manifest.source == Source::Default {
+            stem()
+        } else {
+            fastpath_graph::module_name_for_file(&path)
+                .map(|(name, _)| name)
+                .or_else(stem)
+        }
+        .unwrap_or_else(|| "fast_path".to_string());
         Ok(Project {
             settings,
             cwd,
@@ -176,24 +220,91 @@ impl Project {
         }
     }
 
-    /// The module name of an entry and its roots: a path to a `.py` file (relative to `base`)
-    /// is named by its package structure and its root goes first, as `python -c "import
-    /// entry"` run from that root would see it.
+    /// The module name of an entry and its roots. ENTRY is one of:
+    /// - a console script named in `[project.scripts]` of the configuration's `pyproject.toml`
+    ///   (first: the command a user runs wins over a module of the same name);
+    /// - a module name (`app`, `pkg.mod`);
+    /// - `pkg.mod:function`, the console-script form;
+    /// - an AWS handler string `pkg.mod.function`, when that is not a module but `pkg.mod` is;
+    /// - a path to a `.py` file (relative to `base`), named by its package structure, whose root
+    ///   goes first, as `python -c "import entry"` run from that root would see it.
     pub fn entry(&self, entry: &str, base: &Path) -> Result<Entry> {
         let mut roots = self.roots();
         let looks_like_path = entry.ends_with(".py")
             || entry.contains('/')
             || entry.contains(std::path::MAIN_SEPARATOR);
+        let resolver = Resolver::new(roots.clone(), self.info.as_ref());
+        let source_of = |module: &str| match resolver.resolve(module) {
+            Resolution::Found(found) => Some(found.source_path().map(Path::to_path_buf)),
+            _ => None,
+        };
         if !looks_like_path {
-            if entry.is_empty() || !entry.split('.').all(is_identifier) {
-                bail!("ENTRY `{entry}` is neither a module name (like `app` or `pkg.main`) nor a path to a .py file");
+            let (module, function) = match entry.split_once(':') {
+                Some((module, function)) => (module, Some(function)),
+                None => (entry, None),
+            };
+            // A console script's name is the command a user runs: it wins over a module of the
+            // same name (`mycli` the script, not the package `mycli/__init__.py`).
+            if function.is_none() {
+                if let Some(target) = self.console_scripts().get(entry) {
+                    let mut resolved = self
+                        .entry(target, base)
+                        .with_context(|| format!("the console script `{entry}` = \"{target}\""))?;
+                    resolved.name = entry.to_string();
+                    return Ok(resolved);
+                }
             }
+            let is_module_name = !module.is_empty() && module.split('.').all(is_identifier);
+            let function_ok = function.is_none_or(|f| f.split('.').all(is_identifier));
+            if is_module_name && function_ok {
+                if let Some(file) = source_of(module) {
+                    return Ok(Entry {
+                        name: entry.to_string(),
+                        module: module.to_string(),
+                        function: function.map(str::to_string),
+                        command: function.is_some(),
+                        file,
+                        roots,
+                    });
+                }
+            }
+            if function.is_none() {
+                // A handler string: the last part is a function of the module before it.
+                if let Some((module, function)) = entry.rsplit_once('.') {
+                    if is_module_name {
+                        if let Some(file) = source_of(module) {
+                            return Ok(Entry {
+                                name: entry.to_string(),
+                                module: module.to_string(),
+                                function: Some(function.to_string()),
+                                command: false,
+                                file,
+                                roots,
+                            });
+                        }
+                    }
+                }
+            }
+            if !is_module_name || !function_ok {
+                bail!("ENTRY `{entry}` is neither a module name (like `app`, `pkg.main` or `pkg.main:function`), a console script in [project.scripts], nor a path to a .py file");
+            }
+            // Not found: commands report it where they build the cold path.
             return Ok(Entry {
-                module: entry.to_string(),
+                name: entry.to_string(),
+                module: module.to_string(),
+                function: function.map(str::to_string),
+                command: function.is_some(),
+                file: None,
                 roots,
             });
         }
-        let path = base.join(entry);
+        let (file, function) = match entry.rsplit_once(':') {
+            Some((file, function)) if file.ends_with(".py") && is_identifier(function) => {
+                (file, Some(function.to_string()))
+            }
+            _ => (entry, None),
+        };
+        let path = base.join(file);
         if !path.is_file() {
             bail!("ENTRY `{entry}`: no such file");
         }
@@ -204,18 +315,75 @@ impl Project {
             .with_context(|| format!("ENTRY `{entry}` has no module name"))?;
         roots.retain(|r| r != &root);
         roots.insert(0, root);
-        Ok(Entry { module, roots })
+        Ok(Entry {
+            name: entry.to_string(),
+            module,
+            command: function.is_some(),
+            function,
+            file: Some(path),
+            roots,
+        })
+    }
+
+    /// `[project.scripts]` of the configuration's `pyproject.toml` (empty without one).
+    pub fn console_scripts(&self) -> BTreeMap<String, String> {
+        self.settings
+            .config_file
+            .as_deref()
+            .filter(|p| p.file_name().is_some_and(|n| n == "pyproject.toml"))
+            .map(crate::discover::console_scripts)
+            .unwrap_or_default()
+    }
+
+    /// Where the manifest of `entry` lives. A configured `manifest` is used as written; by
+    /// default an entry inside a package keeps its manifest beside it (`pkg/fast_path.py`,
+    /// imported as `pkg.fast_path`, which still works once the package is installed), and a
+    /// top-level entry keeps it at the project root (the seed's flat layout), as does a project
+    /// whose root manifest already exists.
+    pub fn manifest_of(&self, entry: &Entry) -> ManifestLocation {
+        let package = entry.package();
+        // A project that already keeps its manifest at the root goes on using it.
+        if self.settings.manifest.source != Source::Default
+            || package.is_empty()
+            || self.manifest.path.exists()
+        {
+            return self.manifest.clone();
+        }
+        let Some(dir) = entry.file.as_deref().and_then(Path::parent) else {
+            return self.manifest.clone();
+        };
+        let name = self
+            .manifest
+            .path
+            .file_name()
+            .map_or_else(|| "fast_path.py".into(), |n| n.to_os_string());
+        ManifestLocation {
+            path: dir.join(name),
+            module: format!("{package}.{}", self.manifest.module),
+        }
     }
 
     /// The entry's cold path with the observed imports merged, and the sources it scanned
     /// (callers that read the entry's own sites take them from there instead of scanning again).
     pub fn cold_path(&self, entry: &Entry) -> Result<(ColdPath, Sources), EntryError> {
+        self.cold_path_with(entry, Sources::default())
+    }
+
+    /// The entry's cold path as it would be with some files' contents replaced (`sources` built
+    /// with [`Sources::with_overlay`]): what a preview of edits computes without writing them.
+    pub fn cold_path_with(
+        &self,
+        entry: &Entry,
+        sources: Sources,
+    ) -> Result<(ColdPath, Sources), EntryError> {
         cold_path_in(
             &entry.module,
+            entry.command_function(),
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
             &self.hooked,
+            sources,
         )
     }
 
@@ -226,7 +394,16 @@ impl Project {
         module: &str,
         roots: &[PathBuf],
     ) -> Result<ColdPath, EntryError> {
-        cold_path_in(module, roots, self.info.as_ref(), &[], &[]).map(|(path, _)| path)
+        cold_path_in(
+            module,
+            None,
+            roots,
+            self.info.as_ref(),
+            &[],
+            &[],
+            Sources::default(),
+        )
+        .map(|(path, _)| path)
     }
 
     /// The usage evidence of `fastpath usage` (`.fastpath/usage.json`), when there is some; a
@@ -259,10 +436,12 @@ impl Project {
         let mapped = map_roots(&entry.roots, self.root(), other_root);
         cold_path_in(
             &entry.module,
+            entry.command_function(),
             &mapped,
             self.info.as_ref(),
             &self.observed,
             &self.hooked,
+            Sources::default(),
         )
         .map(|(path, _)| path)
     }
@@ -281,23 +460,25 @@ pub fn map_roots(roots: &[PathBuf], from: &Path, to: &Path) -> Vec<PathBuf> {
 
 fn cold_path_in(
     module: &str,
+    function: Option<&str>,
     roots: &[PathBuf],
     info: Option<&InterpreterInfo>,
     observed: &[ObservedImport],
     hooked: &[(String, PathBuf)],
+    sources: Sources,
 ) -> Result<(ColdPath, Sources), EntryError> {
     let resolver = Resolver::new(roots.to_vec(), info);
     for (name, file) in hooked {
         resolver.alias(name, file);
     }
-    let sources = Sources::default();
     let target = info.map(InterpreterInfo::target);
     let preloaded: HashSet<String> = info
         .map(|i| i.preloaded.iter().cloned().collect())
         .unwrap_or_default();
     let path = with_big_stack(|| {
-        cold_path_with_observed(
+        cold_path_of_call(
             module,
+            function,
             &resolver,
             &sources,
             target.as_ref(),

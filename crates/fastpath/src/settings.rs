@@ -36,6 +36,7 @@ pub struct FileConfig {
     pub banned: Option<Vec<String>>,
     pub allow: Option<Vec<String>>,
     pub runs: Option<u32>,
+    pub args: Option<Vec<String>>,
     pub baseline: Option<PathBuf>,
     pub regression_min_percent: Option<f64>,
     pub regression_min_ms: Option<f64>,
@@ -111,6 +112,9 @@ pub struct Settings {
     policy_from_file: Vec<&'static str>,
     /// `runs` from the configuration: a fixed number of measured runs.
     pub runs: Option<u32>,
+    /// `args` from the configuration: a function entry (`pkg.mod:main`) is called with
+    /// `sys.argv = [name, *args]` when measured; without them only its import is measured.
+    pub args: Option<Vec<String>>,
     /// The baseline file, absolute (`fastpath-baseline.json` at the root by default).
     pub baseline: Setting<PathBuf>,
     /// The regression gate's minimum effect and significance level.
@@ -220,6 +224,7 @@ impl Settings {
             policy,
             policy_from_file,
             runs: file.runs,
+            args: file.args.clone(),
             baseline,
             regression,
             regression_max_runs: file.regression_max_runs,
@@ -269,6 +274,9 @@ impl Settings {
             self.baseline.value.display(),
             self.baseline.source
         )?;
+        if let Some(args) = &self.args {
+            writeln!(out, "args: {args:?}  (config file)")?;
+        }
         let p = &self.policy;
         let r = &self.regression;
         let values: [(&str, String); 14] = [
@@ -325,6 +333,9 @@ pub fn show_settings(
     let settings = crate::project::settings(cli, &start, src)?;
     let mut out = printer.stdout();
     settings.show(&mut out)?;
+    if settings.entries.value.is_empty() {
+        crate::discover::show_candidates(&settings.root, &mut out)?;
+    }
     crate::printer::Printer::flush(out)?;
     Ok(crate::ExitStatus::Success)
 }
@@ -417,9 +428,13 @@ fn find_config(start: &Path) -> Result<Option<(PathBuf, FileConfig)>> {
 fn read_config(path: &Path) -> Result<Option<FileConfig>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    // A pyproject-style file (`--config ci/pyproject.ci.toml`) is read by its `[tool.fastpath]`
+    // whatever its name; a bare table is a `fastpath.toml`.
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml")
+        || table.get("tool").and_then(|t| t.get("fastpath")).is_some()
+        || table.contains_key("project");
     let section = if is_pyproject {
         match table.get("tool").and_then(|t| t.get("fastpath")) {
             Some(section) => section.clone(),

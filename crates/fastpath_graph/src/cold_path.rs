@@ -20,6 +20,9 @@
 //!   followed in turn, [`MAX_CALL_DEPTH`] deep. A name bound in a `try`, bound twice, or not
 //!   bound by an import (a parameter, an attribute of an object) is left out, never guessed.
 //!   Such an import's [`Via`] is the call site, with the [`CallChain`] that reaches it;
+//! - for a function entry (`pkg.mod:main`, a console script), the entry module's function is
+//!   called after its body runs: its imports, and those of the functions of the same module
+//!   it calls, are on the cold path too, with context `deferred`;
 //! - modules already loaded at interpreter start-up cost nothing and are not descended into.
 //!
 //! What no source shows (an extension that imports as it initialises, a computed
@@ -126,6 +129,28 @@ pub struct ObservedImport {
     pub module: String,
 }
 
+/// `function` (a `__qualname__`) and the functions of the same module it calls, directly or
+/// through others, following `a = b` bindings as [`FileScan::functions_run_at_import`] does.
+pub fn functions_called_from(scan: &FileScan, function: &str) -> HashSet<String> {
+    let mut run = HashSet::new();
+    let mut work = vec![function.to_string()];
+    while let Some(mut name) = work.pop() {
+        for _ in 0..8 {
+            match scan.aliases.get(&name) {
+                Some(target) => name = target.clone(),
+                None => break,
+            }
+        }
+        if let Some(callees) = scan.calls.get(&name) {
+            if !run.contains(&name) {
+                work.extend(callees.iter().cloned());
+            }
+        }
+        run.insert(name);
+    }
+    run
+}
+
 /// The `statement` of an observed edge's [`Via`].
 pub const OBSERVED_STATEMENT: &str = "observed at run time";
 
@@ -200,6 +225,20 @@ pub fn cold_path_with_observed(
     preloaded: &HashSet<String>,
     observed: &[ObservedImport],
 ) -> Result<ColdPath, EntryError> {
+    cold_path_of_call(entry, None, resolver, sources, target, preloaded, observed)
+}
+
+/// The cold path of `entry` and then of calling its `function` (`main` for `pkg.mod:main`),
+/// with the `observed` imports merged.
+pub fn cold_path_of_call(
+    entry: &str,
+    function: Option<&str>,
+    resolver: &Resolver,
+    sources: &Sources,
+    target: Option<&Target>,
+    preloaded: &HashSet<String>,
+    observed: &[ObservedImport],
+) -> Result<ColdPath, EntryError> {
     let resolved = match resolver.resolve(entry) {
         Resolution::Found(module) => module,
         _ => return Err(EntryError::NotFound(entry.to_string())),
@@ -223,6 +262,7 @@ pub fn cold_path_with_observed(
         seen_problem_files: HashSet::new(),
         registered: HashSet::new(),
         entered: HashSet::new(),
+        entry_call: function.map(|f| (entry.to_string(), f.to_string())),
     };
     // The entry's parents run first, as `import a.b.entry` would run them.
     if let Some((parent, _)) = entry.rsplit_once('.') {
@@ -267,6 +307,8 @@ struct Walk<'a> {
     registered: HashSet<String>,
     /// Functions already followed from a call made at import time: (module, `__qualname__`).
     entered: HashSet<(usize, String)>,
+    /// The entry module and the function the program calls in it after importing it.
+    entry_call: Option<(String, String)>,
 }
 
 /// Where a call made at import time sits: the module whose body makes it, its file and line.
@@ -365,7 +407,14 @@ impl Walk<'_> {
     fn run_body(&mut self, index: usize, module: &ResolvedModule, source: &Path, scan: &FileScan) {
         let package = package_of(&module.name, module.is_package());
         let mut failed_tries: HashSet<u32> = HashSet::new();
-        let called = scan.functions_run_at_import();
+        let mut called: HashSet<String> = scan
+            .functions_run_at_import()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if let Some((_, function)) = self.entry_call.as_ref().filter(|(m, _)| *m == module.name) {
+            called.extend(functions_called_from(scan, function));
+        }
         // Calls made at import time run, in source order, between the statements around them.
         let mut calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
         calls.sort_by_key(|&(_, line)| line);
@@ -1261,6 +1310,48 @@ mod tests {
         assert_eq!(names(&path), ["app", "a", "b", "leaf"]);
         let via = path.modules[3].via.as_ref().unwrap();
         assert_eq!(via.statement, "a.f() → a.py b.g() → b.py:4 import leaf");
+    }
+
+    #[test]
+    fn a_function_entry_runs_its_imports_and_those_of_the_functions_it_calls() {
+        let dir = project(&[
+            ("cli/__init__.py", ""),
+            (
+                "cli/__main__.py",
+                "import sys\n\ndef main():\n    import cli.commands\n    helper()\n\ndef helper():\n    from . import output\n\ndef unused():\n    import cli.never\n",
+            ),
+            ("cli/commands.py", "import cli.deep\n"),
+            ("cli/deep.py", ""),
+            ("cli/output.py", ""),
+            ("cli/never.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let sources = Sources::default();
+        let none = HashSet::new();
+        let module_only = cold_path("cli.__main__", &resolver, &sources, None, &none).unwrap();
+        assert_eq!(names(&module_only), ["cli", "cli.__main__"]);
+        let called = cold_path_of_call(
+            "cli.__main__",
+            Some("main"),
+            &resolver,
+            &sources,
+            None,
+            &none,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            names(&called),
+            [
+                "cli",
+                "cli.__main__",
+                "cli.commands",
+                "cli.deep",
+                "cli.output"
+            ]
+        );
+        let via = called.modules[2].via.as_ref().unwrap();
+        assert_eq!((via.line, via.context), (4, Context::Deferred));
     }
 
     #[test]

@@ -1,4 +1,7 @@
-# fastpath profile bootstrap: run as `python -X importtime -c <this> RESULT ROOT ENTRY NONCE [who]`.
+# fastpath profile bootstrap: run as
+# `python -X importtime -c <this> RESULT ROOT ENTRY NONCE [who] [call FUNCTION NAME ARG...]`.
+# With `call`, FUNCTION of the entry module is called after the import, with
+# `sys.argv = [NAME, ARG...]` and `SystemExit` caught, as a console script runs it.
 # Kept free of f-strings and of any import before the entry's, so that it runs (and reports its
 # version) on old interpreters and adds no rows to the measured import tree.
 import sys
@@ -60,9 +63,14 @@ def _spec_file(module):
 def _fastpath_main(argv):
     result_path, root, entry, nonce = argv[1], argv[2], argv[3], argv[4]
     who = None
-    if len(argv) > 5 and argv[5] == "who":
+    rest = argv[5:]
+    if rest and rest[0] == "who":
         who = _FastpathWho()
         sys.meta_path.insert(0, who)
+        rest = rest[1:]
+    call = None
+    if len(rest) >= 3 and rest[0] == "call":
+        call = (rest[1], rest[2:])
     # The entry sees the argv of a plain `python -c`, not the runner's arguments (a CLI entry
     # may parse argv at import; the nonce stays private).
     del sys.argv[1:]
@@ -91,6 +99,12 @@ def _fastpath_main(argv):
     exc_info = None
     try:
         __import__(entry)
+        if call is not None:
+            function = sys.modules[entry]
+            for part in call[0].split("."):
+                function = getattr(function, part)
+            sys.argv = list(call[1])
+            function()
     except SystemExit as e:
         if e.code is None or e.code == 0:
             status = "exit0"
@@ -107,7 +121,11 @@ def _fastpath_main(argv):
     if exc_info is not None:
         import traceback
 
-        trace = "".join(traceback.format_exception(*exc_info))
+        # Without this bootstrap's own frame: the program's frames are what the user can act on.
+        tb = exc_info[2]
+        if tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        trace = "".join(traceback.format_exception(exc_info[0], exc_info[1], tb))
         try:
             out.write(trace)
         except BaseException:

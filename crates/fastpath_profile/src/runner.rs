@@ -119,6 +119,19 @@ pub struct RunnerConfig {
     pub bytecode: Bytecode,
     /// Variables added to the child's environment (after the removals).
     pub extra_env: Vec<(OsString, OsString)>,
+    /// A function of the entry module to call after the import, and the `sys.argv` it sees
+    /// (`[name, *args]`): the cold start of a console script or a handler, not only of its
+    /// module. `SystemExit` from it is caught.
+    pub call: Option<Call>,
+}
+
+/// A function called after the entry's import (see [`RunnerConfig::call`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// `main`, or a dotted attribute path (`App.main`).
+    pub function: String,
+    /// `sys.argv` for the call, the program name first.
+    pub argv: Vec<String>,
 }
 
 impl RunnerConfig {
@@ -140,6 +153,7 @@ impl RunnerConfig {
             pinning: Pinning::Auto,
             bytecode: Bytecode::Cached,
             extra_env: Vec::new(),
+            call: None,
         }
     }
 }
@@ -383,7 +397,10 @@ pub enum RunError {
         reason: String,
     },
     /// Importing the entry raised.
-    #[error("importing `{entry}` raised an exception ({phase} run {run}):\n{traceback}")]
+    #[error(
+        "importing `{entry}` raised {} ({phase} run {run})",
+        last_line(traceback)
+    )]
     EntryRaised {
         /// The entry.
         entry: String,
@@ -702,6 +719,15 @@ struct Segments<'a> {
     ended: bool,
 }
 
+/// The exception's own line (`ValueError: boom`): the last non-empty line of a traceback.
+pub fn last_line(traceback: &str) -> &str {
+    traceback
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map_or("an exception", str::trim)
+}
+
 /// Splits fd 2 output at the bootstrap's markers. The markers carry a nonce, so nothing the
 /// program writes to fd 2 by accident can be taken for one.
 fn split_segments<'a>(stderr: &'a str, nonce: &str) -> Segments<'a> {
@@ -895,6 +921,9 @@ impl<'a> Session<'a> {
             .arg(&self.scratch.nonce);
         if who {
             cmd.arg("who");
+        }
+        if let Some(call) = &self.config.call {
+            cmd.arg("call").arg(&call.function).args(&call.argv);
         }
         let finished = self.run_child(cmd)?;
         let stderr_bytes = self.scratch.read("stderr")?;

@@ -134,7 +134,9 @@ fn choose(
         return asked
             .iter()
             .map(|name| match path.index_of(name) {
-                Some(0) => bail!("`{name}` is the entry itself: nothing imports it"),
+                Some(_) if name == &path.entry => {
+                    bail!("`{name}` is the entry itself: nothing imports it")
+                }
                 Some(i) => Ok(i),
                 None => bail!(
                     "`{name}` is not on the cold path of `{}` (`fastpath graph` shows it)",
@@ -147,7 +149,7 @@ fn choose(
         .modules
         .iter()
         .enumerate()
-        .skip(1)
+        .filter(|(_, m)| m.name != path.entry)
         .filter(|(_, m)| {
             m.via.as_ref().is_some_and(|via| {
                 via.path.starts_with(root)
@@ -158,9 +160,23 @@ fn choose(
         })
         .map(|(i, _)| i)
         .collect();
-    if let Some(costs) = costs {
-        let cost = |i: &usize| costs.get(&path.modules[*i].name).copied().unwrap_or(0.0);
-        candidates.sort_by(|a, b| cost(b).total_cmp(&cost(a)).then(a.cmp(b)));
+    // The entry's own packages (`services`, `services.orders` for
+    // `services.orders.handler`) load whatever the entry does: they go last, not first.
+    let ancestor = |i: &usize| {
+        path.entry
+            .starts_with(&format!("{}.", path.modules[*i].name))
+    };
+    match costs {
+        Some(costs) => {
+            let cost = |i: &usize| costs.get(&path.modules[*i].name).copied().unwrap_or(0.0);
+            candidates.sort_by(|a, b| {
+                ancestor(a)
+                    .cmp(&ancestor(b))
+                    .then(cost(b).total_cmp(&cost(a)))
+                    .then(a.cmp(b))
+            });
+        }
+        None => candidates.sort_by_key(|i| (ancestor(i), *i)),
     }
     candidates.truncate(top);
     Ok(candidates)

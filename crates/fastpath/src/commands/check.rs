@@ -2,7 +2,7 @@
 //! the figures (measured unless `--static`, or `--profile FILE`), the regression gate when a
 //! baseline or `--against REV` applies, then the rules and a renderer.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
@@ -13,6 +13,7 @@ use fastpath_history::blame::repository;
 use fastpath_history::clock;
 use fastpath_history::environment::Environment;
 use fastpath_history::reference::{Gated, ReferencePath, RegressionGate, RunSource};
+use fastpath_manifest::format_ms;
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::Profile;
 use fastpath_report::check::{
@@ -35,7 +36,6 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let saved = measure::saved(&args.measure)?;
     let today = clock::today()?;
     let usage = project.usage_evidence()?;
-    let manifest = project.manifest.read()?;
 
     // A baseline file, or `--against REV`: the FP2xx comparison.
     let mut gate = open_gate(&project, args, printer)?;
@@ -48,13 +48,17 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     });
 
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // What each entry measured, for the summary of a clean check.
+    let mut figures: Vec<(String, f64, f64)> = Vec::new();
     for entry in &entries {
         let module = &entry.module;
         let target = info.map(InterpreterInfo::target);
         // Imports a past `fastpath profile` saw but no source shows (compiled extensions,
         // computed names) complete the static view, without running anything now.
         let (path, sources) = project.cold_path(entry)?;
-        let entry_path = path.modules.first().and_then(|m| m.path.clone());
+        let entry_path = entry.file.clone();
+        let manifest_location = project.manifest_of(entry);
+        let manifest = manifest_location.read()?;
         let entry_scan = entry_path
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
@@ -123,14 +127,17 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             .map(Measurements::from),
         };
 
+        if let Some(m) = &measurements {
+            figures.push((entry.name.clone(), m.cold_start_us, m.imports_us));
+        }
         let context = Context {
             root: project.root(),
             policy: &project.settings.policy,
             entry: module,
             entry_path: entry_path.as_deref(),
             entry_scan: entry_scan.as_deref(),
-            manifest_module: &project.manifest.module,
-            manifest_path: &project.manifest.path,
+            manifest_module: &manifest_location.module,
+            manifest_path: &manifest_location.path,
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),
@@ -157,6 +164,19 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         OutputFormat::Full => {
             let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             render_full(&diagnostics, root, styled, &mut out)?;
+            if diagnostics.is_empty() {
+                // A clean measured check says what it measured, so a pass is not silent.
+                let policy = &project.settings.policy;
+                for (name, cold_start_us, imports_us) in &figures {
+                    writeln!(
+                        out,
+                        "`{name}`: cold start {} against the budget of {} (imports {} of it).",
+                        format_ms(cold_start_us / 1000.0),
+                        format_ms(policy.cold_start_budget_ms),
+                        format_ms(imports_us / 1000.0),
+                    )?;
+                }
+            }
         }
         OutputFormat::Concise => render_concise(&diagnostics, &mut out)?,
         OutputFormat::Json => render_json(&diagnostics, measured, &mut out)?,

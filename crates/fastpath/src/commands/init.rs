@@ -47,8 +47,12 @@ struct Decision {
 
 enum Kind {
     Tier1,
+    /// Tier 2: `--hot` says it is used on most requests.
     Hot(String),
     Defer,
+    /// Heavy, not proven hot, and it cannot move: it stays where it is in the entry (FP001
+    /// then asks for a decision), rather than being declared hot without evidence.
+    Stays,
 }
 
 pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -57,22 +61,45 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
     let settings = &project.settings;
     let entry = match (&args.entry, settings.entries.value.as_slice()) {
         (Some(_), _) | (None, [_]) => project.given_entry(args.entry.as_deref())?,
-        (None, []) => bail!("no ENTRY: pass one (`fastpath init lambda_function`) or set `entry` in [tool.fastpath]"),
+        (None, []) => {
+            let found = crate::discover::candidates(project.root());
+            if found.is_empty() {
+                bail!("no ENTRY: pass one (`fastpath init lambda_function`) or set `entry` in [tool.fastpath]");
+            }
+            let listed: Vec<String> = found
+                .iter()
+                .map(|c| format!("  {}  (from {})", c.entry, c.origin))
+                .collect();
+            bail!(
+                "no ENTRY configured; the project names these:\n{}\n{}\nthen run `fastpath init ENTRY` for each",
+                listed.join("\n"),
+                crate::discover::suggestion(&found)
+            );
+        }
         (None, _) => bail!("the configuration names several entries: pass the one to start from"),
     };
-    let manifest_path = project.manifest.path.clone();
+    let manifest_location = project.manifest_of(&entry);
+    let manifest_path = manifest_location.path.clone();
     if manifest_path.exists() {
         bail!(
             "{} already exists: `fastpath update` refreshes it",
             manifest_path.display()
         );
     }
-    let manifest_module = project.manifest.module.clone();
+    let manifest_module = manifest_location.module.clone();
+    // `from .fast_path import *` names the same manifest from inside its package.
+    let relative_manifest = format!(
+        ".{}",
+        manifest_module
+            .rsplit('.')
+            .next()
+            .unwrap_or(&manifest_module)
+    );
     let info = project.info.as_ref();
     let module = entry.module.clone();
     let roots = entry.roots.clone();
     let (path, _) = project.cold_path(&entry)?;
-    let Some(entry_file) = path.modules.first().and_then(|m| m.path.clone()) else {
+    let Some(entry_file) = entry.file.clone() else {
         bail!("ENTRY `{module}`: no source file found");
     };
     let measured = measure_entry(&project, args, &entry, printer)?;
@@ -91,7 +118,9 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         if import.is_future || import.is_lazy {
             continue;
         }
-        if import.modules.contains(&manifest_module) {
+        if import.modules.contains(&manifest_module)
+            || (!entry.package().is_empty() && import.modules.contains(&relative_manifest))
+        {
             manifest_import = Some((import.line, import.column));
             continue;
         }
@@ -149,7 +178,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         allow_new_imports: false,
         ..FixOptions::default()
     };
-    let mut deferred = Vec::new();
+    let mut deferred: Vec<(u32, String, String)> = Vec::new();
     for decision in &mut decisions {
         if !matches!(decision.kind, Kind::Defer) {
             continue;
@@ -160,33 +189,30 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
             modules: decision.modules.clone(),
         };
         match session.take_off_cold_path(&request, &options)? {
-            Outcome::Fixed(fix) => deferred.push(format!(
-                "{} ({} with what it loads): {}",
-                decision.statement,
-                format_ms(decision.standalone_ms),
-                fix.description
-            )),
+            Outcome::Fixed(fix) => {
+                deferred.push((decision.line, decision.statement.clone(), fix.description))
+            }
             Outcome::Refused(refusal) => {
                 printer.warn(format!(
-                    "`{}` costs {} but stays on the cold path: {}",
+                    "`{}` costs {} alone but stays in the entry at module level: {}",
                     decision.statement,
-                    format_ms(decision.ms),
+                    format_ms(decision.standalone_ms),
                     refusal.reason
                 ));
-                decision.kind = Kind::Hot("needed at import time".to_owned());
+                decision.kind = Kind::Stays;
             }
             Outcome::UnsafeSkipped(fix) => {
                 printer.warn(format!(
-                    "`{}` costs {} but stays on the cold path: moving it is unsafe ({})",
+                    "`{}` costs {} alone but stays in the entry at module level: moving it is unsafe ({})",
                     decision.statement,
-                    format_ms(decision.ms),
+                    format_ms(decision.standalone_ms),
                     fix.unsafe_reason.unwrap_or_default()
                 ));
-                decision.kind = Kind::Hot("needed at import time".to_owned());
+                decision.kind = Kind::Stays;
             }
             Outcome::NothingToDo { why, .. } => {
                 printer.warn(format!("`{}`: {why}", decision.statement));
-                decision.kind = Kind::Hot("needed at import time".to_owned());
+                decision.kind = Kind::Stays;
             }
         }
     }
@@ -206,7 +232,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for decision in decisions
         .iter_mut()
-        .filter(|d| !matches!(d.kind, Kind::Defer))
+        .filter(|d| matches!(d.kind, Kind::Tier1 | Kind::Hot(_)))
     {
         let new: BTreeSet<String> = decision.closure.difference(&seen).cloned().collect();
         decision.ms = match prices.next().flatten() {
@@ -215,10 +241,29 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         };
         seen.extend(new);
     }
+    // The one pricing function (`fastpath_check::cost`, which FP105 and `update` use) prices
+    // each written import, so the figures printed are the ones written and `check` agrees.
+    let priced = priced_in_manifest_order(&decisions, &measured);
+    for (decision, ms) in decisions
+        .iter_mut()
+        .filter(|d| matches!(d.kind, Kind::Tier1 | Kind::Hot(_)))
+        .zip(priced)
+    {
+        if let Some(ms) = ms {
+            decision.ms = ms;
+        }
+    }
     let kept: Vec<&Decision> = decisions
         .iter()
-        .filter(|d| !matches!(d.kind, Kind::Defer))
+        .filter(|d| matches!(d.kind, Kind::Tier1 | Kind::Hot(_)))
         .collect();
+    let stays: BTreeSet<(u32, u32)> = decisions
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::Stays))
+        .map(|d| (d.line, d.column))
+        .collect();
+    let deferred_lines: BTreeSet<u32> = deferred.iter().map(|(line, ..)| *line).collect();
+    let saving = real_saving(&path, &entry.module, &deferred_lines, &measured);
     let today = clock::today()?;
     let entries: Vec<RenderEntry> = kept
         .iter()
@@ -226,7 +271,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
             let (tier, usage) = match &d.kind {
                 Kind::Tier1 => (1, None),
                 Kind::Hot(usage) => (2, Some(usage.clone())),
-                Kind::Defer => unreachable!(),
+                Kind::Defer | Kind::Stays => unreachable!("only kept imports are written"),
             };
             let mut entry = RenderEntry::import(
                 d.modules.first().cloned().unwrap_or_default(),
@@ -253,6 +298,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
 
     // The entry: what stays becomes one star import of the manifest.
     let now = session.top_level_imports();
+    let _ = &stays;
     let positions: Vec<(u32, u32)> = now
         .iter()
         .filter(|i| {
@@ -306,8 +352,21 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         kept.len() - tier1,
         format_ms(total)
     )?;
-    for line in &deferred {
-        writeln!(out, "Moved to function level: {line}")?;
+    for (_, statement, description) in &deferred {
+        writeln!(out, "Moved to function level: {statement}: {description}")?;
+    }
+    if !deferred.is_empty() {
+        writeln!(
+            out,
+            "Modules that stop loading at cold start: {} ({} by the measurement{}).",
+            saving.modules.len(),
+            format_ms(saving.ms),
+            if saving.modules.is_empty() {
+                "; everything they load is still loaded through other imports"
+            } else {
+                ""
+            }
+        )?;
     }
     writeln!(
         out,
@@ -327,6 +386,78 @@ fn display(path: &std::path::Path, settings: &Settings, cwd: &std::path::Path) -
     path.strip_prefix(&cwd)
         .or_else(|_| path.strip_prefix(&root))
         .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+/// The cost of each import init keeps, in the manifest's order, by the one pricing function
+/// (`fastpath_check::cost::manifest_costs`): the manifest is rendered, parsed back and priced
+/// exactly as `update` and FP105 will price it.
+fn priced_in_manifest_order(decisions: &[Decision], measured: &Measurements) -> Vec<Option<f64>> {
+    let statements: Vec<String> = decisions
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::Tier1 | Kind::Hot(_)))
+        .map(|d| d.statement.clone())
+        .collect();
+    let text = statements.join("\n") + "\n";
+    let (manifest, _) = fastpath_manifest::Manifest::parse(text.as_bytes());
+    if manifest.imports.len() != statements.len() {
+        return vec![None; statements.len()];
+    }
+    fastpath_check::cost::manifest_costs(&manifest, measured)
+        .into_iter()
+        .map(|c| c.map(|c| c.median_us / 1000.0))
+        .collect()
+}
+
+/// What deferring the statements at `lines` of the entry really saves: the modules of the cold
+/// path that nothing else loads once those statements leave module level (the same
+/// reachability `profile`'s savings use), priced by their measured self time.
+struct Saving {
+    modules: BTreeSet<String>,
+    ms: f64,
+}
+
+fn real_saving(
+    path: &fastpath_graph::ColdPath,
+    entry: &str,
+    lines: &BTreeSet<u32>,
+    measured: &Measurements,
+) -> Saving {
+    let Some(entry_index) = path.index_of(entry) else {
+        return Saving {
+            modules: BTreeSet::new(),
+            ms: 0.0,
+        };
+    };
+    // Everything loaded before the entry (its parents) and the entry itself are roots.
+    let mut reached = vec![false; path.modules.len()];
+    let mut stack: Vec<usize> = path
+        .modules
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.via.is_none() || entry.starts_with(&format!("{}.", m.name)))
+        .map(|(i, _)| i)
+        .collect();
+    stack.push(entry_index);
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        for edge in path.edges.iter().filter(|e| e.from == i) {
+            if edge.from == entry_index && lines.contains(&edge.line) {
+                continue;
+            }
+            stack.push(edge.to);
+        }
+    }
+    let modules: BTreeSet<String> = path
+        .modules
+        .iter()
+        .zip(&reached)
+        .filter(|(_, r)| !**r)
+        .map(|(m, _)| m.name.clone())
+        .collect();
+    let ms = self_ms(&modules, measured);
+    Saving { modules, ms }
 }
 
 /// `--hot MODULE[=PERCENT]`: the usage text each one gets.

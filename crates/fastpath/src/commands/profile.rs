@@ -21,8 +21,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use fastpath_graph::cold_path::Edge;
 use fastpath_graph::cold_path::{absolute_module, statement};
 use fastpath_graph::{
-    cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ModuleKind, ObservedImport,
-    Origin, Resolver, Sources,
+    cold_path_of_call, ColdPath, InterpreterInfo, ModuleKind, ObservedImport, Origin, Resolver,
+    Sources,
 };
 use fastpath_manifest::{read_file, write_atomic};
 use fastpath_profile::observed::{
@@ -77,11 +77,25 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     // measured runs wait for it, so that it never competes with them for the machine); then
     // the measured runs.
     let config = profile_config(args, &project, info, &entry);
+    crate::measure::note_what_is_measured(&entry, &config, printer);
+    // The prediction follows what is measured: the function's imports only when it is called.
+    let called = config.call.as_ref().map(|c| c.function.clone());
+    if let Some(hint) = crate::measure::deferring_entry_hint(&entry, &config) {
+        printer.warn(hint);
+    }
     let (predicted, measurement) = std::thread::scope(|scope| {
         let analysis = std::thread::Builder::new()
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
-                cold_path(&module, &resolver, &sources, Some(&target), &preloaded)
+                cold_path_of_call(
+                    &module,
+                    called.as_deref(),
+                    &resolver,
+                    &sources,
+                    Some(&target),
+                    &preloaded,
+                    &[],
+                )
             })
             .expect("spawn analysis thread");
         let mut analysis = Some(analysis);
@@ -106,7 +120,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         wait();
         (predicted.expect("the analysis was joined"), measurement)
     });
-    let measurement = measurement.map_err(explain)?;
+    let measurement = measurement.map_err(|e| explain(&project, e))?;
     let predicted = match predicted {
         Ok(path) => Some(path),
         Err(error) => {
@@ -158,8 +172,9 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
             return Some(predicted.clone());
         }
         with_big_stack(|| {
-            cold_path_with_observed(
+            cold_path_of_call(
                 &module,
+                called.as_deref(),
                 &resolver,
                 &sources,
                 Some(&target),
@@ -332,14 +347,14 @@ fn measure_with_progress(
 
 /// The error a failed measurement reports: the runner's message (with the traceback of an
 /// entry that raised), plus the last lines a hung program printed.
-fn explain(error: RunError) -> anyhow::Error {
+fn explain(project: &Project, error: RunError) -> anyhow::Error {
     match &error {
         RunError::Hung { output, .. } if !output.trim().is_empty() => {
             let lines: Vec<&str> = output.trim_end().lines().collect();
             let tail = lines[lines.len().saturating_sub(OUTPUT_LINES)..].join("\n");
             anyhow!("{error}\nits last output:\n{tail}")
         }
-        _ => anyhow!(error),
+        _ => crate::measure::explain_failure(project, error),
     }
 }
 

@@ -62,8 +62,8 @@ pub fn run(cli: &Cli, args: &ReviewArgs, printer: &Printer) -> Result<ExitStatus
         if let Some(info) = &project.info {
             for entry in &entries {
                 let other = Entry {
-                    module: entry.module.clone(),
                     roots: map_roots(&entry.roots, &root, &other_root),
+                    ..entry.clone()
                 };
                 for (snapshot, entry, label) in [
                     (&mut head, entry, "the working tree"),

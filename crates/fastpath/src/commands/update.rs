@@ -11,6 +11,8 @@
 //! when a cost changed or no line is dated today. A second run on the same day therefore
 //! changes nothing.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::cost::manifest_costs;
 use fastpath_check::{Measurements, ModuleCost};
@@ -28,8 +30,52 @@ use crate::ExitStatus;
 pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus> {
     let start = start_dir(args.project.path.as_deref())?;
     let project = Project::open(cli, &start, &[], printer)?;
+    // Each entry's manifest (entries inside packages keep their own), once each.
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in project.entries("update").unwrap_or_default() {
+        let path = project.manifest_of(&entry).path;
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() {
+        paths.push(project.manifest.path.clone());
+    }
+    for path in &paths {
+        if !path.exists() {
+            bail!(
+                "no manifest at {}: run `fastpath init` to write one",
+                path.display()
+            )
+        }
+    }
+    let mut measured = measure_entries(&project, args, printer)?;
+    // A module loaded at interpreter start-up costs the entry nothing: it is never in a
+    // measurement of the entry.
+    if let Some(info) = &project.info {
+        for module in &info.preloaded {
+            measured
+                .modules
+                .entry(module.clone())
+                .or_insert_with(|| ModuleCost::new(0.0, 0.0));
+        }
+    }
+    for path in &paths {
+        update_manifest(&project, args, path, &measured, printer)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Rewrites one manifest's costs and dates from `measured`.
+fn update_manifest(
+    project: &Project,
+    args: &UpdateArgs,
+    path: &Path,
+    measured: &Measurements,
+    printer: &Printer,
+) -> Result<()> {
     let settings = &project.settings;
-    let path = project.manifest.path.clone();
+    let path = path.to_path_buf();
     let (bytes, stamp) = match read_file(&path) {
         Ok(read) => read,
         Err(FileError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -50,24 +96,13 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
         ));
     }
     let today = clock::today()?;
-    let mut measured = measure_entries(&project, args, printer)?;
-    // A module loaded at interpreter start-up costs the entry nothing: it is never in a
-    // measurement of the entry.
-    if let Some(info) = &project.info {
-        for module in &info.preloaded {
-            measured
-                .modules
-                .entry(module.clone())
-                .or_insert_with(|| ModuleCost::new(0.0, 0.0));
-        }
-    }
 
     let usage = project.usage_evidence()?;
     let mut edit = manifest.edit();
     let mut changes: Vec<String> = Vec::new();
     let mut total_ms = 0.0;
     let mut count = 0usize;
-    let prices = manifest_costs(&manifest, &measured);
+    let prices = manifest_costs(&manifest, measured);
     for (import, price) in manifest.imports.iter().zip(prices) {
         count += import.items.len();
         let Some(key) = import.items.first().map(|i| i.module.clone()) else {
@@ -149,7 +184,7 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
             "{shown_path} is up to date (reviewed {today}): nothing to change."
         )?;
         Printer::flush(out)?;
-        return Ok(ExitStatus::Success);
+        return Ok(());
     }
     if args.diff {
         let old_text = SourceFile::new(&bytes);
@@ -158,7 +193,7 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
             unified_diff(Some(old_text.text()), new_text.text(), &shown_path).as_bytes(),
         )?;
         Printer::flush(out)?;
-        return Ok(ExitStatus::Success);
+        return Ok(());
     }
     write_atomic(&path, &new, Some(&stamp))?;
     if changes.is_empty() {
@@ -179,7 +214,7 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
         writeln!(out, "HISTORY: # {today}: {history}")?;
     }
     Printer::flush(out)?;
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 fn display(path: &std::path::Path, settings: &Settings) -> String {

@@ -14,6 +14,7 @@ mod regression;
 mod sarif;
 mod update;
 mod usage;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

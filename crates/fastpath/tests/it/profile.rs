@@ -186,7 +186,7 @@ fn folded_stacks_for_flame_graphs() {
 }
 
 #[test]
-fn an_entry_that_raises_fails_with_its_traceback() {
+fn an_entry_that_raises_fails_with_its_line_a_hint_and_its_own_frames() {
     require_python!();
     let dir = project();
     let output = profile(dir.path(), &["raises"]);
@@ -194,10 +194,19 @@ fn an_entry_that_raises_fails_with_its_traceback() {
     let err = stderr(&output);
     assert!(err.starts_with("fastpath failed\n"), "{err}");
     assert!(
-        err.contains("importing `raises` raised an exception (warm-up run 1)"),
+        err.contains(
+            "importing `raises` raised ValueError: boom: settings missing (warm-up run 1)"
+        ),
         "{err}"
     );
+    assert!(err.contains("check `src` ([]) and `python`"), "{err}");
+    // The program's frames, not the bootstrap's (`<string>`, run by `python -c`).
     assert!(err.contains("Traceback (most recent call last):"), "{err}");
+    assert!(
+        err.contains("raises.py\", line 6, in load_settings"),
+        "{err}"
+    );
+    assert!(!err.contains("File \"<string>\""), "{err}");
     assert!(err.contains("ValueError: boom: settings missing"), "{err}");
     assert_eq!(stdout(&output), "");
 }

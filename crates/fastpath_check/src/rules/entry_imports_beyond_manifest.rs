@@ -61,6 +61,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let (Some(scan), Some(path)) = (cx.entry_scan, cx.entry_path) else {
         return;
     };
+    let package = entry_package(cx.entry, path);
     let path = cx.display(path);
     let mut imports_manifest = false;
     for site in scan
@@ -69,9 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|s| s.context == SiteContext::Eager)
     {
         let module = site.module.as_str();
-        let is_manifest = site.level == 0
-            && (module == cx.manifest_module
-                || (module.is_empty() && site.names.iter().any(|n| n.name == cx.manifest_module)));
+        let is_manifest = imports_manifest_module(site, &package, cx.manifest_module);
         if is_manifest {
             imports_manifest = true;
             continue;
@@ -120,6 +119,54 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The package relative imports in the entry start from: the entry itself when it is a
+/// package's `__init__.py`, else its parent package (empty at top level).
+fn entry_package(entry: &str, path: &std::path::Path) -> String {
+    if path.file_stem().is_some_and(|s| s == "__init__") {
+        entry.to_string()
+    } else {
+        entry.rsplit_once('.').map_or("", |(p, _)| p).to_string()
+    }
+}
+
+/// Whether `site` imports the manifest `manifest` (`pkg.fast_path`): `import pkg.fast_path`,
+/// `from pkg.fast_path import *`, `from pkg import fast_path`, or the relative forms
+/// `from .fast_path import *` and `from . import fast_path` resolved against `package`.
+fn imports_manifest_module(site: &ImportSite, package: &str, manifest: &str) -> bool {
+    let Some(module) = absolute(site, package) else {
+        return false;
+    };
+    module == manifest
+        || (site.kind == SiteKind::From
+            && site
+                .names
+                .iter()
+                .any(|n| join(&module, &n.name) == manifest))
+}
+
+/// The absolute name of the site's module, as Python resolves `from ..x import y`.
+fn absolute(site: &ImportSite, package: &str) -> Option<String> {
+    if site.level == 0 {
+        return Some(site.module.clone());
+    }
+    let mut base = package;
+    for _ in 1..site.level {
+        base = base.rsplit_once('.').map(|(p, _)| p)?;
+    }
+    if base.is_empty() {
+        return None;
+    }
+    Some(join(base, &site.module))
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}.{b}"),
+    }
+}
+
 /// The statement as a reader writes it (`import a.b`, `from .x import y`).
 fn site_statement(site: &ImportSite) -> String {
     let module = format!("{}{}", ".".repeat(site.level as usize), site.module);
@@ -129,5 +176,48 @@ fn site_statement(site: &ImportSite) -> String {
             format!("from {module} import {}", names.join(", "))
         }
         _ => format!("import {module}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imports(source: &str, package: &str) -> bool {
+        let scan = fastpath_scan::scan_source(source, None);
+        imports_manifest_module(&scan.sites[0], package, "pkg.fast_path")
+    }
+
+    #[test]
+    fn every_form_of_the_packaged_manifest_import_is_recognised() {
+        assert!(imports("from pkg.fast_path import *\n", "pkg"));
+        assert!(imports("from .fast_path import *\n", "pkg"));
+        assert!(imports("from . import fast_path\n", "pkg"));
+        assert!(imports("from pkg import fast_path\n", "pkg"));
+        assert!(imports("import pkg.fast_path\n", "pkg"));
+        assert!(imports("from ..fast_path import *\n", "pkg.sub"));
+    }
+
+    #[test]
+    fn other_modules_of_that_name_are_not_the_manifest() {
+        assert!(!imports("from fast_path import *\n", "pkg"));
+        assert!(!imports("from .fast_path import *\n", "other"));
+        assert!(!imports("from .fast_path import *\n", ""));
+        assert!(!imports("from pkg import json\n", "pkg"));
+    }
+
+    #[test]
+    fn the_flat_manifest_stays_a_top_level_module() {
+        let scan = fastpath_scan::scan_source("from fast_path import *\n", None);
+        assert!(imports_manifest_module(&scan.sites[0], "", "fast_path"));
+        assert_eq!(entry_package("app", std::path::Path::new("app.py")), "");
+        assert_eq!(
+            entry_package("pkg", std::path::Path::new("pkg/__init__.py")),
+            "pkg"
+        );
+        assert_eq!(
+            entry_package("pkg.mod", std::path::Path::new("pkg/mod.py")),
+            "pkg"
+        );
     }
 }

@@ -73,6 +73,13 @@ pub fn render_text(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
                 via.line,
                 via.statement
             ),
+            // An import inside a function the cold start calls (at import time, or the
+            // function entry itself): say so, since the statement is not at module level.
+            Some(via) if via.context == Context::Deferred => format!(
+                "{}:{} (in a function that runs)",
+                display_path(&via.path, view.root).display(),
+                via.line
+            ),
             Some(via) => format!(
                 "{}:{}",
                 display_path(&via.path, view.root).display(),
