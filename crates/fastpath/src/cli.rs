@@ -53,6 +53,9 @@ impl Command {
             Command::History(a) => (a.project.path.as_deref(), &[]),
             Command::Graph(a) => (None, &a.src),
             Command::Profile(a) => (None, &a.src),
+            Command::Usage(a) => (a.project.path.as_deref(), &[]),
+            Command::LambdaReport(a) => (a.project.path.as_deref(), &[]),
+            Command::Review(a) => (a.project.path.as_deref(), &[]),
             Command::Init(_)
             | Command::Blame(_)
             | Command::Explain(_)
@@ -105,9 +108,170 @@ pub enum Command {
     #[command(long_about = PROFILE_LONG_ABOUT)]
     #[command(display_order = 3)]
     Profile(ProfileArgs),
-    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    /// Usage evidence for hot-path exceptions: replay events through the handler, or aggregate
+    /// `fastpath.runtime.track_usage` log lines.
+    #[command(long_about = USAGE_LONG_ABOUT)]
     #[command(display_order = 12)]
+    Usage(UsageArgs),
+    /// Production cold starts: Lambda `REPORT` lines (Init Duration) from exported logs, beside
+    /// the local measurement.
+    #[command(long_about = LAMBDA_REPORT_LONG_ABOUT)]
+    #[command(display_order = 13)]
+    LambdaReport(LambdaReportArgs),
+    /// The seed's review checklist for a pull request, filled in: every import added to or
+    /// removed from the manifest or the cold path since REV.
+    #[command(long_about = REVIEW_LONG_ABOUT)]
+    #[command(display_order = 14)]
+    Review(ReviewArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(display_order = 15)]
     GenerateShellCompletion { shell: clap_complete::Shell },
+}
+
+const USAGE_LONG_ABOUT: &str = "\
+Usage evidence for hot-path exceptions: how often each manifest and cold-path module's code runs
+when the program serves requests. FP008 and `update` use it.
+
+--events DIR runs project code: one fresh interpreter imports the entry once, then calls the
+handler with each `*.json` file of DIR (one event each, in sorted order). The handler is the
+entry's function (`pkg.mod:function`) or --handler NAME; a handler taking two arguments gets a
+stub Lambda context. Per event it records which tracked modules had code run (sys.monitoring on
+Python 3.12+, sys.setprofile before) and which deferred modules got imported. An event that
+raises is counted and reported; it does not stop the run.
+
+--logs FILE reads the lines `fastpath.runtime.track_usage` writes in production (one JSON line
+per invocation), from a plain or JSON log export.
+
+The result is written to .fastpath/usage.json (`fastpath.usage/1`) unless --no-write.
+
+Examples:
+  fastpath usage --events tests/events --handler lambda_handler
+  fastpath usage --logs exported.log";
+
+const LAMBDA_REPORT_LONG_ABOUT: &str = "\
+Production cold starts: reads the `REPORT RequestId: ... Init Duration: ... ms` lines AWS
+Lambda writes after each invocation, from exported CloudWatch logs (plain text, JSON lines with a
+`message` field, `aws logs filter-log-events` output, or Lambda's JSON log format), and prints
+the invocation count, the cold-start rate, Init Duration p50/p90/p99/max and the memory sizes
+seen, beside the locally measured cold start of the entry (from --profile FILE, else the latest
+`fastpath record`, else none: it never runs project code).
+
+Lambda allocates CPU in proportion to memory (1,769 MB is one vCPU), so a CPU-bound import is
+slower at small memory sizes than on a developer machine.
+
+`fastpath record --lambda-report FILE` stores the figures in the history with the commit.
+
+Examples:
+  aws logs filter-log-events --log-group-name /aws/lambda/orders --filter-pattern REPORT > report.json
+  fastpath lambda-report report.json
+  fastpath lambda-report exported.log --format json";
+
+const REVIEW_LONG_ABOUT: &str = "\
+The seed's review checklist for a pull request, filled in. Compares the manifest and the cold
+path of REV (checked out in a temporary git worktree) with the working tree; for each import
+added or removed it answers: the measured cost with its interval, whether the documented cost
+matches, usage evidence when the import costs over `tier1-max-ms` (.fastpath/usage.json), the
+commit message as the justification, the total against the budget, the alternative (what
+`fastpath fix` would do), and who must approve (CODEOWNERS).
+
+Measures both sides unless --static. Prints Markdown ready to post as a pull-request comment.
+
+Examples:
+  fastpath review --against origin/main
+  fastpath review --against origin/main --format json";
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    /// Replay each `*.json` event file of DIR through the handler.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "logs",
+        conflicts_with = "logs"
+    )]
+    pub events: Option<PathBuf>,
+
+    /// Aggregate `fastpath.runtime.track_usage` lines from an exported log.
+    #[arg(long, value_name = "FILE")]
+    pub logs: Option<PathBuf>,
+
+    /// The entry whose handler is called: a module (`lambda_function`) or `pkg.mod:function`.
+    /// Default: `entry` from the configuration.
+    #[arg(long, value_name = "ENTRY")]
+    pub entry: Option<String>,
+
+    /// The handler: an attribute of the entry module (`lambda_handler`, `App.handle`).
+    #[arg(long, value_name = "NAME")]
+    pub handler: Option<String>,
+
+    /// Kill the replay after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = positive_seconds)]
+    pub timeout: f64,
+
+    /// Print only; do not write .fastpath/usage.json.
+    #[arg(long)]
+    pub no_write: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct LambdaReportArgs {
+    /// The exported log file.
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub project: LambdaProjectArgs,
+
+    /// The local cold start from a saved `fastpath profile --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// Where the project is, for commands whose positional argument is something else.
+#[derive(Debug, Args)]
+pub struct LambdaProjectArgs {
+    /// A directory inside the project (default: the working directory).
+    #[arg(long = "project", value_name = "DIR")]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    /// The revision to compare with (a commit, branch or tag), e.g. `origin/main`.
+    #[arg(long, value_name = "REV")]
+    pub against: String,
+
+    /// Run no project code: costs are not measured (the checklist says so).
+    #[arg(long = "static")]
+    pub static_only: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Markdown)]
+    pub format: ReviewFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// For a pull-request comment.
+    Markdown,
+    /// `fastpath.review/1`.
+    Json,
 }
 
 const FIX_LONG_ABOUT: &str = "\
@@ -525,6 +689,11 @@ pub struct BaselineArgs {
 pub struct RecordArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+
+    /// Store the production cold starts of a Lambda log export (see `fastpath lambda-report`)
+    /// instead of measuring.
+    #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+    pub lambda_report: Option<PathBuf>,
 
     #[command(flatten)]
     pub measure: MeasureArgs,

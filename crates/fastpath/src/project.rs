@@ -406,6 +406,30 @@ impl Project {
         .map(|(path, _)| path)
     }
 
+    /// The usage evidence of `fastpath usage` (`.fastpath/usage.json`), when there is some; a
+    /// damaged file is an error that names it.
+    pub fn usage_evidence(&self) -> Result<Option<fastpath_check::UsageEvidence>> {
+        use fastpath_profile::usage::{usage_path, UsageReport};
+        let path = usage_path(self.root());
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let report = UsageReport::read(&path)?;
+        Ok(Some(fastpath_check::UsageEvidence {
+            unit: if report.source == "logs" {
+                "logged invocations".to_string()
+            } else {
+                "replayed events".to_string()
+            },
+            total: report.invocations,
+            modules: report
+                .modules
+                .iter()
+                .map(|m| (m.name.clone(), m.count))
+                .collect(),
+        }))
+    }
+
     /// The cold path of the same entry in another tree (a revision's worktree) whose project
     /// root is `other_root`, with this project's observed imports.
     pub fn cold_path_at(&self, entry: &Entry, other_root: &Path) -> Result<ColdPath, EntryError> {

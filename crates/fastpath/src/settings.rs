@@ -45,6 +45,7 @@ pub struct FileConfig {
     pub regression_min_ms: Option<f64>,
     pub regression_alpha: Option<f64>,
     pub regression_max_runs: Option<u32>,
+    pub snapstart: Option<bool>,
 }
 
 /// `entry = "app"` or `entry = ["app", "cli.__main__"]`.
@@ -281,7 +282,7 @@ impl Settings {
         }
         let p = &self.policy;
         let r = &self.regression;
-        let values: [(&str, String); 13] = [
+        let values: [(&str, String); 14] = [
             ("budget-ms", p.budget_ms.to_string()),
             ("cold-start-budget-ms", p.cold_start_budget_ms.to_string()),
             ("max-imports", p.max_imports.to_string()),
@@ -290,6 +291,7 @@ impl Settings {
             ("review-interval-days", p.review_interval_days.to_string()),
             ("banned", format!("{:?}", p.banned)),
             ("allow", format!("{:?}", p.allow)),
+            ("snapstart", p.snapstart.to_string()),
             (
                 "runs",
                 self.runs
@@ -339,6 +341,7 @@ fn policy(file: &FileConfig) -> (Policy, Vec<&'static str>) {
     take!("review-interval-days", review_interval_days);
     take!("banned", banned);
     take!("allow", allow);
+    take!("snapstart", snapstart);
     if file.runs.is_some() {
         from_file.push("runs");
     }

@@ -100,6 +100,28 @@ pub struct Context<'a> {
     pub today: Date,
     /// The comparison with a baseline or a revision, when one was asked for (FP2xx rules).
     pub regression: Option<&'a Regression>,
+    /// Usage evidence (`.fastpath/usage.json`), when `fastpath usage` gathered some (FP008).
+    pub usage: Option<&'a UsageEvidence>,
+}
+
+/// How often each module's code ran when the program served requests: from replayed events
+/// or from production logs (`fastpath usage`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageEvidence {
+    /// What was counted, for messages: `replayed events`, `logged invocations`.
+    pub unit: String,
+    /// Events (invocations) counted.
+    pub total: usize,
+    /// Per module: in how many of them its code ran.
+    pub modules: BTreeMap<String, usize>,
+}
+
+impl UsageEvidence {
+    /// The share of requests (0-1) and the count, when the evidence tracked `module`.
+    pub fn share(&self, module: &str) -> Option<(f64, usize)> {
+        let count = *self.modules.get(module)?;
+        (self.total > 0).then(|| (count as f64 / self.total as f64, count))
+    }
 }
 
 impl Context<'_> {

@@ -16,7 +16,7 @@ mod registry;
 mod regression;
 mod rules;
 
-pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost};
+pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost, UsageEvidence};
 pub use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Label, Location, Severity};
 pub use crate::policy::Policy;
 pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};

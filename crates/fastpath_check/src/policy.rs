@@ -25,6 +25,9 @@ pub struct Policy {
     /// A documented cost is stale when it differs from the measurement by more than this
     /// fraction of the measurement and more than 1 ms.
     pub cost_tolerance: f64,
+    /// Lambda SnapStart (Python 3.12+): imports made in init are captured in the snapshot, so
+    /// the advice is to keep them there rather than defer them.
+    pub snapstart: bool,
 }
 
 /// Packages known to cost tens to hundreds of milliseconds at import.
@@ -53,6 +56,7 @@ impl Default for Policy {
             banned: DEFAULT_BANNED.iter().map(ToString::to_string).collect(),
             allow: Vec::new(),
             cost_tolerance: 0.5,
+            snapstart: false,
         }
     }
 }

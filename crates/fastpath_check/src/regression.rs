@@ -141,6 +141,7 @@ mod tests {
             measurements: None,
             today: Date::new(2025, 11, 20).unwrap(),
             regression,
+            usage: None,
         };
         check(&cx)
             .into_iter()

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use fastpath_check::{
     check, Context, Diagnostic, LoadedManifest, Measurements, ModuleCost, ModuleRegression, Policy,
-    Regression, ShiftFinding, RULES,
+    Regression, ShiftFinding, UsageEvidence, RULES,
 };
 use fastpath_graph::{ColdPath, Module, ModuleKind, Origin, Via};
 use fastpath_manifest::{Date, Manifest};
@@ -170,7 +170,9 @@ fn regression(case: &Value) -> Option<Regression> {
 /// One line per finding of `code`, with its notes and help.
 fn render(diagnostics: &[Diagnostic], code: &str) -> String {
     let mut text = String::new();
-    for d in diagnostics.iter().filter(|d| d.rule.code == code) {
+    // `FP008-evidence` is a second fixture of FP008.
+    let rule = code.split('-').next().unwrap_or(code);
+    for d in diagnostics.iter().filter(|d| d.rule.code == rule) {
         let at = d.location.as_ref().map_or_else(
             || "(project)".to_string(),
             |l| format!("{}:{}:{}", l.path.display(), l.line, l.column),
@@ -230,6 +232,19 @@ fn run_case(code: &str) -> String {
     let path = cold_path(&dir, &case);
     let measured = measurements(&case);
     let regression = regression(&case);
+    // `"usage": {"unit": ..., "total": N, "modules": {"name": count}}`: evidence of `fastpath usage`.
+    let usage = case.get("usage").map(|u| UsageEvidence {
+        unit: u["unit"].as_str().unwrap_or("replayed events").to_string(),
+        total: u["total"].as_u64().unwrap_or(0) as usize,
+        modules: u["modules"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0) as usize))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    });
     let context = Context {
         root: &dir,
         policy: &policy,
@@ -243,6 +258,7 @@ fn run_case(code: &str) -> String {
         measurements: measured.as_ref(),
         today,
         regression: regression.as_ref(),
+        usage: usage.as_ref(),
     };
     let diagnostics = check(&context);
     for d in &diagnostics {
@@ -287,6 +303,7 @@ rule_tests! {
     fp006_too_many_imports => "FP006",
     fp007_stale_profile => "FP007",
     fp008_hot_path_exception_without_evidence => "FP008",
+    fp008_judged_on_usage_evidence => "FP008-evidence",
     fp009_malformed_manifest => "FP009",
     fp010_missing_manifest => "FP010",
     fp101_fast_path_over_budget => "FP101",

@@ -19,6 +19,8 @@ pub mod environment;
 pub mod gate;
 pub mod git;
 mod jsonfmt;
+pub mod lambda;
 pub mod reference;
+pub mod review;
 pub mod series;
 pub mod store;

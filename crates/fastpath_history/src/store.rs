@@ -45,6 +45,21 @@ pub const MIGRATIONS: &[&str] = &[
      ALTER TABLE records ADD COLUMN platform TEXT NOT NULL DEFAULT '';
      ALTER TABLE records ADD COLUMN cpu TEXT NOT NULL DEFAULT '';
      CREATE INDEX records_by_entry ON records (entry, id);",
+    // 3: production cold starts from `record --lambda-report` (see `lambda`).
+    "CREATE TABLE lambda_reports (
+         id INTEGER PRIMARY KEY,
+         commit_id TEXT,
+         recorded_at TEXT NOT NULL,
+         entry TEXT NOT NULL,
+         invocations INTEGER NOT NULL,
+         cold_starts INTEGER NOT NULL,
+         init_p50_ms REAL,
+         init_p90_ms REAL,
+         init_p99_ms REAL,
+         init_max_ms REAL,
+         report TEXT NOT NULL
+     );
+     CREATE INDEX lambda_reports_by_entry ON lambda_reports (entry, id);",
 ];
 
 /// Where a project's history lives: `.fastpath/history.db` under its root.
@@ -233,6 +248,11 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The database's path and connection, for tables kept by sibling modules (`lambda`).
+    pub(crate) fn parts(&mut self) -> (&Path, &mut Connection) {
+        (&self.path, &mut self.conn)
     }
 
     /// Appends a record (its `id` is ignored) and returns the id it got.
@@ -490,7 +510,7 @@ mod tests {
             .unwrap();
         }
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let old = &store.records(None).unwrap()[0];
         assert_eq!(old.commit.as_deref(), Some("old1"));
         assert_eq!(old.branch, None);

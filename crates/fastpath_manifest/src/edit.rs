@@ -104,6 +104,7 @@ pub(crate) fn annotation_text(
 pub struct Editor<'m> {
     manifest: &'m Manifest,
     costs: BTreeMap<usize, f64>,
+    usages: BTreeMap<usize, String>,
     profiled: BTreeMap<usize, Date>,
     last_profiled: Option<Date>,
     history: Vec<(Date, String)>,
@@ -124,6 +125,7 @@ impl<'m> Editor<'m> {
         Editor {
             manifest,
             costs: BTreeMap::new(),
+            usages: BTreeMap::new(),
             profiled: BTreeMap::new(),
             last_profiled: None,
             history: Vec::new(),
@@ -148,6 +150,19 @@ impl<'m> Editor<'m> {
     pub fn set_cost(&mut self, name: &str, ms: f64) -> Result<&mut Self, EditError> {
         let at = self.find(name)?;
         self.costs.insert(at, ms);
+        Ok(self)
+    }
+
+    /// Sets the usage words of the import that loads or binds `name` (`30% of requests`, from
+    /// usage evidence): replaces the written usage, or adds it after the cost.
+    pub fn set_usage(&mut self, name: &str, usage: &str) -> Result<&mut Self, EditError> {
+        if usage.contains(['\n', '\r', '#']) || usage.trim().is_empty() {
+            return Err(EditError::MultilineText {
+                text: usage.to_owned(),
+            });
+        }
+        let at = self.find(name)?;
+        self.usages.insert(at, usage.trim().to_owned());
         Ok(self)
     }
 
@@ -318,17 +333,19 @@ impl<'m> Editor<'m> {
             .costs
             .keys()
             .chain(self.profiled.keys())
+            .chain(self.usages.keys())
             .copied()
             .collect();
         for at in indices {
             let import = &self.manifest.imports[at];
             let cost = self.costs.get(&at).copied();
+            let usage = self.usages.get(&at).map(String::as_str);
             let profiled = self.profiled.get(&at).copied();
             match &import.annotation {
-                Some(annotation) => self.edit_annotation(annotation, cost, profiled, out),
+                Some(annotation) => self.edit_annotation(annotation, cost, usage, profiled, out),
                 None => {
                     let end = self.to_text(import.span.end);
-                    let text = annotation_text(cost, None, profiled);
+                    let text = annotation_text(cost, usage, profiled);
                     out.push(Replacement {
                         start: end,
                         end,
@@ -343,6 +360,7 @@ impl<'m> Editor<'m> {
         &self,
         annotation: &Annotation,
         cost: Option<f64>,
+        usage: Option<&str>,
         profiled: Option<Date>,
         out: &mut Vec<Replacement>,
     ) {
@@ -354,7 +372,7 @@ impl<'m> Editor<'m> {
             && !has_flags;
         if only_marker {
             // `# (TIER1)`: the new parts go before the marker.
-            let text = annotation_text(cost, None, profiled);
+            let text = annotation_text(cost, usage, profiled);
             out.push(Replacement {
                 start: annotation.body_start,
                 end: annotation.body_start,
@@ -366,30 +384,62 @@ impl<'m> Editor<'m> {
             });
             return;
         }
+        let existing_cost = annotation
+            .cost
+            .as_ref()
+            .map(|c| (self.to_text(c.span.start), self.to_text(c.span.end)))
+            .or(annotation.bad_cost);
+        let separator = if annotation.starts_with_flag {
+            " - "
+        } else {
+            ", "
+        };
+        // Usage to add where none is written: after the cost, or (with no cost) first.
+        let mut new_usage = usage.filter(|_| annotation.usage.is_none());
         if let Some(ms) = cost {
-            let existing = annotation
-                .cost
-                .as_ref()
-                .map(|c| (self.to_text(c.span.start), self.to_text(c.span.end)))
-                .or(annotation.bad_cost);
-            match existing {
+            match existing_cost {
                 Some((start, end)) => out.push(Replacement {
                     start,
                     end,
                     text: format_ms(ms),
                 }),
                 None => {
-                    let separator = if annotation.starts_with_flag {
-                        " - "
-                    } else {
-                        ", "
+                    let text = match new_usage.take() {
+                        Some(u) => format!("{}, {u}{separator}", format_ms(ms)),
+                        None => format!("{}{separator}", format_ms(ms)),
                     };
                     out.push(Replacement {
                         start: annotation.body_start,
                         end: annotation.body_start,
-                        text: format!("{}{separator}", format_ms(ms)),
+                        text,
                     });
                 }
+            }
+        }
+        if let (Some(text), Some(existing)) = (usage, &annotation.usage) {
+            let (start, end) = (
+                self.to_text(existing.span.start),
+                self.to_text(existing.span.end),
+            );
+            if self.text()[start as usize..end as usize] != *text {
+                out.push(Replacement {
+                    start,
+                    end,
+                    text: text.to_owned(),
+                });
+            }
+        } else if let Some(text) = new_usage {
+            match existing_cost {
+                Some((_, end)) => out.push(Replacement {
+                    start: end,
+                    end,
+                    text: format!(", {text}"),
+                }),
+                None => out.push(Replacement {
+                    start: annotation.body_start,
+                    end: annotation.body_start,
+                    text: format!("{text}{separator}"),
+                }),
             }
         }
         if let Some(date) = profiled {

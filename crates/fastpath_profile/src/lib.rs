@@ -14,5 +14,6 @@ pub mod runner;
 pub mod saved;
 pub mod savings;
 pub mod stats;
+pub mod usage;
 
 pub use profile::{folded, ModuleStats, Profile};

@@ -6,5 +6,8 @@ pub mod check;
 pub mod graph;
 pub mod history;
 pub mod html;
+pub mod lambda;
 pub mod paths;
 pub mod profile;
+pub mod review;
+pub mod usage;

@@ -35,6 +35,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let info = project.info.as_ref();
     let saved = measure::saved(&args.measure)?;
     let today = clock::today()?;
+    let usage = project.usage_evidence()?;
 
     // A baseline file, or `--against REV`: the FP2xx comparison.
     let mut gate = open_gate(&project, args, printer)?;
@@ -142,6 +143,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             measurements: measurements.as_ref(),
             today,
             regression: gated.regression.as_ref(),
+            usage: usage.as_ref(),
         };
         for diagnostic in check(&context) {
             // Several entries share the manifest: report its findings once.

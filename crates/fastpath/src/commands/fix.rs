@@ -129,6 +129,7 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             measurements: measurements.as_ref(),
             // Regressions are not fixable: no baseline comparison here.
             regression: None,
+            usage: None,
             today,
         };
         diagnostics.extend(

@@ -109,6 +109,9 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         FixSession::new(&bytes).with_context(|| format!("cannot edit {}", entry_file.display()))?;
     let policy = &settings.policy;
     let hot = parse_hot(&args.hot)?;
+    // Usage evidence (`fastpath usage`) files a heavy import into Tier 2 when its code ran on
+    // more than `hot-path-min-usage` of the requests; `--hot` still wins.
+    let usage = project.usage_evidence()?;
     let mut decisions = Vec::new();
     let mut manifest_import = None;
     for import in session.top_level_imports() {
@@ -137,10 +140,22 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
             .iter()
             .chain(&import.bound)
             .find_map(|name| hot.iter().find(|(m, _)| m == name).map(|(_, u)| u.clone()));
+        let evidence = import
+            .modules
+            .iter()
+            .find_map(|name| usage.as_ref().and_then(|u| u.share(name)))
+            .filter(|(share, _)| *share > policy.hot_path_min_usage);
         let kind = if let Some(usage) = hot_usage {
             Kind::Hot(usage)
         } else if ms < policy.tier1_max_ms {
             Kind::Tier1
+        } else if let Some((share, _)) = evidence {
+            let percent = (share * 100.0).round();
+            Kind::Hot(if percent >= 100.0 {
+                "every request".to_string()
+            } else {
+                format!("{percent:.0}% of requests")
+            })
         } else {
             Kind::Defer
         };

@@ -7,6 +7,7 @@ use anyhow::Result;
 use fastpath_history::blame::repository;
 use fastpath_history::clock;
 use fastpath_history::environment::Environment;
+use fastpath_history::lambda::LambdaReport;
 use fastpath_history::store::{history_path, Record, RecordedModule, Store};
 use fastpath_profile::saved::SavedProfile;
 
@@ -31,6 +32,9 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
         }
     };
     let recorded_at = clock::utc_timestamp(clock::now_or_today()?);
+    if let Some(file) = &args.lambda_report {
+        return record_lambda(&project, file, commit.as_deref(), &recorded_at, printer);
+    }
     let mut records = Vec::new();
     // A saved profile names its entry; measuring needs the configured ones.
     if let Some(saved) = measure::saved(&args.measure)? {
@@ -71,6 +75,51 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
             path.strip_prefix(root).unwrap_or(&path).display()
         )?;
     }
+    Printer::flush(out)?;
+    Ok(ExitStatus::Success)
+}
+
+/// `record --lambda-report FILE`: the production figures of a Lambda log export, with the
+/// commit, under the configured entry (`history` shows them beside the local ones).
+fn record_lambda(
+    project: &Project,
+    file: &std::path::Path,
+    commit: Option<&str>,
+    recorded_at: &str,
+    printer: &Printer,
+) -> Result<ExitStatus> {
+    let root = project.root();
+    let invocations = fastpath_history::lambda::read(&project.cwd.join(file))?;
+    let report = LambdaReport::new(&file.display().to_string(), &invocations);
+    let entry = project
+        .settings
+        .entries
+        .value
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "lambda".to_string());
+    let path = history_path(root);
+    let mut store = Store::open(&path)?;
+    let id = store.append_lambda_report(&entry, commit, recorded_at, &report)?;
+    let mut out = printer.stdout();
+    writeln!(
+        out,
+        "recorded lambda report #{id}: `{entry}` {} invocations, {} cold starts{}{} -> {}",
+        report.invocations,
+        report.cold_starts,
+        report
+            .init
+            .as_ref()
+            .map(|p| format!(
+                ", Init Duration p50 {:.0} ms, p99 {:.0} ms",
+                p.p50_ms, p.p99_ms
+            ))
+            .unwrap_or_default(),
+        commit
+            .map(|c| format!(" at {}", &c[..7.min(c.len())]))
+            .unwrap_or_default(),
+        path.strip_prefix(root).unwrap_or(&path).display()
+    )?;
     Printer::flush(out)?;
     Ok(ExitStatus::Success)
 }

@@ -97,6 +97,7 @@ fn update_manifest(
     }
     let today = clock::today()?;
 
+    let usage = project.usage_evidence()?;
     let mut edit = manifest.edit();
     let mut changes: Vec<String> = Vec::new();
     let mut total_ms = 0.0;
@@ -143,6 +144,15 @@ fn update_manifest(
             .is_some_and(|a| a.profiled.is_some())
         {
             edit.set_profiled(&key, today)?;
+        }
+        if let Some(change) = usage_change(&manifest, import, usage.as_ref()) {
+            edit.set_usage(&key, &change.1)?;
+            changes.push(format!(
+                "{} usage {} -> {}",
+                shown(import),
+                change.0,
+                change.1
+            ));
         }
     }
     edit.set_last_profiled(today);
@@ -210,6 +220,50 @@ fn update_manifest(
 fn display(path: &std::path::Path, settings: &Settings) -> String {
     path.strip_prefix(&settings.root)
         .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+/// The usage words of a Tier 2 import rewritten from the evidence (`fastpath usage`): the old
+/// words and the new, when the evidence tracked it and the rounded percentages differ. Only
+/// hot-path exceptions are rewritten: usage is what admits them.
+fn usage_change(
+    manifest: &Manifest,
+    import: &ManifestImport,
+    usage: Option<&fastpath_check::UsageEvidence>,
+) -> Option<(String, String)> {
+    let annotation = import.annotation.as_ref();
+    let tier2 = annotation
+        .and_then(|a| a.tier_marker.as_ref())
+        .map(|m| m.tier == 2)
+        .or_else(|| {
+            annotation
+                .and_then(|a| a.hot_path_exception.as_ref())
+                .map(|_| true)
+        })
+        .unwrap_or_else(|| import.tier(manifest) == Some(2));
+    if !tier2 {
+        return None;
+    }
+    let (fraction, _) = import
+        .items
+        .iter()
+        .find_map(|i| usage.and_then(|u| u.share(&i.module)))?;
+    let percent = (fraction * 100.0).round();
+    let written = annotation.and_then(|a| a.usage.as_ref());
+    if written
+        .and_then(|u| u.fraction())
+        .is_some_and(|f| (f * 100.0).round() == percent)
+    {
+        return None;
+    }
+    let new = if percent >= 100.0 {
+        "every request".to_string()
+    } else {
+        format!("{percent:.0}% of requests")
+    };
+    Some((
+        written.map_or_else(|| "(none)".to_string(), |u| u.text.clone()),
+        new,
+    ))
 }
 
 /// How the import reads in messages: its bound names.

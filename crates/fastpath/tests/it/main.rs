@@ -15,6 +15,7 @@ mod readonly;
 mod regression;
 mod sarif;
 mod update;
+mod usage;
 mod workflow;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use crate::coverage::{
 use crate::diagnostic::Diagnostic;
 use crate::policy::covers;
 use crate::registry::{Rule, RuleKind};
+use crate::rules::snapstart_advice;
 
 pub(crate) static RULE: Rule = Rule {
     code: "FP003",
@@ -41,7 +42,12 @@ def upload(bucket, key, body):
 
 ## Options
 `banned` (default: boto3, botocore, pandas, numpy, scipy, matplotlib, requests, sklearn, torch,
-tensorflow), `allow` (exceptions: a dependency's cost you accept).
+tensorflow), `allow` (exceptions: a dependency's cost you accept), `snapstart`.
+
+With `snapstart = true` (Lambda SnapStart for Python 3.12+) eager imports are captured in the
+snapshot and restored, not re-imported; AWS advises preloading dependencies in init. The help
+then says to keep the import in init and `fastpath fix` leaves it; the finding stays visible,
+and the budget and regression rules still judge the cost.
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -124,6 +130,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        out.push(diagnostic);
+        out.push(snapstart_advice(cx, diagnostic));
     }
 }

@@ -5,6 +5,7 @@ use fastpath_scan::{Context as SiteContext, ImportSite, SiteKind};
 use crate::context::Context;
 use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Location};
 use crate::registry::{Rule, RuleKind};
+use crate::rules::snapstart_advice;
 
 pub(crate) static RULE: Rule = Rule {
     code: "FP001",
@@ -38,7 +39,12 @@ def lambda_handler(event, context):
 Or, if it really belongs on every request, add it to `fast_path.py` with its measured cost.
 
 ## Options
-`manifest` (the manifest's file name), `allow`.
+`manifest` (the manifest's file name), `allow`, `snapstart`.
+
+With `snapstart = true` (Lambda SnapStart for Python 3.12+) eager imports are captured in the
+snapshot and restored, not re-imported; AWS advises preloading dependencies in init. The help
+then says to keep the import in init and `fastpath fix` leaves it; the finding stays visible,
+and the budget and regression rules still judge the cost.
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -73,7 +79,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let shown = format!("{}{}", ".".repeat(site.level as usize), module);
-        out.push(
+        out.push(snapstart_advice(
+            cx,
             Diagnostic::new(
                 &RULE,
                 format!(
@@ -92,7 +99,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "import it inside the function that needs it, or declare it in {} with its cost",
                 cx.display(cx.manifest_path).display()
             )),
-        );
+        ));
     }
     if !imports_manifest && cx.manifest.is_some() {
         out.push(

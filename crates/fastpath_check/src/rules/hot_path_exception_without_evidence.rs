@@ -1,4 +1,5 @@
-//! FP008: a Tier 2 (hot-path exception) import without usage data or a profiling date.
+//! FP008: a Tier 2 (hot-path exception) import without usage data or a profiling date, or
+//! whose usage evidence (`fastpath usage`) is below `hot-path-min-usage`.
 
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
@@ -30,6 +31,17 @@ import cache_core     # 35ms
 import cache_core     # 35ms, every request - PROFILED 2025-11-08
 ```
 
+## How to gather evidence
+The written usage is a claim; `fastpath usage` measures it, and from then on FP008 judges the
+evidence instead of the words (and `fastpath update` rewrites the words from it):
+- replay requests: put one JSON event per file in a directory and run
+  `fastpath usage --events DIR --handler lambda_handler`; one fresh interpreter calls the
+  handler with each event and records which manifest modules had code run;
+- from production: decorate the handler with `fastpath.runtime.track_usage` (from the
+  `fastpath-cli` wheel), export the logs, and run `fastpath usage --logs FILE`.
+Both write `.fastpath/usage.json`. "Used on 30 % of requests (3 of 10 replayed events)" is a
+finding; a Tier 2 import the evidence did not track is judged by its annotation as before.
+
 ## Options
 `hot-path-min-usage` (default 0.8).
 
@@ -48,7 +60,36 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let names: Vec<&str> = import.items.iter().map(|i| i.bound.as_str()).collect();
         let names = names.join("`, `");
         let annotation = import.annotation.as_ref();
-        match annotation.and_then(|a| a.usage.as_ref()) {
+        // Evidence wins over the written words when it tracked the import's module.
+        let evidence = cx.usage.and_then(|u| {
+            import
+                .items
+                .iter()
+                .find_map(|i| u.share(&i.module))
+                .map(|share| (u, share))
+        });
+        if let Some((usage, (fraction, count))) = evidence {
+            if fraction <= cx.policy.hot_path_min_usage {
+                let at = annotation
+                    .and_then(|a| a.usage.as_ref())
+                    .map_or(&import.span, |u| &u.span);
+                out.push(
+                    Diagnostic::new(
+                        &RULE,
+                        format!(
+                            "Tier 2 import `{names}` is used on {:.0} % of requests ({count} of {} {}), below hot-path-min-usage {:.0} %",
+                            fraction * 100.0,
+                            usage.total,
+                            usage.unit,
+                            cx.policy.hot_path_min_usage * 100.0
+                        ),
+                        Some(span_location(cx, at)),
+                    )
+                    .with_help("import it at function level instead (`fastpath fix`), or run `fastpath update` to write the measured usage"),
+                );
+            }
+        } else {
+            match annotation.and_then(|a| a.usage.as_ref()) {
             None => out.push(
                 Diagnostic::new(&RULE, format!("Tier 2 import `{names}` does not say how often it is used"), Some(span_location(cx, &import.span)))
                     .with_help("document its usage (`every request`, `90% usage`) or move it to function level"),
@@ -69,6 +110,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
+        }
         }
         if annotation.and_then(|a| a.profiled.as_ref()).is_none()
             && manifest

@@ -52,3 +52,24 @@ pub(crate) fn tier(manifest: &Manifest, import: &ManifestImport) -> Option<u32> 
     }
     import.tier(manifest)
 }
+
+/// With `snapstart = true` (Lambda SnapStart, Python 3.12+), imports made in init are captured
+/// in the snapshot and restored, not re-run: AWS advises preloading dependencies in init rather
+/// than in the handler. The deferral advice of FP001, FP003 and FP104 (and the edit `fix`
+/// would make) turns into a note to keep the import in init; the finding stays, so the module
+/// is still seen, and the budget and regression rules keep judging the cost on restore.
+pub(crate) fn snapstart_advice(
+    cx: &Context<'_>,
+    diagnostic: crate::Diagnostic,
+) -> crate::Diagnostic {
+    if !cx.policy.snapstart {
+        return diagnostic;
+    }
+    diagnostic
+        .with_fix(None)
+        .with_help("keep it in init: with SnapStart (`snapstart = true`) it is loaded before the snapshot and restored with it; deferring it would move its cost into the first request after every restore")
+        .with_note(SNAPSTART_NOTE)
+}
+
+pub(crate) const SNAPSTART_NOTE: &str =
+    "SnapStart: the budget (FP101, FP102) and regression (FP201, FP202) rules still apply to what init loads";

@@ -7,6 +7,7 @@ use crate::coverage::{
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
+use crate::rules::snapstart_advice;
 
 pub(crate) static RULE: Rule = Rule {
     code: "FP104",
@@ -32,7 +33,12 @@ import urllib.request   # 20 ms, on every cold start
 Import it inside the function that uses it, or declare it in the manifest with its cost.
 
 ## Options
-`tier1-max-ms` (default 10), `allow`.
+`tier1-max-ms` (default 10), `allow`, `snapstart`.
+
+With `snapstart = true` (Lambda SnapStart for Python 3.12+) eager imports are captured in the
+snapshot and restored, not re-imported; AWS advises preloading dependencies in init. The help
+then says to keep the import in init and `fastpath fix` leaves it; the finding stays visible,
+and the budget and regression rules still judge the cost.
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -95,6 +101,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(note) = submodules_note(&submodules) {
             diagnostic = diagnostic.with_note(note);
         }
-        out.push(with_observed_note(cx, diagnostic, via, &name));
+        out.push(snapstart_advice(
+            cx,
+            with_observed_note(cx, diagnostic, via, &name),
+        ));
     }
 }

@@ -43,6 +43,43 @@ fn no_edits_change_nothing() {
 }
 
 #[test]
+fn set_usage_rewrites_the_usage_words_from_evidence() {
+    let seed = fixture("seed.py");
+    let out = apply(&seed, |e| {
+        e.set_usage("cache_core", "30% of requests").unwrap();
+    });
+    assert_eq!(
+        line_diff(&seed, &out),
+        (
+            vec![22],
+            vec!["import cache_core     # 35ms, 30% of requests - PROFILED 2025-11-08\n".into()]
+        )
+    );
+    // With the cost rewritten at the same time, both parts change and nothing else.
+    let out = apply(&seed, |e| {
+        e.set_cost("cache_core", 0.4).unwrap();
+        e.set_usage("cache_core", "30% of requests").unwrap();
+    });
+    assert_eq!(
+        line_diff(&seed, &out).1,
+        ["import cache_core     # 0.4ms, 30% of requests - PROFILED 2025-11-08\n"]
+    );
+    // No usage written: it goes after the cost; no annotation: one is added.
+    let bare = b"import a  # 12ms - PROFILED 2025-11-08\nimport b\n\n__all__ = ['a', 'b']\n";
+    let out = apply(bare, |e| {
+        e.set_usage("a", "85% of requests").unwrap();
+        e.set_usage("b", "every request").unwrap();
+    });
+    assert_eq!(
+        text(&out),
+        "import a  # 12ms, 85% of requests - PROFILED 2025-11-08\nimport b  # every request\n\n__all__ = ['a', 'b']\n"
+    );
+    let manifest = parse_clean(bare);
+    assert!(manifest.edit().set_usage("a", "x\ny").is_err());
+    assert!(manifest.edit().set_usage("zzz", "1%").is_err());
+}
+
+#[test]
 fn set_cost_replaces_only_the_cost() {
     let seed = fixture("seed.py");
     let out = apply(&seed, |e| {
