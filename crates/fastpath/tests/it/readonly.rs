@@ -158,6 +158,7 @@ const FLAGS: &[(&str, Mode, Flags)] = &[
         "record",
         Mode::Writes,
         &[
+            ("--lambda-report", Neutral),
             ("--python", Neutral),
             ("--runs", Neutral),
             ("--args", Neutral),
@@ -194,6 +195,40 @@ const FLAGS: &[(&str, Mode, Flags)] = &[
             ("--format", Neutral),
         ],
     ),
+    (
+        "usage",
+        Mode::Writes,
+        &[
+            ("--events", Neutral),
+            ("--logs", Neutral),
+            ("--entry", Neutral),
+            ("--handler", Neutral),
+            ("--timeout", Neutral),
+            ("--no-write", ReadOnly),
+            ("--format", Neutral),
+        ],
+    ),
+    (
+        "lambda-report",
+        Mode::ReadOnly,
+        &[
+            ("--project", Neutral),
+            ("--profile", Neutral),
+            ("--format", Neutral),
+        ],
+    ),
+    (
+        "review",
+        Mode::Writes,
+        &[
+            ("--against", Neutral),
+            ("--static", ReadOnly),
+            ("--runs", Neutral),
+            ("--args", Neutral),
+            ("--timeout", Neutral),
+            ("--format", Neutral),
+        ],
+    ),
 ];
 
 /// Flags every command has (global): `--show-settings` promises to write nothing.
@@ -226,6 +261,9 @@ const CASES: &[&[&str]] = &[
     &["history", "--show-settings"],
     &["blame", "--show-settings"],
     &["generate-shell-completion", "bash", "--show-settings"],
+    &["usage", "--show-settings"],
+    &["lambda-report", "{profile}", "--show-settings"],
+    &["review", "--against", "HEAD", "--show-settings"],
     // --diff, on every command that has it.
     &["check", "--fix", "--diff", "--profile", "{profile}"],
     &["check", "--fix", "--unsafe-fixes", "--diff", "--static"],
@@ -284,6 +322,26 @@ const CASES: &[&[&str]] = &[
     &["blame", "--static", "gateway", "--top", "3"],
     &["generate-shell-completion", "bash"],
     &["generate-shell-completion", "zsh"],
+    &["usage", "--no-write", "--logs", "{profile}"],
+    &[
+        "usage",
+        "--no-write",
+        "--logs",
+        "{profile}",
+        "--format",
+        "json",
+    ],
+    &["lambda-report", "{profile}"],
+    &["lambda-report", "{profile}", "--format", "json"],
+    &["review", "--against", "HEAD", "--static"],
+    &[
+        "review",
+        "--against",
+        "HEAD",
+        "--static",
+        "--format",
+        "json",
+    ],
 ];
 
 /// Cases known to write today, with who fixes them. Each is checked the other way round: it
