@@ -1,13 +1,16 @@
 //! One measurement session: warm-up, measured and start-up runs, each turned into a [`Run`].
 
+use std::cell::RefCell;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
-use super::process::{
-    self, choose_cpu, removed_variables, tail, Finished, Scratch, OUTPUT_TAIL_BYTES,
+use super::contention::{
+    classify, kept, Contended, Contention, ContentionRule, DroppedRun, RunSignals,
 };
+use super::cpu::Placer;
+use super::process::{self, removed_variables, tail, Finished, Scratch, OUTPUT_TAIL_BYTES};
 use super::protocol::{parse_report, split_segments, valid_entry, BOOTSTRAP, STARTUP_CODE};
 use super::untimed::{untimed_modules, Untimed};
 use super::{
@@ -22,7 +25,8 @@ pub(super) struct Session<'a> {
     config: &'a RunnerConfig,
     root: PathBuf,
     scratch: Scratch,
-    pinned: Option<usize>,
+    /// The CPU of each run, re-checked between measured runs.
+    placer: RefCell<Placer>,
     env_removed: Vec<String>,
     removals: Vec<&'static str>,
     /// The program spawned: the interpreter as given, then its `sys.executable` once known.
@@ -47,7 +51,7 @@ impl<'a> Session<'a> {
                 source: io::Error::other("not a directory"),
             });
         }
-        let pinned = choose_cpu(config.pinning)?;
+        let placer = RefCell::new(Placer::start(config.pinning)?);
         let removals = removed_variables(config.bytecode);
         let mut env_removed: Vec<String> = removals
             .iter()
@@ -67,7 +71,7 @@ impl<'a> Session<'a> {
             config,
             root,
             scratch,
-            pinned,
+            placer,
             env_removed,
             removals,
             program: std::cell::RefCell::new(config.python.clone()),
@@ -104,13 +108,16 @@ impl<'a> Session<'a> {
 
     /// Spawns `cmd` (see [`process::run_child`]) with this session's scratch, CPU and timeout.
     fn run_child(&self, cmd: Command) -> Result<Finished, RunError> {
-        process::run_child(
+        let cpu = self.placer.borrow().cpu();
+        let finished = process::run_child(
             cmd,
             &self.scratch,
-            self.pinned,
+            cpu,
             self.config.timeout,
             &self.config.python,
-        )
+        )?;
+        self.placer.borrow_mut().account(finished.cpu);
+        Ok(finished)
     }
 
     /// One `-X importtime` run of the bootstrap; `who` installs the finder that notes who
@@ -120,7 +127,7 @@ impl<'a> Session<'a> {
         phase: Phase,
         number: usize,
         who: bool,
-    ) -> Result<(Run, Interpreter, Untimed), RunError> {
+    ) -> Result<(Run, Interpreter, Untimed, Option<f64>), RunError> {
         let result_path = self.scratch.path("result");
         let _ = fs::remove_file(&result_path);
         let mut cmd = self.command();
@@ -197,7 +204,8 @@ impl<'a> Session<'a> {
             outcome,
         };
         let untimed = untimed_modules(&run, &report.new, &report.asked, who);
-        Ok((run, interpreter, untimed))
+        let cpu_us = finished.cpu.map(|c| c.as_micros() as f64);
+        Ok((run, interpreter, untimed, cpu_us))
     }
 
     /// The error for a run that left no report.
@@ -239,8 +247,22 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// One `-c pass` run: interpreter start-up alone.
-    fn startup_run(&self, number: usize) -> Result<f64, RunError> {
+    /// One `-c pass` run: interpreter start-up alone. A run that spent too little of its wall
+    /// time on a CPU (see [`super::contention`]) is redone, twice at most.
+    fn startup_run(&self, number: usize, rule: &ContentionRule) -> Result<f64, RunError> {
+        let mut wall = 0.0;
+        for _ in 0..3 {
+            let (w, cpu) = self.startup_run_once(number)?;
+            wall = w;
+            match cpu {
+                Some(cpu) if w > 0.0 && cpu / w < rule.min_cpu_share => continue,
+                _ => break,
+            }
+        }
+        Ok(wall)
+    }
+
+    fn startup_run_once(&self, number: usize) -> Result<(f64, Option<f64>), RunError> {
         let mut cmd = self.command();
         cmd.arg("-c").arg(STARTUP_CODE);
         let finished = self.run_child(cmd)?;
@@ -266,7 +288,10 @@ impl<'a> Session<'a> {
                 output: String::new(),
             });
         }
-        Ok(finished.wall.as_micros() as f64)
+        Ok((
+            finished.wall.as_micros() as f64,
+            finished.cpu.map(|c| c.as_micros() as f64),
+        ))
     }
 
     pub(super) fn measure(
@@ -277,7 +302,7 @@ impl<'a> Session<'a> {
         let mut interpreter = None;
         let mut untimed: Option<Untimed> = None;
         for i in 1..=config.warmup {
-            let (_, interp, seen) = self.import_run(Phase::Warmup, i, i == 1)?;
+            let (_, interp, seen, _) = self.import_run(Phase::Warmup, i, i == 1)?;
             untimed.get_or_insert(seen);
             self.adopt_executable(&interp.executable);
             interpreter.get_or_insert(interp);
@@ -290,28 +315,52 @@ impl<'a> Session<'a> {
         }
         let rule = config.stopping;
         let max_runs = rule.max_runs.max(rule.min_runs).max(1);
-        let mut runs: Vec<Run> = Vec::new();
-        let mut totals: Vec<f64> = Vec::new();
+        let contention_rule = config
+            .contention
+            .unwrap_or_else(|| ContentionRule::for_runs(max_runs));
+        // Every measured run, dropped ones included, with its contention signals.
+        let mut attempts: Vec<Run> = Vec::new();
+        let mut signals: Vec<RunSignals> = Vec::new();
+        let mut flags: Vec<Option<Contended>>;
         let mut startup: Vec<f64> = Vec::new();
+        let mut contended = false;
         let decision = loop {
-            let (run, interp, seen) = self.import_run(Phase::Measure, runs.len() + 1, false)?;
+            let (run, interp, seen, cpu_us) =
+                self.import_run(Phase::Measure, attempts.len() + 1, false)?;
             untimed.get_or_insert(seen);
             if interpreter.is_none() {
                 self.adopt_executable(&interp.executable);
             }
             interpreter.get_or_insert(interp);
-            totals.push(run.total_us());
-            runs.push(run);
+            signals.push(RunSignals {
+                wall_us: run.wall_us,
+                cpu_us,
+                startup_us: run.wall_us - run.total_us(),
+            });
+            attempts.push(run);
+            flags = classify(&signals, &contention_rule);
+            let clean: Vec<f64> = attempts
+                .iter()
+                .zip(&flags)
+                .filter(|(_, f)| f.is_none())
+                .map(|(r, _)| r.total_us())
+                .collect();
             progress(Progress {
                 phase: Phase::Measure,
-                done: runs.len(),
+                done: clean.len(),
                 planned: max_runs,
-                median_total_us: crate::stats::Summary::of(&totals).map(|s| s.median),
+                median_total_us: crate::stats::Summary::of(&clean)
+                    .or_else(|| {
+                        let all: Vec<f64> = attempts.iter().map(Run::total_us).collect();
+                        crate::stats::Summary::of(&all)
+                    })
+                    .map(|s| s.median),
             });
+            self.placer.borrow_mut().recheck(attempts.len());
             // Interleaving start-up runs with the first measured runs exposes both to the same
             // drift in machine load.
             if startup.len() < config.startup_runs {
-                startup.push(self.startup_run(startup.len() + 1)?);
+                startup.push(self.startup_run(startup.len() + 1, &contention_rule)?);
                 progress(Progress {
                     phase: Phase::Startup,
                     done: startup.len(),
@@ -319,13 +368,18 @@ impl<'a> Session<'a> {
                     median_total_us: None,
                 });
             }
-            match rule.decide(&totals) {
+            let dropped = flags.iter().filter(|f| f.is_some()).count();
+            if dropped > contention_rule.max_redo {
+                contended = true;
+                break Decision::Exhausted;
+            }
+            match rule.decide(&clean) {
                 Decision::Continue => {}
                 done => break done,
             }
         };
         while startup.len() < config.startup_runs {
-            startup.push(self.startup_run(startup.len() + 1)?);
+            startup.push(self.startup_run(startup.len() + 1, &contention_rule)?);
             progress(Progress {
                 phase: Phase::Startup,
                 done: startup.len(),
@@ -333,6 +387,39 @@ impl<'a> Session<'a> {
                 median_total_us: None,
             });
         }
+        let keep = kept(&flags, rule.min_runs);
+        let slowed = |kept: bool| -> Vec<DroppedRun> {
+            flags
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep.contains(i) == kept)
+                .filter_map(|(i, f)| f.map(|why| DroppedRun { run: i + 1, why }))
+                .collect()
+        };
+        let kept_contended = slowed(true);
+        let cpu_shares: Vec<f64> = keep
+            .iter()
+            .filter_map(|&i| Some(signals[i].cpu_us? / signals[i].wall_us))
+            .filter(|s| s.is_finite())
+            .collect();
+        let contention = Contention {
+            attempted: attempts.len(),
+            dropped: slowed(false),
+            contended: contended || !kept_contended.is_empty(),
+            kept_contended,
+            cpu_share: crate::stats::Summary::of(&cpu_shares).map(|s| s.median),
+        };
+        let runs: Vec<Run> = attempts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.contains(i))
+            .map(|(_, r)| r)
+            .collect();
+        let decision = if contention.contended {
+            Decision::Exhausted
+        } else {
+            decision
+        };
         let interpreter = interpreter.expect("at least one run happened");
         let note = match config.bytecode {
             Bytecode::Fresh if version_below(&interpreter.version, 3, 8) => Some(format!(
@@ -347,7 +434,9 @@ impl<'a> Session<'a> {
             warmup: config.warmup,
             runs,
             startup_wall_us: startup,
-            pinned: self.pinned,
+            pinned: self.placer.borrow().cpu(),
+            placement: self.placer.borrow().placement(),
+            contention,
             bytecode: BytecodeReport {
                 mode: config.bytecode,
                 note,

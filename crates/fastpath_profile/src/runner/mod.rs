@@ -40,12 +40,16 @@
 //! files, environment, pinning, spawning with a timeout), `measurement` (the session that runs
 //! warm-up, measured and start-up runs), `untimed` (modules without a row) and [`RunError`].
 
+pub mod contention;
+pub mod cpu;
 mod error;
 mod measurement;
 mod process;
 mod protocol;
 mod untimed;
 
+pub use contention::{Contention, ContentionRule};
+pub use cpu::Placement;
 pub use error::RunError;
 pub use protocol::{BOOTSTRAP, STARTUP_CODE};
 
@@ -67,8 +71,9 @@ use measurement::Session;
 pub enum Pinning {
     /// Do not pin.
     Off,
-    /// Pin to the highest-numbered CPU this process may run on (CPU 0 tends to take more
-    /// interrupts). Falls back to not pinning where affinity is unavailable.
+    /// Pin to the least-busy CPU this process may run on that no other fastpath process holds,
+    /// checked again between runs; unpinned when every one is busy or affinity is unavailable
+    /// (see [`cpu`]).
     #[default]
     Auto,
     /// Pin to this CPU; an error if this process may not run on it.
@@ -110,6 +115,9 @@ pub struct RunnerConfig {
     pub bytecode: Bytecode,
     /// Variables added to the child's environment (after the removals).
     pub extra_env: Vec<(OsString, OsString)>,
+    /// When a measured run counts as contended and how many are redone; `None`:
+    /// [`ContentionRule::for_runs`] of the stopping rule's maximum.
+    pub contention: Option<ContentionRule>,
 }
 
 impl RunnerConfig {
@@ -131,6 +139,7 @@ impl RunnerConfig {
             pinning: Pinning::Auto,
             bytecode: Bytecode::Cached,
             extra_env: Vec::new(),
+            contention: None,
         }
     }
 }
@@ -262,8 +271,12 @@ pub struct Measurement {
     pub runs: Vec<Run>,
     /// Wall times of the `-c pass` runs, in microseconds.
     pub startup_wall_us: Vec<f64>,
-    /// The CPU the children were pinned to.
+    /// The CPU the last measured run was pinned to (`None`: unpinned).
     pub pinned: Option<usize>,
+    /// Where the runs ran and why (see [`cpu`]).
+    pub placement: Placement,
+    /// Runs dropped as contended, and whether the measurement itself is (see [`contention`]).
+    pub contention: Contention,
     /// Bytecode mode and its caveat.
     pub bytecode: BytecodeReport,
     /// Environment variables that were set here and removed for the child.

@@ -9,7 +9,7 @@ use std::process::{Command, ExitStatus};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{Bytecode, Pinning, RunError};
+use super::{Bytecode, RunError};
 
 /// Variables removed from the child's environment in every mode.
 const ALWAYS_REMOVED: [&str; 4] = [
@@ -83,45 +83,9 @@ pub(super) fn tail(path: &Path) -> String {
 pub(super) struct Finished {
     pub(super) status: ExitStatus,
     pub(super) wall: Duration,
+    /// The child's user + system CPU time, where the system reports it.
+    pub(super) cpu: Option<Duration>,
     pub(super) timed_out: bool,
-}
-
-/// CPUs this process may run on.
-#[cfg(target_os = "linux")]
-pub(super) fn allowed_cpus() -> Option<Vec<usize>> {
-    // SAFETY: cpu_set_t is plain data; sched_getaffinity writes at most its size.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
-            return None;
-        }
-        let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
-        Some((0..max).filter(|&cpu| libc::CPU_ISSET(cpu, &set)).collect())
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(super) fn allowed_cpus() -> Option<Vec<usize>> {
-    None
-}
-
-/// Decides the CPU to pin to.
-pub(super) fn choose_cpu(pinning: Pinning) -> Result<Option<usize>, RunError> {
-    match pinning {
-        Pinning::Off => Ok(None),
-        Pinning::Auto => Ok(allowed_cpus().and_then(|cpus| cpus.last().copied())),
-        Pinning::Cpu(cpu) => match allowed_cpus() {
-            Some(cpus) if cpus.contains(&cpu) => Ok(Some(cpu)),
-            Some(cpus) => Err(RunError::Pin {
-                cpu,
-                reason: format!("this process may only run on CPUs {cpus:?}"),
-            }),
-            None => Err(RunError::Pin {
-                cpu,
-                reason: "CPU affinity is not available on this system".to_string(),
-            }),
-        },
-    }
 }
 
 /// Pins the calling process (the child, between fork and exec) to `cpu`.
@@ -181,8 +145,8 @@ pub(super) fn run_child(
     // A blocking wait in a helper thread gives an exact end time; the main thread only
     // enforces the timeout.
     let waiter = std::thread::spawn(move || {
-        let status = child.wait();
-        let _ = sender.send((status, Instant::now()));
+        let (status, cpu) = wait_with_usage(&mut child);
+        let _ = sender.send(((status, cpu), Instant::now()));
     });
     let (result, timed_out) = match receiver.recv_timeout(timeout) {
         Ok(done) => (done, false),
@@ -191,7 +155,10 @@ pub(super) fn run_child(
             match receiver.recv() {
                 Ok(done) => (done, true),
                 Err(_) => (
-                    (Err(io::Error::other("waiter thread ended")), Instant::now()),
+                    (
+                        (Err(io::Error::other("waiter thread ended")), None),
+                        Instant::now(),
+                    ),
                     true,
                 ),
             }
@@ -200,7 +167,7 @@ pub(super) fn run_child(
     let _ = waiter.join();
     // Stragglers the entry started in the background must not outlive the run.
     kill_group(pid);
-    let (status, end) = result;
+    let ((status, cpu), end) = result;
     let status = status.map_err(|source| RunError::Spawn {
         python: python.to_path_buf(),
         source,
@@ -208,8 +175,42 @@ pub(super) fn run_child(
     Ok(Finished {
         status,
         wall: end.duration_since(start),
+        cpu,
         timed_out,
     })
+}
+
+/// Waits for `child` and returns its status with the user + system CPU time it used, from
+/// `wait4` (std's `wait` reaps without the resource usage).
+#[cfg(target_os = "linux")]
+fn wait_with_usage(child: &mut std::process::Child) -> (io::Result<ExitStatus>, Option<Duration>) {
+    use std::os::unix::process::ExitStatusExt;
+    let Ok(pid) = libc::pid_t::try_from(child.id()) else {
+        return (child.wait(), None);
+    };
+    loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: rusage is plain data that wait4 fills; the pid is our own child's.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if rc == pid {
+            let time = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec.max(0) as u64)
+                    + Duration::from_micros(t.tv_usec.max(0) as u64)
+            };
+            let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+            return (Ok(ExitStatus::from_raw(status)), Some(cpu));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return (Err(err), None);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn wait_with_usage(child: &mut std::process::Child) -> (io::Result<ExitStatus>, Option<Duration>) {
+    (child.wait(), None)
 }
 
 /// Environment variables the child never inherits in `mode` (see the module documentation).
