@@ -1,50 +1,56 @@
-# fastpath profile bootstrap: run as `python -X importtime -c <this> RESULT ROOT ENTRY NONCE [who]`.
-# Kept free of f-strings and of any import before the entry's, so that it runs (and reports its
-# version) on old interpreters and adds no rows to the measured import tree.
+# fastpath profile bootstrap: run as `python -X importtime -c <this + "import ENTRY\n_fastpath_end()\n">
+# RESULT ROOT ENTRY NONCE [who]` (the runner appends the entry's import statement).
+# Kept free of f-strings and of any import before the entry's but `sys` (and the built-in `atexit`),
+# so that it runs (and reports its version) on old interpreters and adds no rows to the measured
+# import tree.
+#
+# The entry is imported by a plain `import ENTRY` statement at module level, and every other
+# module-level statement needs at most two stack slots, so that the frame the import runs from is
+# exactly the size of the one in `python -X importtime -c "import ENTRY"`. CPython 3.11+ keeps
+# frames in 16 KiB data-stack chunks that are mapped on the first call past a chunk's end and
+# unmapped on the return: a recursion that oscillates across a chunk boundary pays an
+# mmap/munmap pair and fresh page faults on every call. Importing from a deeper frame (as a
+# `main()` function did) moved awscli's boundary into the regular-expression parser that
+# `urllib3.util.url` runs at import, and made its self time 7x too dear. With the same frame
+# layout as plain `-X importtime`, the measurement meets the boundaries the reference meets.
 import sys
 
-class _FastpathWho(object):
-    # A meta-path finder that finds nothing and notes, for each module name, which module's
-    # import was in progress when the name was first asked for: the innermost module body
-    # (`<module>` frame) executing. Importing that module is what loads the name, whoever's
-    # function made the call (a package's lazy `__getattr__` runs for the module that touched
-    # the attribute). `-X importtime` has no row for a module loaded through
-    # `importlib.import_module` (that path bypasses the C import timer), so its importer can
-    # only be learnt this way. Installed in the discarded warm-up run only.
 
-    def __init__(self):
-        self.asked = {}
+_fastpath = {}
 
-    def find_spec(self, name, path=None, target=None):
-        if name in self.asked:
+
+def _fastpath_begin():
+    class _FastpathWho(object):
+        # A meta-path finder that finds nothing and notes, for each module name, which module's
+        # import was in progress when the name was first asked for: the innermost module body
+        # (`<module>` frame) executing. Importing that module is what loads the name, whoever's
+        # function made the call (a package's lazy `__getattr__` runs for the module that touched
+        # the attribute). `-X importtime` has no row for a module loaded through
+        # `importlib.import_module` (that path bypasses the C import timer), so its importer can
+        # only be learnt this way. Installed in the discarded warm-up run only.
+
+        def __init__(self):
+            self.asked = {}
+
+        def find_spec(self, name, path=None, target=None):
+            if name in self.asked:
+                return None
+            try:
+                frame = sys._getframe(1)
+                importer = ""
+                while frame is not None:
+                    if frame.f_code.co_name == "<module>":
+                        module = frame.f_globals.get("__name__")
+                        if module and module != "__main__":
+                            importer = module
+                        break
+                    frame = frame.f_back
+                self.asked[name] = importer
+            except Exception:
+                pass
             return None
-        try:
-            frame = sys._getframe(1)
-            importer = ""
-            while frame is not None:
-                if frame.f_code.co_name == "<module>":
-                    module = frame.f_globals.get("__name__")
-                    if module and module != "__main__":
-                        importer = module
-                    break
-                frame = frame.f_back
-            self.asked[name] = importer
-        except Exception:
-            pass
-        return None
 
-
-def _spec_name(module):
-    # The module's own name, read without triggering a lazy module's load; None for an alias
-    # (a key whose object is registered under another name, or is not a module at all).
-    try:
-        spec = object.__getattribute__(module, "__dict__").get("__spec__")
-        return getattr(spec, "name", None)
-    except Exception:
-        return None
-
-
-def _fastpath_main(argv):
+    argv = sys.argv
     result_path, root, entry, nonce = argv[1], argv[2], argv[3], argv[4]
     who = None
     if len(argv) > 5 and argv[5] == "who":
@@ -60,7 +66,19 @@ def _fastpath_main(argv):
         sys.path[0] = root
     else:
         sys.path.insert(0, root)
-    before = set(sys.modules)
+    # An exception out of the import reaches the hook; `sys.exit` from it reaches the exit
+    # handler (SystemExit is no case for the hook), and the runner reads the exit code.
+    sys.excepthook = _fastpath_raised
+    import atexit
+
+    atexit.register(_fastpath_exited)
+    _fastpath.update(
+        result_path=result_path,
+        nonce=nonce,
+        who=who,
+        real_err=real_err,
+        before=set(sys.modules),
+    )
     # Everything importtime prints after this line on fd 2 belongs to the entry.
     real_err.write("\nfastpath-mark begin " + nonce + "\n")
     real_err.flush()
@@ -74,21 +92,36 @@ def _fastpath_main(argv):
         pass
     sys.stderr = out
     sys.__stderr__ = out
-    status = "ok"
-    exc_info = None
+    _fastpath["out"] = out
+
+
+def _fastpath_raised(kind, value, tb):
+    _fastpath_end("raised", (kind, value, tb))
+
+
+def _fastpath_exited():
+    # Runs at interpreter exit: only after `sys.exit` (or SystemExit) ended the import, since
+    # every other ending leaves through os._exit. The exit code tells 0 from failure.
+    if not _fastpath.get("done"):
+        _fastpath_end("exit")
+
+
+def _spec_name(module):
+    # The module's own name, read without triggering a lazy module's load; None for an alias
+    # (a key whose object is registered under another name, or is not a module at all).
     try:
-        __import__(entry)
-    except SystemExit as e:
-        if e.code is None or e.code == 0:
-            status = "exit0"
-        else:
-            status = "raised"
-            exc_info = sys.exc_info()
-    except BaseException:
-        status = "raised"
-        exc_info = sys.exc_info()
+        spec = object.__getattribute__(module, "__dict__").get("__spec__")
+        return getattr(spec, "name", None)
+    except Exception:
+        return None
+
+
+def _fastpath_end(status="ok", exc_info=None):
+    _fastpath["done"] = True
     modules = list(sys.modules)
-    real_err.write("fastpath-mark end " + nonce + "\n")
+    state = _fastpath
+    real_err, out, who = state["real_err"], state["out"], state["who"]
+    real_err.write("fastpath-mark end " + state["nonce"] + "\n")
     real_err.flush()
     trace = ""
     if exc_info is not None:
@@ -109,6 +142,7 @@ def _fastpath_main(argv):
         except ValueError:
             pass
     # Modules the import added, under their own names (aliases left out).
+    before = state["before"]
     new = [k for k in modules if k not in before and _spec_name(sys.modules.get(k)) == k]
     asked = []
     if who is not None:
@@ -124,18 +158,20 @@ def _fastpath_main(argv):
         ("new", "\n".join(new)),
         ("asked", "\n".join(asked)),
     ]
-    with open(result_path, "wb") as f:
+    with open(state["result_path"], "wb") as f:
         for key, value in fields:
             data = value.encode("utf-8", "surrogateescape")
             f.write((key + " " + str(len(data)) + "\n").encode("ascii"))
             f.write(data)
             f.write(b"\n")
-    code = 3 if status == "raised" else 0
+    if status == "exit":
+        # Inside the exit handler: the interpreter exits with the entry's own code.
+        return
     # Skip interpreter shutdown: non-daemon threads started by the entry must not keep the
     # process alive, and shutdown is not part of a cold start.
     import os
 
-    os._exit(code)
+    os._exit(3 if status == "raised" else 0)
 
 
-_fastpath_main(sys.argv)
+_fastpath_begin()

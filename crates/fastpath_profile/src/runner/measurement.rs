@@ -10,8 +10,9 @@ use super::contention::{
     classify, kept, Contended, Contention, ContentionRule, DroppedRun, RunSignals,
 };
 use super::cpu::Placer;
+use super::error::describe_status;
 use super::process::{self, removed_variables, tail, Finished, Scratch, OUTPUT_TAIL_BYTES};
-use super::protocol::{parse_report, split_segments, valid_entry, BOOTSTRAP, STARTUP_CODE};
+use super::protocol::{parse_report, program, split_segments, valid_entry, STARTUP_CODE};
 use super::untimed::{untimed_modules, Untimed};
 use super::{
     Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Phase, Progress, Run,
@@ -134,7 +135,7 @@ impl<'a> Session<'a> {
         cmd.arg("-X")
             .arg("importtime")
             .arg("-c")
-            .arg(BOOTSTRAP)
+            .arg(program(&self.config.entry))
             .arg(&result_path)
             .arg(&self.root)
             .arg(&self.config.entry)
@@ -161,6 +162,19 @@ impl<'a> Session<'a> {
             Ok(bytes) => parse_report(&bytes, &result_path)?,
             Err(_) => return Err(self.no_report(&finished.status, &stderr, phase, number)),
         };
+        let exited = report.status == "exit";
+        if exited && finished.status.code() != Some(0) {
+            return Err(RunError::EntryRaised {
+                entry: self.config.entry.clone(),
+                phase,
+                run: number,
+                traceback: format!(
+                    "SystemExit: the import called sys.exit() ({})",
+                    describe_status(&finished.status)
+                ),
+                output: output(),
+            });
+        }
         if report.status == "raised" {
             return Err(RunError::EntryRaised {
                 entry: self.config.entry.clone(),
@@ -192,7 +206,7 @@ impl<'a> Session<'a> {
                     .to_string(),
             });
         }
-        let outcome = if report.status == "exit0" {
+        let outcome = if exited {
             EntryOutcome::Exited
         } else {
             EntryOutcome::Imported

@@ -14,13 +14,30 @@ pub const BOOTSTRAP: &str = include_str!("../bootstrap.py");
 /// import costs nothing.
 pub const STARTUP_CODE: &str = "import os; os._exit(0)";
 
-/// Whether `entry` is a dotted Python identifier.
+/// The program a measured run executes: the bootstrap, then the entry's import as a plain
+/// module-level statement and the bootstrap's report (see `bootstrap.py` for why the import
+/// must sit at module level in a frame as small as `python -c "import ENTRY"`'s). `entry` must
+/// have passed [`valid_entry`].
+pub(super) fn program(entry: &str) -> String {
+    format!("{BOOTSTRAP}import {entry}\n_fastpath_end()\n")
+}
+
+/// Python's hard keywords: no part of a module name an `import` statement can spell.
+const KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// Whether `entry` is a dotted Python identifier (no part a keyword).
 pub(super) fn valid_entry(entry: &str) -> bool {
     !entry.is_empty()
         && entry.split('.').all(|part| {
             let mut chars = part.chars();
             matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
                 && chars.all(|c| c == '_' || c.is_alphanumeric())
+                && !KEYWORDS.contains(&part)
         })
 }
 
@@ -160,6 +177,8 @@ mod tests {
         assert!(!valid_entry("1abc"));
         assert!(!valid_entry("app; import os"));
         assert!(!valid_entry("app-name"));
+        assert!(!valid_entry("pkg.class"));
+        assert!(valid_entry("pkg.match.type"));
     }
 
     #[test]
@@ -228,6 +247,11 @@ new 10\napp\ndynmod\nasked 15\ndynmod app\napp \n";
             .map(str::trim)
             .filter(|l| l.starts_with("import ") || l.starts_with("from "))
             .collect();
-        assert_eq!(imports, ["import sys"]);
+        // `atexit` is built in: it loads during start-up, before the begin marker.
+        assert_eq!(imports, ["import sys", "import atexit"]);
+        // The entry's import is a module-level statement after the bootstrap.
+        assert!(
+            program("pkg.app").ends_with("\n_fastpath_begin()\nimport pkg.app\n_fastpath_end()\n")
+        );
     }
 }

@@ -14,7 +14,13 @@ use fastpath_profile::runner::{
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 
-const PYENV: &str = "/root/.pyenv/versions";
+/// A missing prerequisite: skipped locally, a failure under `CI=true`.
+fn missing(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("prerequisite missing under CI=true: {what}");
+    }
+    eprintln!("SKIP: {what}");
+}
 
 /// `python3` when it runs, else `None` (and the caller skips).
 fn python3() -> Option<PathBuf> {
@@ -25,14 +31,26 @@ fn python3() -> Option<PathBuf> {
     if ok {
         Some(PathBuf::from("python3"))
     } else {
-        eprintln!("SKIP: no python3 >= 3.7 on PATH");
+        missing("no python3 >= 3.7 on PATH");
         None
     }
 }
 
+/// pyenv's versions directory, from `pyenv root`.
+fn pyenv_versions() -> Option<PathBuf> {
+    let out = Command::new("pyenv").arg("root").output().ok()?;
+    let root = String::from_utf8(out.stdout).ok()?;
+    let root = root.trim();
+    (out.status.success() && !root.is_empty()).then(|| Path::new(root).join("versions"))
+}
+
 /// Interpreters under pyenv whose version starts with `prefix`.
 fn pyenv(prefix: &str) -> Option<PathBuf> {
-    let dir = std::fs::read_dir(PYENV).ok()?;
+    let Some(versions) = pyenv_versions() else {
+        missing("no `pyenv root`");
+        return None;
+    };
+    let dir = std::fs::read_dir(&versions).ok()?;
     let mut found: Vec<PathBuf> = dir
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
@@ -42,7 +60,10 @@ fn pyenv(prefix: &str) -> Option<PathBuf> {
     found.sort();
     let python = found.pop();
     if python.is_none() {
-        eprintln!("SKIP: no pyenv interpreter {prefix}* under {PYENV}");
+        missing(&format!(
+            "no pyenv interpreter {prefix}* under {}",
+            versions.display()
+        ));
     }
     python
 }
@@ -410,5 +431,57 @@ fn python_2_and_3_6_are_refused_with_a_reason() {
         );
         assert!(message.contains(expect), "{prefix}: {message}");
         assert!(message.contains("3.7 or later"), "{prefix}: {message}");
+    }
+}
+
+#[test]
+fn the_entry_is_imported_from_a_frame_the_size_of_plain_importtime() {
+    // CPython 3.11+ maps frame data-stack chunks on demand: the same import measured from a
+    // deeper frame can straddle a chunk boundary that a plain `-c "import X"` does not (awscli's
+    // `urllib3.util.url` read 7x too dear). The bootstrap's module-level code must need no
+    // more stack than `import X` alone, and import the entry at module level.
+    let Some(python) = python3() else { return };
+    let check = "import sys\nb = sys.stdin.read()\nplain = compile('import a.b', '<string>', 'exec')\n\
+         ours = compile(b + 'import a.b\\n_fastpath_end()\\n', '<string>', 'exec')\n\
+         print(plain.co_stacksize, ours.co_stacksize, len(plain.co_varnames), len(ours.co_varnames))";
+    let mut child = Command::new(&python)
+        .args(["-c", check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(fastpath_profile::runner::BOOTSTRAP.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sizes: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(sizes.len(), 4, "{text}");
+    assert_eq!(sizes[0], sizes[1], "stack sizes differ: {text}");
+    assert_eq!(sizes[2], sizes[3], "locals differ: {text}");
+}
+
+#[test]
+fn an_entry_that_calls_sys_exit() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let m = run(&quick(&python, dir.path(), "exits_zero")).unwrap();
+    assert!(m
+        .runs
+        .iter()
+        .all(|r| r.outcome == fastpath_profile::runner::EntryOutcome::Exited));
+    assert!(loaded(&m, "json"));
+    match run(&quick(&python, dir.path(), "exits_three")) {
+        Err(RunError::EntryRaised { traceback, .. }) => {
+            assert!(
+                traceback.contains("sys.exit()") && traceback.contains("exit code 3"),
+                "{traceback}"
+            );
+        }
+        other => panic!("{other:?}"),
     }
 }
