@@ -21,19 +21,41 @@ entry, python, src, ... Flags override it.";
 #[command(name = "fastpath", version, about = ABOUT, long_about = LONG_ABOUT, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub interpreter: InterpreterArgs,
 
     /// Use this configuration file instead of searching for pyproject.toml / fastpath.toml.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Print the resolved settings and where each came from, then exit.
+    /// Print the resolved settings and where each came from, then exit: nothing runs and
+    /// nothing is written (works with or without a command).
     #[arg(long, global = true)]
     pub show_settings: bool,
 
     /// Print only results: no warnings, no progress.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+}
+
+impl Command {
+    /// Where the command looks for the project: its PATH argument (none means the working
+    /// directory) and its `--src` roots.
+    pub fn project_start(&self) -> (Option<&std::path::Path>, &[PathBuf]) {
+        match self {
+            Command::Check(a) => (a.project.path.as_deref(), &[]),
+            Command::Fix(a) => (a.project.path.as_deref(), &[]),
+            Command::Update(a) => (a.project.path.as_deref(), &[]),
+            Command::Baseline(a) => (a.project.path.as_deref(), &[]),
+            Command::Record(a) => (a.project.path.as_deref(), &[]),
+            Command::History(a) => (a.project.path.as_deref(), &[]),
+            Command::Graph(a) => (None, &a.src),
+            Command::Profile(a) => (None, &a.src),
+            Command::Init(_) | Command::Blame(_) | Command::Explain(_) => (None, &[]),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,8 +159,8 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct FixArgs {
-    /// A directory (or file) inside the project; its configuration is found from there.
-    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 
     /// Show the changes as a unified diff; write nothing.
     #[arg(long)]
@@ -149,28 +171,11 @@ pub struct FixArgs {
     pub unsafe_fixes: bool,
 
     /// Fix static findings only: run no project code.
-    #[arg(long = "static")]
+    #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
 
-    /// The target interpreter (see `fastpath graph --help`).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
-    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
-    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
-    pub profile: Option<PathBuf>,
-
-    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u32>,
-
-    /// Kill a measured run after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
 }
 
 #[derive(Debug, Args)]
@@ -188,55 +193,21 @@ pub struct InitArgs {
     #[arg(long, value_name = "MODULE[=PERCENT]")]
     pub hot: Vec<String>,
 
-    /// The target interpreter (see `fastpath graph --help`).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
-    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
-    #[arg(long, value_name = "FILE")]
-    pub profile: Option<PathBuf>,
-
-    /// Measured runs (default: adaptive, or `runs` from the configuration).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u32>,
-
-    /// Kill a measured run after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// A directory (or file) inside the project; its configuration is found from there.
-    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 
     /// Show the change as a unified diff; write nothing.
     #[arg(long)]
     pub diff: bool,
 
-    /// The target interpreter (see `fastpath graph --help`).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
-    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
-    #[arg(long, value_name = "FILE")]
-    pub profile: Option<PathBuf>,
-
-    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u32>,
-
-    /// Kill a measured run after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
 }
 
 const BASELINE_LONG_ABOUT: &str = "\
@@ -297,37 +268,19 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A directory (or file) inside the project; its configuration is found from there.
-    /// Default: the working directory.
-    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 
     /// Run no project code: static rules only.
-    #[arg(long = "static")]
+    #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
 
-    /// The target interpreter (see `fastpath graph --help`).
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
-    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
-    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
-    pub profile: Option<PathBuf>,
-
-    /// Measured runs per entry (default: adaptive, or `runs` from the configuration).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u32>,
-
-    /// Kill a measured run after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
 
     /// How findings are printed.
     #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
     pub output_format: OutputFormat,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
 
     /// Compare with REV (a commit, branch or tag): REV is checked out in a temporary git
     /// worktree and both are measured interleaved (FP201-FP203). For CI on pull requests:
@@ -382,11 +335,6 @@ pub struct GraphArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "entry")]
     pub all: Option<PathBuf>,
 
-    /// The target interpreter. Default: `python` in the configuration, else $VIRTUAL_ENV's, else
-    /// `python3` on PATH.
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
     /// Extra import root searched after the project root (repeatable), e.g. `--src src`.
     #[arg(long = "src", value_name = "DIR")]
     pub src: Vec<PathBuf>,
@@ -394,10 +342,6 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
 }
 
 const PROFILE_LONG_ABOUT: &str = "\
@@ -435,28 +379,17 @@ pub struct ProfileArgs {
     /// from the configuration.
     pub entry: Option<String>,
 
-    /// The interpreter to measure. Default: `python` in the configuration, else $VIRTUAL_ENV's,
-    /// else `python3` on PATH.
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
     /// Extra import root, put on the measured interpreter's path after the project root
     /// (repeatable), e.g. `--src src`.
     #[arg(long = "src", value_name = "DIR")]
     pub src: Vec<PathBuf>,
 
-    /// Exactly N measured runs. Default: `runs` in the configuration, else adaptive (10 to 40,
-    /// until the median is known within ±2.5 %).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub runs: Option<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Discarded runs before measuring (they write the .pyc files).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: usize,
-
-    /// Kill a run that takes longer than this, and fail.
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
-    pub timeout: f64,
 
     /// Measure without .pyc files, as a package shipped without them is imported (every module
     /// compiles from source, standard library included; nothing is written).
@@ -470,10 +403,6 @@ pub struct ProfileArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ProfileFormat::Text)]
     pub format: ProfileFormat,
-
-    /// Ask the interpreter about its import system afresh instead of using the cached answer.
-    #[arg(long)]
-    pub no_cache: bool,
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
@@ -505,52 +434,74 @@ pub enum GraphFormat {
     Mermaid,
 }
 
-/// Flags shared by the commands that measure the entries.
+/// The interpreter every command that reads or runs the project targets (global: it may come
+/// before or after the command).
 #[derive(Debug, Args)]
-pub struct MeasureArgs {
-    /// The target interpreter (see `fastpath graph --help`).
-    #[arg(long, value_name = "PATH")]
+pub struct InterpreterArgs {
+    /// The target interpreter. Default: `python` in the configuration, else $VIRTUAL_ENV's, else
+    /// `python3` on PATH.
+    #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
 
-    /// Measured runs per entry (default: adaptive).
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u32>,
-
-    /// Kill a measured run after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
-
-    /// Ask the interpreter afresh instead of using the cached answer.
-    #[arg(long)]
+    /// Ask the interpreter about its import system afresh instead of using the cached answer.
+    #[arg(long, global = true)]
     pub no_cache: bool,
 }
 
+/// Where the project is.
 #[derive(Debug, Args)]
-pub struct BaselineArgs {
-    /// A directory inside the project. Default: the working directory.
+pub struct ProjectArgs {
+    /// A directory (or file) inside the project; its configuration is found from there.
+    /// Default: the working directory.
     pub path: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub measure: MeasureArgs,
 }
 
+/// How measured runs go, for every command that runs the entries.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Exactly N measured runs per entry. Default: `runs` in the configuration, else adaptive
+    /// (until the median is known within ±2.5 %).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
+
+    /// Kill a run that takes longer than this many seconds, and fail.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
+    pub timeout: f64,
+}
+
+/// The measuring flags: how runs go, or a saved profile instead of runs.
 #[derive(Debug, Args)]
-pub struct RecordArgs {
-    /// A directory inside the project. Default: the working directory.
-    pub path: Option<PathBuf>,
-
+pub struct MeasureArgs {
     #[command(flatten)]
-    pub measure: MeasureArgs,
+    pub run: RunArgs,
 
-    /// Record a saved `fastpath profile --format json` instead of measuring (one entry).
+    /// Use the measurements of a saved `fastpath profile --format json` instead of measuring.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// A directory inside the project. Default: the working directory.
-    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 
     /// Only this entry.
     #[arg(long, value_name = "ENTRY")]
@@ -588,12 +539,8 @@ pub struct BlameArgs {
     pub top: usize,
 
     /// Run no project code: choose modules in load order instead of by measured cost.
-    #[arg(long = "static")]
+    #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
-
-    /// Costs from a saved `fastpath profile --format json` instead of measuring.
-    #[arg(long, value_name = "FILE", conflicts_with = "static_only")]
-    pub profile: Option<PathBuf>,
 
     #[command(flatten)]
     pub measure: MeasureArgs,

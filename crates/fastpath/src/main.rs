@@ -3,7 +3,9 @@
 
 mod cli;
 mod commands;
+mod measure;
 mod printer;
+mod project;
 mod settings;
 
 use std::process::ExitCode;
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::printer::Printer;
@@ -39,6 +41,31 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
+fn dispatch(cli: &Cli, command: &Command, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Check(args) => {
+            if args.fix {
+                // Fix first (its report goes to stderr), then check what is left.
+                let status = commands::fix::run_for_check(cli, args, printer)?;
+                if args.diff {
+                    return Ok(status);
+                }
+            }
+            commands::check::run(cli, args, printer)
+        }
+        Command::Explain(args) => commands::explain::run(args, printer),
+        Command::Graph(args) => commands::graph::run(cli, args, printer),
+        Command::Fix(args) => commands::fix::run(cli, args, printer),
+        Command::Init(args) => commands::init::run(cli, args, printer),
+        Command::Update(args) => commands::update::run(cli, args, printer),
+        Command::Baseline(args) => commands::baseline::run(cli, args, printer),
+        Command::Record(args) => commands::record::run(cli, args, printer),
+        Command::History(args) => commands::history::run(cli, args, printer),
+        Command::Blame(args) => commands::blame::run(cli, args, printer),
+        Command::Profile(args) => commands::profile::run(cli, args, printer),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The parser recurses as deep as a file nests; give the scanning threads room for it.
@@ -46,18 +73,17 @@ fn main() -> ExitCode {
         .stack_size(256 << 20)
         .build_global();
     let printer = Printer::new(cli.quiet);
-    let result = match &cli.command {
-        Command::Check(args) => commands::check::run(&cli, args, &printer),
-        Command::Explain(args) => commands::explain::run(args, &printer),
-        Command::Graph(args) => commands::graph::run(&cli, args, &printer),
-        Command::Fix(args) => commands::fix::run(&cli, args, &printer),
-        Command::Init(args) => commands::init::run(&cli, args, &printer),
-        Command::Update(args) => commands::update::run(&cli, args, &printer),
-        Command::Baseline(args) => commands::baseline::run(&cli, args, &printer),
-        Command::Record(args) => commands::record::run(&cli, args, &printer),
-        Command::History(args) => commands::history::run(&cli, args, &printer),
-        Command::Blame(args) => commands::blame::run(&cli, args, &printer),
-        Command::Profile(args) => commands::profile::run(&cli, args, &printer),
+    let result = if cli.show_settings {
+        // Before any command runs: resolving settings reads files and writes nothing.
+        settings::show_settings(&cli, &printer)
+    } else {
+        match &cli.command {
+            None => {
+                let _ = Cli::command().print_help();
+                return ExitStatus::Error.into();
+            }
+            Some(command) => dispatch(&cli, command, &printer),
+        }
     };
     match result {
         Ok(status) => status.into(),

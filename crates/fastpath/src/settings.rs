@@ -308,6 +308,25 @@ impl Settings {
     }
 }
 
+/// `--show-settings`, for any command or none: the settings that command would resolve (from
+/// its PATH and `--src`), printed with where each came from. Nothing runs and nothing is
+/// written.
+pub fn show_settings(
+    cli: &crate::cli::Cli,
+    printer: &crate::printer::Printer,
+) -> Result<crate::ExitStatus> {
+    let (path, src) = cli
+        .command
+        .as_ref()
+        .map_or((None, &[][..]), crate::cli::Command::project_start);
+    let start = crate::project::start_dir(path)?;
+    let settings = crate::project::settings(cli, &start, src)?;
+    let mut out = printer.stdout();
+    settings.show(&mut out)?;
+    crate::printer::Printer::flush(out)?;
+    Ok(crate::ExitStatus::Success)
+}
+
 /// The policy: each key from the file when set there, else its default.
 fn policy(file: &FileConfig) -> (Policy, Vec<&'static str>) {
     let mut policy = Policy::default();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use fastpath_graph::ColdPath;
 use fastpath_manifest::{Date, Manifest, ManifestDiagnostic};
+use fastpath_profile::saved::SavedProfile;
 use fastpath_scan::FileScan;
 
 use crate::policy::Policy;
@@ -19,8 +20,9 @@ pub struct LoadedManifest {
     pub diagnostics: Vec<ManifestDiagnostic>,
 }
 
-/// Measured costs, in microseconds (medians over runs). Rules only compare them with
-/// thresholds, so tests inject synthetic ones.
+/// Measured costs, in microseconds (medians over runs, with the cumulative range where the
+/// pricing of a manifest import needs it). Rules only compare them with thresholds, so tests
+/// inject synthetic ones.
 #[derive(Debug, Clone, Default)]
 pub struct Measurements {
     pub modules: BTreeMap<String, ModuleCost>,
@@ -30,10 +32,54 @@ pub struct Measurements {
     pub cold_start_us: f64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ModuleCost {
     pub self_us: f64,
     pub cumulative_us: f64,
+    /// The fastest and slowest run's cumulative time (both `cumulative_us` when unknown).
+    pub cumulative_min_us: f64,
+    pub cumulative_max_us: f64,
+    /// The loaded module during whose import this one ran (importtime nesting), when known.
+    pub parent: Option<String>,
+}
+
+impl ModuleCost {
+    /// A cost known by its medians only (the range collapses to them).
+    pub fn new(self_us: f64, cumulative_us: f64) -> Self {
+        ModuleCost {
+            self_us,
+            cumulative_us,
+            cumulative_min_us: cumulative_us,
+            cumulative_max_us: cumulative_us,
+            parent: None,
+        }
+    }
+}
+
+impl From<&SavedProfile> for Measurements {
+    /// The rules' view of a profile, fresh ([`SavedProfile::of`]) or saved.
+    fn from(profile: &SavedProfile) -> Self {
+        Measurements {
+            modules: profile
+                .modules
+                .iter()
+                .map(|m| {
+                    (
+                        m.name.clone(),
+                        ModuleCost {
+                            self_us: m.self_us.median,
+                            cumulative_us: m.cumulative_us.median,
+                            cumulative_min_us: m.cumulative_us.min,
+                            cumulative_max_us: m.cumulative_us.max,
+                            parent: m.parent.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            imports_us: profile.total_us.median,
+            cold_start_us: profile.process_wall_us.median,
+        }
+    }
 }
 
 pub struct Context<'a> {

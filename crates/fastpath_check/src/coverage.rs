@@ -8,7 +8,7 @@
 use fastpath_graph::{Origin, Via};
 
 use crate::context::Context;
-use crate::diagnostic::{Label, Location};
+use crate::diagnostic::{FixSafety, FixTarget, Label, Location};
 use crate::policy::covers;
 
 /// Dotted names the manifest imports (`import a.b` declares `a.b`; `from x import y` declares
@@ -55,6 +55,22 @@ pub(crate) fn boundary_modules<'c>(
 
 pub(crate) fn via_location(cx: &Context<'_>, via: &Via) -> Location {
     Location::new(cx.display(&via.path), via.line, via.column)
+}
+
+/// The fix for the module at `index`: the innermost statement of its chain made by a project
+/// module (where the user can act), concerning `module`.
+pub(crate) fn take_off_cold_path(cx: &Context<'_>, index: usize, module: &str) -> FixTarget {
+    let path = cx.cold_path;
+    let statement = path.chain(index).into_iter().rev().find(|via| {
+        path.index_of(&via.module)
+            .is_some_and(|i| path.modules[i].origin == Origin::Project)
+    });
+    FixTarget {
+        location: statement.map(|via| via_location(cx, via)),
+        statement: statement.map_or_else(String::new, |via| via.statement.clone()),
+        modules: vec![module.to_owned()],
+        safety: FixSafety::Safe,
+    }
 }
 
 /// The statements from the entry down to the module at `index`, outermost first.

@@ -35,10 +35,50 @@ pub struct Label {
     pub message: String,
 }
 
+/// How bad a finding is. Every rule today reports errors (a finding fails `check`); the field
+/// lets renderers and the exit status stop guessing from the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Whether applying a fix can change what the program observes (ruff's applicability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixSafety {
+    /// Only *when* a module loads changes.
+    Safe,
+    /// Needs `--unsafe-fixes`.
+    Unsafe,
+}
+
+/// What `fastpath fix` acts on: the project statement that puts the modules on the cold path.
+/// Data on the diagnostic, so that no consumer reads a message's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FixTarget {
+    /// The statement to edit (path relative to the project root, as in `location`); `None`
+    /// when no project statement brings the module in (only code outside the project does).
+    pub location: Option<Location>,
+    /// The statement as written.
+    pub statement: String,
+    /// The modules the finding is about, as the statement names them (`.util` for a relative
+    /// import).
+    pub modules: Vec<String>,
+    /// The safety the rule declares; the fix engine may find the edit less safe.
+    pub safety: FixSafety,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
     #[serde(serialize_with = "serialize_rule")]
     pub rule: &'static Rule,
+    #[serde(skip)]
+    pub severity: Severity,
+    /// What a fix acts on, when the finding has one.
+    #[serde(skip)]
+    pub fix: Option<FixTarget>,
     pub message: String,
     /// Where the problem is; `None` for a problem of the whole project.
     pub location: Option<Location>,
@@ -64,6 +104,8 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic {
             rule,
+            severity: Severity::Error,
+            fix: None,
             message: message.into(),
             location,
             chain: Vec::new(),
@@ -79,6 +121,11 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<FixTarget>) -> Self {
+        self.fix = fix;
         self
     }
 

@@ -7,6 +7,7 @@
 //! regressions against a baseline or a revision. Rules read a [`Context`] and never print.
 
 mod context;
+pub mod cost;
 mod coverage;
 mod diagnostic;
 mod policy;
@@ -15,7 +16,7 @@ mod regression;
 mod rules;
 
 pub use crate::context::{Context, LoadedManifest, Measurements, ModuleCost};
-pub use crate::diagnostic::{Diagnostic, Label, Location};
+pub use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Label, Location, Severity};
 pub use crate::policy::Policy;
 pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};
 pub use crate::regression::{ModuleRegression, Regression, ShiftFinding};

@@ -1,6 +1,50 @@
-//! Calendar dates and UTC timestamps from Unix times, the one place they are formatted (for
-//! baselines, history records and blame dates). Reading the clock is the caller's business, so
-//! tests pass fixed times.
+//! The one clock: calendar dates and UTC timestamps from Unix times, the one place they are
+//! formatted (for baselines, history records and blame dates), and the one reader of
+//! `FASTPATH_TODAY` (YYYY-MM-DD), which fixes "now" at midnight UTC of that day so that dates
+//! written and rules about dates are reproducible. The formatting functions take times, so
+//! tests pass fixed ones.
+
+use fastpath_manifest::Date;
+use thiserror::Error;
+
+/// `FASTPATH_TODAY` is not a date, or the system clock is out of range.
+#[derive(Debug, Error)]
+pub enum ClockError {
+    #[error("FASTPATH_TODAY `{text}`: {reason}")]
+    BadToday { text: String, reason: String },
+    #[error("the system clock is out of range")]
+    OutOfRange,
+}
+
+/// The day `FASTPATH_TODAY` fixes, if it is set.
+fn fixed_today() -> Result<Option<Date>, ClockError> {
+    match std::env::var("FASTPATH_TODAY") {
+        Ok(text) => text
+            .parse::<Date>()
+            .map(Some)
+            .map_err(|e| ClockError::BadToday {
+                reason: e.to_string(),
+                text,
+            }),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Today (UTC), or the day `FASTPATH_TODAY` names.
+pub fn today() -> Result<Date, ClockError> {
+    if let Some(date) = fixed_today()? {
+        return Ok(date);
+    }
+    Date::from_days_since_epoch(now().div_euclid(86_400)).ok_or(ClockError::OutOfRange)
+}
+
+/// Seconds since the Unix epoch now, or midnight UTC of the day `FASTPATH_TODAY` names.
+pub fn now_or_today() -> Result<i64, ClockError> {
+    Ok(match fixed_today()? {
+        Some(date) => date.days_since_epoch() * 86_400,
+        None => now(),
+    })
+}
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -28,7 +72,7 @@ pub fn utc_timestamp(unix: i64) -> String {
     )
 }
 
-/// Seconds since the Unix epoch now.
+/// Seconds since the Unix epoch now, from the system clock (see [`now_or_today`]).
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX records_by_entry ON records (entry, id);",
 ];
 
+/// Where a project's history lives: `.fastpath/history.db` under its root.
+pub fn history_path(root: &Path) -> PathBuf {
+    root.join(".fastpath").join("history.db")
+}
+
 /// Why the history could not be used. Each names the database file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,12 +5,13 @@
 //! Data flows one way: [`runner`] produces raw runs, [`importtime`] parses each run's report,
 //! [`profile`] summarises runs with [`stats`] into a serialisable [`Profile`], [`savings`] prices
 //! deferrable import sites on a cold-path graph, and [`observed`] records what loaded but was not
-//! predicted. Nothing here prints: progress goes through a callback.
+//! predicted; [`saved`] reads a profile written earlier. Nothing here prints: progress goes through a callback.
 
 pub mod importtime;
 pub mod observed;
 pub mod profile;
 pub mod runner;
+pub mod saved;
 pub mod savings;
 pub mod stats;
 

@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::{ColdPath, Origin};
-use fastpath_profile::runner::measure;
-use fastpath_profile::stats::StoppingRule;
-use fastpath_profile::Profile;
+use fastpath_history::blame::{blame_lines, repository, BlameLineOrReason};
 use serde::Serialize;
 
 use crate::cli::{BlameArgs, Cli, TextOrJson};
-use crate::commands::regression::{blame_lines, repository, runner, BlameLineOrReason};
-use crate::commands::shared::project_settings;
-use crate::commands::shared::{cold_path_of, entry_module, interpreter};
+use crate::measure;
 use crate::printer::Printer;
+use crate::project::{Entry, Project};
 use crate::ExitStatus;
 
 #[derive(Serialize)]
@@ -55,18 +52,15 @@ struct JsonLink {
 }
 
 pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus> {
-    let settings = project_settings(cli, None, args.measure.python.clone(), args.entry.is_none())?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
-        return Ok(ExitStatus::Success);
-    }
-    let info = interpreter(&settings, printer, args.measure.no_cache)?;
-    let entries = match &args.entry {
-        Some(e) => vec![e.clone()],
-        None => settings.entries.value.clone(),
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let project = Project::open(cli, &cwd, &[], printer)?;
+    let root = project.root();
+    let entries: Vec<Entry> = match &args.entry {
+        Some(e) => vec![project.entry(e, root)?],
+        None => project.entries("blame")?,
     };
-    let costs_from_file = args.profile.as_deref().map(read_costs).transpose()?;
-    let repo = repository(&settings.root);
+    let saved = measure::saved(&args.measure)?;
+    let repo = repository(root);
     let mut json = JsonBlame {
         schema: "fastpath.blame/1",
         git_unavailable: repo.as_ref().err().cloned(),
@@ -74,40 +68,27 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
         entries: Vec::new(),
     };
     for entry in &entries {
-        let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = cold_path_of(&module, &roots, info.as_ref())?;
-        let costs: Option<BTreeMap<String, f64>> = if let Some(costs) = &costs_from_file {
-            Some(costs.clone())
-        } else if args.static_only || !args.modules.is_empty() {
-            None
-        } else if let Some(info) = &info {
-            let mut config = runner(info, &settings.root, &module, args.measure.timeout);
-            if let Some(n) = args.measure.runs.or(settings.runs) {
-                config.stopping = StoppingRule::fixed(n.max(1) as usize);
-            }
-            printer.progress(format!("measuring `{module}` to find the top costs ..."));
-            let m = measure(&config, &mut |_| {})
-                .with_context(|| format!("measuring `{module}` failed"))?;
-            let profile = Profile::from_measurement(&m);
-            Some(
-                profile
-                    .modules
-                    .iter()
-                    .map(|m| (m.name.clone(), m.cumulative_us.median))
-                    .collect(),
-            )
-        } else {
-            printer.warn("no interpreter: modules are listed in load order, not by cost");
-            None
-        };
-        let chosen = choose(
-            &path,
-            &args.modules,
-            costs.as_ref(),
-            args.top,
-            &settings.root,
-        )
-        .with_context(|| format!("entry `{module}`"))?;
+        let module = entry.module.clone();
+        let (path, _) = project.cold_path(entry)?;
+        // Costs choose the top modules; named modules need none.
+        let figures = measure::figures(
+            &project,
+            entry,
+            saved.as_ref(),
+            &args.measure.run,
+            args.static_only || (saved.is_none() && !args.modules.is_empty()),
+            "modules are listed in load order, not by cost",
+            printer,
+        )?
+        .figures();
+        let costs: Option<BTreeMap<String, f64>> = figures.map(|f| {
+            f.modules
+                .iter()
+                .map(|m| (m.name.clone(), m.cumulative_us.median))
+                .collect()
+        });
+        let chosen = choose(&path, &args.modules, costs.as_ref(), args.top, root)
+            .with_context(|| format!("entry `{module}`"))?;
         let lines = chosen.iter().flat_map(|&i| {
             path.chain(i)
                 .into_iter()
@@ -132,7 +113,7 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
                         module: via.module.clone(),
                         file: via
                             .path
-                            .strip_prefix(&settings.root)
+                            .strip_prefix(root)
                             .unwrap_or(&via.path)
                             .to_path_buf(),
                         line: via.line,
@@ -209,32 +190,6 @@ fn choose(
     }
     candidates.truncate(top);
     Ok(candidates)
-}
-
-fn read_costs(path: &Path) -> Result<BTreeMap<String, f64>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("--profile {}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("--profile {} is not JSON", path.display()))?;
-    if json["schema"] != "fastpath.profile/1" {
-        bail!(
-            "--profile {}: not a `fastpath.profile/1` document",
-            path.display()
-        );
-    }
-    Ok(json["modules"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter_map(|m| {
-                    Some((
-                        m["name"].as_str()?.to_string(),
-                        m["cumulative_us"]["median"].as_f64()?,
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default())
 }
 
 fn text(out: &mut dyn Write, blame: &JsonBlame) -> std::io::Result<()> {

@@ -5,35 +5,28 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
-use fastpath_check::{check, Context, Diagnostic, Measurements};
+use anyhow::{Context as _, Result};
+use fastpath_check::{check, Context, Diagnostic, FixTarget, Measurements};
 use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, ReExport, Request, SourceFile};
 use fastpath_graph::{ColdPath, InterpreterInfo, Origin, Sources};
+use fastpath_history::clock;
 use fastpath_manifest::{read_file, write_atomic};
 
-use crate::cli::{CheckArgs, Cli, FixArgs};
-use crate::commands::check::{measurements_of, read_manifest, read_profile, today};
-use crate::commands::shared::{
-    cold_path_of, entry_module, interpreter, measure_profile, start_dir,
-};
+use crate::cli::{CheckArgs, Cli, FixArgs, MeasureArgs};
+use crate::measure;
 use crate::printer::Printer;
-use crate::settings::{Overrides, Settings};
+use crate::project::{start_dir, Project};
 use crate::ExitStatus;
 
 /// Rules whose findings a fix can act on: "this import should leave the cold path".
 const FIXABLE: &[&str] = &["FP001", "FP002", "FP003", "FP104"];
 
 /// What a fix run was asked to do, from `fastpath fix` or `fastpath check --fix`.
-struct Job {
-    path: Option<PathBuf>,
+struct Job<'a> {
+    path: Option<&'a Path>,
     static_only: bool,
-    python: Option<PathBuf>,
-    profile: Option<PathBuf>,
-    runs: Option<u32>,
-    timeout: Duration,
-    no_cache: bool,
+    measure: &'a MeasureArgs,
     diff: bool,
     unsafe_fixes: bool,
     /// Print the report on stderr (stdout belongs to `check`'s output).
@@ -42,13 +35,9 @@ struct Job {
 
 pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
     let job = Job {
-        path: args.path.clone(),
+        path: args.project.path.as_deref(),
         static_only: args.static_only,
-        python: args.python.clone(),
-        profile: args.profile.clone(),
-        runs: args.runs,
-        timeout: Duration::from_secs(args.timeout),
-        no_cache: args.no_cache,
+        measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
         report_to_stderr: args.diff,
@@ -59,13 +48,9 @@ pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
 /// `check --fix`: the same, reporting on stderr.
 pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     let job = Job {
-        path: args.path.clone(),
+        path: args.project.path.as_deref(),
         static_only: args.static_only,
-        python: args.python.clone(),
-        profile: args.profile.clone(),
-        runs: args.runs,
-        timeout: Duration::from_secs(args.timeout),
-        no_cache: args.no_cache,
+        measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
         report_to_stderr: true,
@@ -83,66 +68,50 @@ struct EntryView {
 #[derive(Debug)]
 struct Target {
     request: Request,
-    findings: Vec<String>,
+    /// The codes of the findings that point at it.
+    codes: Vec<&'static str>,
 }
 
-fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
-    let start = start_dir(job.path.as_deref())?;
-    let overrides = Overrides {
-        python: job.python.clone(),
-        src: Vec::new(),
-        config: cli.config.clone(),
-    };
-    let settings = Settings::resolve(&start, &overrides)?;
-    if settings.entries.value.is_empty() {
-        bail!(
-            "no entry to fix: set `entry` in [tool.fastpath] of {}",
-            settings.root.join("pyproject.toml").display()
-        );
-    }
-    let info = interpreter(&settings, printer, job.no_cache)?;
-    let saved = job.profile.as_deref().map(read_profile).transpose()?;
-    let manifest_path = settings.manifest.value.clone();
-    let manifest = read_manifest(&manifest_path)?;
-    let manifest_module = manifest_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("fast_path")
-        .to_string();
-    let today = today()?;
+fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
+    let start = start_dir(job.path)?;
+    let project = Project::open(cli, &start, &[], printer)?;
+    let entries = project.entries("fix")?;
+    let info = project.info.as_ref();
+    let saved = measure::saved(job.measure)?;
+    let manifest = project.manifest.read()?;
+    let today = clock::today()?;
+    let root = project.root();
 
     let mut views = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut measured: Option<Measurements> = None;
-    for entry in &settings.entries.value {
-        let (module, roots) = entry_module(entry, &settings, &settings.root)?;
-        let path = cold_path_of(&module, &roots, info.as_ref())?;
-        let sources = Sources::default();
-        let target = info.as_ref().map(InterpreterInfo::target);
+    for entry in &entries {
+        let (path, sources) = project.cold_path(entry)?;
+        let target = info.map(InterpreterInfo::target);
         let entry_file = path.modules.first().and_then(|m| m.path.clone());
         let entry_scan = entry_file
             .as_deref()
             .map(|p| sources.scan(p, target.as_ref()));
-        let measurements = if job.static_only {
-            None
-        } else if let Some(saved) = &saved {
-            Some(saved.clone())
-        } else if let Some(info) = &info {
-            let profile =
-                measure_profile(&settings, info, &module, job.runs, job.timeout, printer)?;
-            Some(measurements_of(&profile))
-        } else {
-            printer.warn("no interpreter: measured findings (FP104) are not fixed");
-            None
-        };
+        let measurements = measure::figures(
+            &project,
+            entry,
+            saved.as_ref(),
+            &job.measure.run,
+            job.static_only,
+            "measured findings (FP104) are not fixed",
+            printer,
+        )?
+        .figures()
+        .as_ref()
+        .map(Measurements::from);
         let context = Context {
-            root: &settings.root,
-            policy: &settings.policy,
-            entry: &module,
+            root,
+            policy: &project.settings.policy,
+            entry: &entry.module,
             entry_path: entry_file.as_deref(),
             entry_scan: entry_scan.as_deref(),
-            manifest_module: &manifest_module,
-            manifest_path: &manifest_path,
+            manifest_module: &project.manifest.module,
+            manifest_path: &project.manifest.path,
             manifest: manifest.as_ref(),
             cold_path: &path,
             measurements: measurements.as_ref(),
@@ -162,7 +131,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     }
 
     let project_files = project_files(&views);
-    let manifest_file = canonical(&manifest_path);
+    let manifest_file = canonical(&project.manifest.path);
     let entry_files: HashSet<PathBuf> = views
         .iter()
         .filter_map(|v| v.entry_file.as_deref().map(canonical))
@@ -170,11 +139,12 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
     let mut targets: BTreeMap<PathBuf, Vec<Target>> = BTreeMap::new();
     let mut report: Vec<String> = Vec::new();
     for diagnostic in &diagnostics {
-        if diagnostic.message.contains("does not import the manifest") {
+        // A finding without a fix target (the entry not importing the manifest) is not an
+        // import to move.
+        let Some(fix) = &diagnostic.fix else {
             continue;
-        }
-        let Some((file, line, column)) =
-            statement_of(diagnostic, &settings.root, &project_files, &manifest_file)
+        };
+        let Some((file, line, column)) = statement_of(fix, root, &project_files, &manifest_file)
         else {
             let shown = diagnostic.location.as_ref().map_or_else(String::new, |l| {
                 format!("{}:{}:{}: ", l.path.display(), l.line, l.column)
@@ -185,40 +155,38 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
             ));
             continue;
         };
-        let modules = backticked_modules(&diagnostic.message);
-        let finding = format!("{} {}", diagnostic.rule.code, diagnostic.message);
         let list = targets.entry(file).or_default();
         match list
             .iter_mut()
             .find(|t| t.request.line == line && t.request.column == column)
         {
             Some(existing) => {
-                for m in modules {
-                    if !existing.request.modules.contains(&m) {
-                        existing.request.modules.push(m);
+                for m in &fix.modules {
+                    if !existing.request.modules.contains(m) {
+                        existing.request.modules.push(m.clone());
                     }
                 }
-                existing.findings.push(finding);
+                existing.codes.push(diagnostic.rule.code);
             }
             None => list.push(Target {
                 request: Request {
                     line,
                     column,
-                    modules,
+                    modules: fix.modules.clone(),
                 },
-                findings: vec![finding],
+                codes: vec![diagnostic.rule.code],
             }),
         }
     }
 
-    let target_version = info.as_ref().map(InterpreterInfo::target);
+    let target_version = info.map(InterpreterInfo::target);
     let mut fixed = 0usize;
     let mut remaining = 0usize;
     let mut changed_files = 0usize;
     let mut diffs = String::new();
     for (file, mut list) in targets {
         list.sort_by_key(|t| (t.request.line, t.request.column));
-        let shown = display(&file, &settings.root);
+        let shown = display(&file, root);
         let (bytes, stamp) = read_file(&file)?;
         let mut session = match FixSession::new(&bytes) {
             Ok(session) => session,
@@ -237,13 +205,14 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
         };
         for target in &list {
             let at = format!("{shown}:{}:{}", target.request.line, target.request.column);
-            let codes = codes(&target.findings);
+            let codes = codes(&target.codes);
+            let findings = target.codes.len();
             let outcome = session
                 .take_off_cold_path(&target.request, &options)
                 .with_context(|| format!("fixing {at}"))?;
             match outcome {
                 Outcome::Fixed(fix) => {
-                    fixed += target.findings.len();
+                    fixed += findings;
                     report.push(format!(
                         "{at}: {codes} fixed ({}): {}",
                         fix.safety.as_str(),
@@ -251,7 +220,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
                     ));
                 }
                 Outcome::UnsafeSkipped(fix) => {
-                    remaining += target.findings.len();
+                    remaining += findings;
                     report.push(format!(
                         "{at}: {codes} not fixed: an unsafe fix is available with --unsafe-fixes: {} ({})",
                         fix.description,
@@ -259,14 +228,14 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
                     ));
                 }
                 Outcome::Refused(refusal) => {
-                    remaining += target.findings.len();
+                    remaining += findings;
                     report.push(format!(
                         "{at}: {codes} not fixed: `{}`: {}",
                         refusal.statement, refusal.reason
                     ));
                 }
                 Outcome::NothingToDo { why, .. } => {
-                    remaining += target.findings.len();
+                    remaining += findings;
                     report.push(format!("{at}: {codes} not fixed: {why}"));
                 }
             }
@@ -306,7 +275,7 @@ fn fix(cli: &Cli, job: &Job, printer: &Printer) -> Result<ExitStatus> {
         ),
     };
     if fixed > 0 && !job.diff {
-        if let Some(gone) = left_cold_path(&settings, &views, info.as_ref(), measured.as_ref())? {
+        if let Some(gone) = left_cold_path(&project, &views, measured.as_ref())? {
             summary.push(' ');
             summary.push_str(&gone);
         }
@@ -341,11 +310,8 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn codes(findings: &[String]) -> String {
-    let codes: BTreeSet<&str> = findings
-        .iter()
-        .filter_map(|f| f.split_whitespace().next())
-        .collect();
+fn codes(codes: &[&'static str]) -> String {
+    let codes: BTreeSet<&str> = codes.iter().copied().collect();
     codes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
@@ -369,50 +335,18 @@ fn project_files(views: &[EntryView]) -> HashSet<PathBuf> {
         .collect()
 }
 
-/// The project statement a finding is about: its own location when that is a project file
-/// other than the manifest, else the innermost statement of its chain that is.
+/// The project statement a fix target names, unless it is the manifest (which declares its
+/// imports on purpose: a finding that leads through it is fixed further down the chain, or by
+/// editing the manifest) or not a project file on the cold path.
 fn statement_of(
-    diagnostic: &Diagnostic,
+    fix: &FixTarget,
     root: &Path,
     project: &HashSet<PathBuf>,
     manifest: &Path,
 ) -> Option<(PathBuf, u32, u32)> {
-    let mut candidates = Vec::new();
-    if let Some(location) = &diagnostic.location {
-        candidates.push(location);
-    }
-    candidates.extend(diagnostic.chain.iter().rev().map(|label| &label.location));
-    for location in candidates {
-        let file = canonical(&root.join(&location.path));
-        if file == manifest {
-            // The manifest declares its imports on purpose; a finding that leads through it
-            // is fixed further down the chain, or by editing the manifest.
-            return None;
-        }
-        if project.contains(&file) {
-            return Some((file, location.line, location.column));
-        }
-    }
-    None
-}
-
-/// Dotted names quoted in a message: the modules a finding is about.
-fn backticked_modules(message: &str) -> Vec<String> {
-    message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .filter(|word| {
-            !word.is_empty()
-                && word.trim_start_matches('.').split('.').all(|part| {
-                    part.chars()
-                        .next()
-                        .is_some_and(|c| c.is_alphabetic() || c == '_')
-                        && part.chars().all(|c| c.is_alphanumeric() || c == '_')
-                })
-        })
-        .map(str::to_owned)
-        .collect()
+    let location = fix.location.as_ref()?;
+    let file = canonical(&root.join(&location.path));
+    (file != manifest && project.contains(&file)).then_some((file, location.line, location.column))
 }
 
 /// The names other project modules on the cold path import from `file`'s module.
@@ -476,9 +410,8 @@ fn reexports(
 
 /// After a fix: which modules left the cold path, and what they cost when measured.
 fn left_cold_path(
-    settings: &Settings,
+    project: &Project,
     views: &[EntryView],
-    info: Option<&InterpreterInfo>,
     measured: Option<&Measurements>,
 ) -> Result<Option<String>> {
     let before: BTreeSet<String> = views
@@ -486,9 +419,8 @@ fn left_cold_path(
         .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
         .collect();
     let mut after: BTreeSet<String> = BTreeSet::new();
-    for entry in &settings.entries.value {
-        let (module, roots) = entry_module(entry, settings, &settings.root)?;
-        let path = cold_path_of(&module, &roots, info)?;
+    for entry in project.entries("fix")? {
+        let (path, _) = project.cold_path(&entry)?;
         after.extend(path.modules.into_iter().map(|m| m.name));
     }
     let gone: Vec<&String> = before.difference(&after).collect();
@@ -513,26 +445,4 @@ fn left_cold_path(
     }
     text.push('.');
     Ok(Some(text))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modules_are_read_from_the_backticks_of_a_message() {
-        assert_eq!(
-            backticked_modules(
-                "`urllib.request` is banned from the cold path (banned: `urllib.request`)"
-            ),
-            ["urllib.request", "urllib.request"]
-        );
-        assert_eq!(
-            backticked_modules(
-                "`app` imports `.util` at module level, outside the manifest `fast_path`"
-            ),
-            ["app", ".util", "fast_path"]
-        );
-        assert!(backticked_modules("costs 3.0 ms").is_empty());
-    }
 }

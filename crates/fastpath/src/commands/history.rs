@@ -6,13 +6,12 @@ use std::io::Write;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_history::chart::{svg, Line};
-use fastpath_history::store::{Record, Store};
+use fastpath_history::store::{history_path, Record, Store};
 use serde::Serialize;
 
 use crate::cli::{Cli, HistoryArgs, TextOrJson};
-use crate::commands::record::history_path;
-use crate::commands::shared::project_settings;
 use crate::printer::Printer;
+use crate::project::{settings, start_dir};
 use crate::ExitStatus;
 
 #[derive(Serialize)]
@@ -24,11 +23,8 @@ struct JsonHistory<'a> {
 
 pub fn run(cli: &Cli, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus> {
     // History needs no entry in the configuration: it reads what was recorded.
-    let settings = project_settings(cli, args.path.as_deref(), None, false)?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
-        return Ok(ExitStatus::Success);
-    }
+    let start = start_dir(args.project.path.as_deref())?;
+    let settings = settings(cli, &start, &[])?;
     let path = history_path(&settings.root);
     let shown = path
         .strip_prefix(&settings.root)

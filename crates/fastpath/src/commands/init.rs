@@ -11,20 +11,18 @@
 //! and `check` measure later, and what adds up to the fast path's total.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::Measurements;
 use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, Request, SourceFile};
 use fastpath_graph::InterpreterInfo;
+use fastpath_history::clock;
 use fastpath_manifest::{format_ms, read_file, render, write_atomic, RenderEntry, RenderSpec};
 
 use crate::cli::{Cli, InitArgs};
-use crate::commands::check::{measurements_of, read_profile, today};
-use crate::commands::shared::{
-    cold_path_of, entry_module, interpreter, measure_profile, resolve_settings,
-};
+use crate::measure;
 use crate::printer::Printer;
+use crate::project::{Entry, Project};
 use crate::settings::Settings;
 use crate::ExitStatus;
 
@@ -52,35 +50,29 @@ enum Kind {
 
 pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let Some(settings) = resolve_settings(cli, &cwd, args.python.clone(), Vec::new(), printer)?
-    else {
-        return Ok(ExitStatus::Success);
-    };
+    let project = Project::open(cli, &cwd, &[], printer)?;
+    let settings = &project.settings;
     let entry = match (&args.entry, settings.entries.value.as_slice()) {
-        (Some(entry), _) => entry.clone(),
-        (None, [entry]) => entry.clone(),
+        (Some(_), _) | (None, [_]) => project.given_entry(args.entry.as_deref())?,
         (None, []) => bail!("no ENTRY: pass one (`fastpath init lambda_function`) or set `entry` in [tool.fastpath]"),
         (None, _) => bail!("the configuration names several entries: pass the one to start from"),
     };
-    let manifest_path = settings.manifest.value.clone();
+    let manifest_path = project.manifest.path.clone();
     if manifest_path.exists() {
         bail!(
             "{} already exists: `fastpath update` refreshes it",
             manifest_path.display()
         );
     }
-    let manifest_module = manifest_path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("fast_path")
-        .to_owned();
-    let (module, roots) = entry_module(&entry, &settings, &cwd)?;
-    let info = interpreter(&settings, printer, args.no_cache)?;
-    let path = cold_path_of(&module, &roots, info.as_ref())?;
+    let manifest_module = project.manifest.module.clone();
+    let info = project.info.as_ref();
+    let module = entry.module.clone();
+    let roots = entry.roots.clone();
+    let (path, _) = project.cold_path(&entry)?;
     let Some(entry_file) = path.modules.first().and_then(|m| m.path.clone()) else {
-        bail!("ENTRY `{entry}`: no source file found for `{module}`");
+        bail!("ENTRY `{module}`: no source file found");
     };
-    let measured = measure(&settings, args, info.as_ref(), &module, printer)?;
+    let measured = measure_entry(&project, args, &entry, printer)?;
 
     let (bytes, stamp) = read_file(&entry_file)?;
     let mut session =
@@ -106,7 +98,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
             ));
             continue;
         }
-        let closure = closure_of(&import.modules, &import.bound, &roots, info.as_ref());
+        let closure = closure_of(&project, &import.modules, &import.bound, &roots);
         let ms = self_ms(&closure, &measured);
         let hot_usage = import
             .modules
@@ -135,7 +127,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
 
     // Heavy imports move to function level; what cannot move stays on the cold path, declared.
     let options = FixOptions {
-        target: info.as_ref().map(InterpreterInfo::target),
+        target: info.map(InterpreterInfo::target),
         allow_new_imports: false,
         ..FixOptions::default()
     };
@@ -197,7 +189,7 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         .iter()
         .filter(|d| !matches!(d.kind, Kind::Defer))
         .collect();
-    let today = today()?;
+    let today = clock::today()?;
     let entries: Vec<RenderEntry> = kept
         .iter()
         .map(|d| {
@@ -250,8 +242,8 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
     )?;
     let entry_bytes = session.finish()?;
 
-    let shown_entry = display(&entry_file, &settings, &cwd);
-    let shown_manifest = display(&manifest_path, &settings, &cwd);
+    let shown_entry = display(&entry_file, settings, &cwd);
+    let shown_manifest = display(&manifest_path, settings, &cwd);
     let mut out = printer.stdout();
     use std::io::Write as _;
     if args.diff {
@@ -328,37 +320,30 @@ fn parse_hot(values: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn measure(
-    settings: &Settings,
+/// The entry's figures: `--profile FILE`, else fresh runs.
+fn measure_entry(
+    project: &Project,
     args: &InitArgs,
-    info: Option<&InterpreterInfo>,
-    module: &str,
+    entry: &Entry,
     printer: &Printer,
 ) -> Result<Measurements> {
-    if let Some(profile) = &args.profile {
-        return read_profile(profile);
+    if let Some(saved) = measure::saved(&args.measure)? {
+        return Ok((&saved).into());
     }
-    let Some(info) = info else {
+    let Some(info) = &project.info else {
         bail!("no Python interpreter to measure with: pass --python PATH (or --profile FILE)");
     };
-    let profile = measure_profile(
-        settings,
-        info,
-        module,
-        args.runs,
-        Duration::from_secs(args.timeout),
-        printer,
-    )?;
-    Ok(measurements_of(&profile))
+    let profile = measure::fresh(project, info, entry, &args.measure.run, printer)?;
+    Ok((&fastpath_profile::saved::SavedProfile::of(&profile)).into())
 }
 
 /// The modules importing these statement modules loads, by the static graph (`from x import
 /// y` loads `x`, and `x.y` when that is a module).
 fn closure_of(
+    project: &Project,
     modules: &[String],
     bound: &[String],
     roots: &[std::path::PathBuf],
-    info: Option<&InterpreterInfo>,
 ) -> BTreeSet<String> {
     let mut names: Vec<String> = modules.to_vec();
     for module in modules {
@@ -369,7 +354,7 @@ fn closure_of(
         if name.starts_with('.') {
             continue;
         }
-        if let Ok(path) = cold_path_of(&name, roots, info) {
+        if let Ok(path) = project.static_cold_path(&name, roots) {
             closure.extend(path.modules.into_iter().map(|m| m.name));
         }
     }
@@ -410,10 +395,7 @@ mod tests {
         let mut measured = Measurements::default();
         measured.modules.insert(
             "json".to_owned(),
-            fastpath_check::ModuleCost {
-                self_us: 800.0,
-                cumulative_us: 1400.0,
-            },
+            fastpath_check::ModuleCost::new(800.0, 1400.0),
         );
         let closure: BTreeSet<String> = ["json".to_owned(), "sys".to_owned()].into();
         assert_eq!(self_ms(&closure, &measured), 0.8);

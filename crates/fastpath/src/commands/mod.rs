@@ -1,4 +1,5 @@
-//! One file per command.
+//! One file per command: arguments in, a call into the project model and the libraries, a
+//! renderer out. No command file imports another.
 
 pub mod baseline;
 pub mod blame;
@@ -10,6 +11,4 @@ pub mod history;
 pub mod init;
 pub mod profile;
 pub mod record;
-mod regression;
-mod shared;
 pub mod update;

@@ -13,7 +13,6 @@
 //! the imports written in the plugin's source are read from it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,11 +40,9 @@ use fastpath_scan::{Context, Target};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, ProfileArgs, ProfileFormat};
-use crate::commands::shared::{
-    entry_module, entry_name, interpreter, observed_imports, resolve_settings, with_big_stack,
-};
+use crate::measure::runner_config;
 use crate::printer::Printer;
-use crate::settings::Settings;
+use crate::project::{with_big_stack, Entry, Project};
 use crate::ExitStatus;
 
 /// The fewest measured runs of the adaptive rule. Runs close in time share the machine's slow
@@ -59,25 +56,22 @@ const OUTPUT_LINES: usize = 20;
 
 pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let Some(settings) =
-        resolve_settings(cli, &cwd, args.python.clone(), args.src.clone(), printer)?
-    else {
-        return Ok(ExitStatus::Success);
-    };
-    let Some(info) = interpreter(&settings, printer, args.no_cache)? else {
+    let project = Project::open(cli, &cwd, &args.src, printer)?;
+    let Some(info) = project.info.as_ref() else {
         bail!("profiling runs the entry: pass --python PATH, activate a virtualenv, or put python3 on PATH");
     };
-    let entry = entry_name(args.entry.as_deref(), &settings)?;
-    let (module, roots) = entry_module(&entry, &settings, &cwd)?;
+    let entry = project.given_entry(args.entry.as_deref())?;
+    let module = entry.module.clone();
+    let roots = entry.roots.clone();
     let target = info.target();
     let preloaded: HashSet<String> = info.preloaded.iter().cloned().collect();
-    let resolver = Resolver::new(roots.clone(), Some(&info));
+    let resolver = Resolver::new(roots.clone(), Some(info));
     let sources = Sources::default();
 
     // 1 and 2. What the source predicts, worked out while the discarded warm-up runs (the
     // measured runs wait for it, so that it never competes with them for the machine); then
     // the measured runs.
-    let config = runner_config(args, &settings, &info, &module, &roots);
+    let config = profile_config(args, &project, info, &entry);
     let (predicted, measurement) = std::thread::scope(|scope| {
         let analysis = std::thread::Builder::new()
             .stack_size(512 << 20)
@@ -134,7 +128,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
 
     // 4. The cold path with every observed import merged: statements and savings.
     let merged = predicted.as_ref().and_then(|predicted| {
-        let mut observed = observed_imports(&settings, Some(&info), printer);
+        let mut observed = project.observed.clone();
         observed.extend(comparison.unpredicted.iter().filter_map(|e| {
             Some(ObservedImport {
                 importer: e.importer.clone()?,
@@ -162,7 +156,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     search.extend(info.stdlib_dirs.iter().map(PathBuf::as_path));
     let pulled_in = match &merged {
         Some(path) => {
-            let statements = Statements::new(path, &sources, &target, &settings.root, &search);
+            let statements = Statements::new(path, &sources, &target, project.root(), &search);
             let graph = cold_graph(&statements, &profile);
             profile.savings = compute_over_runs(&graph, &profile.self_samples)
                 .into_iter()
@@ -175,7 +169,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
 
     // 5. The record.
     let recorded = needed(&comparison, merged.as_ref());
-    let store = store_path(&settings.root);
+    let store = store_path(project.root());
     let (stored, added) = record(&store, &key, &profile, &recorded, printer);
 
     let view = ProfileView {
@@ -188,7 +182,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
             store: stored.then_some(store.as_path()),
             added,
         },
-        root: &settings.root,
+        root: project.root(),
     };
     let mut out = printer.stdout();
     match args.format {
@@ -200,47 +194,26 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     Ok(ExitStatus::Success)
 }
 
-fn runner_config(
+/// The runner's configuration (`measure::runner_config`), with the knobs only `profile` has.
+fn profile_config(
     args: &ProfileArgs,
-    settings: &Settings,
+    project: &Project,
     info: &InterpreterInfo,
-    module: &str,
-    roots: &[PathBuf],
+    entry: &Entry,
 ) -> RunnerConfig {
-    // The entry's own root goes first (for a file path, the root its package structure needs);
-    // the other roots follow on PYTHONPATH, before the interpreter's own path, as the static
-    // graph searches them.
-    let mut config = RunnerConfig::new(info.executable.clone(), roots[0].clone(), module);
+    let mut config = runner_config(project, &info.executable, entry, &args.run);
     config.warmup = args.warmup;
-    // 1. flag  2. `runs` in the file  3. adaptive
-    config.stopping = match args.runs.or(settings.runs) {
-        Some(runs) => StoppingRule::fixed(runs.max(1) as usize),
-        None => StoppingRule {
+    if args.run.runs.or(project.settings.runs).is_none() {
+        config.stopping = StoppingRule {
             min_runs: ADAPTIVE_MIN_RUNS,
             ..StoppingRule::default()
-        },
-    };
-    config.timeout = Duration::from_secs_f64(args.timeout);
-    config.pinning = if args.no_pin {
-        Pinning::Off
-    } else {
-        Pinning::Auto
-    };
-    config.bytecode = if args.fresh_bytecode {
-        Bytecode::Fresh
-    } else {
-        Bytecode::Cached
-    };
-    if roots.len() > 1 {
-        let mut paths: Vec<PathBuf> = roots[1..].to_vec();
-        if let Some(existing) = std::env::var_os("PYTHONPATH") {
-            paths.extend(std::env::split_paths(&existing));
-        }
-        if let Ok(joined) = std::env::join_paths(paths) {
-            config
-                .extra_env
-                .push((OsString::from("PYTHONPATH"), joined));
-        }
+        };
+    }
+    if args.no_pin {
+        config.pinning = Pinning::Off;
+    }
+    if args.fresh_bytecode {
+        config.bytecode = Bytecode::Fresh;
     }
     config
 }

@@ -2,42 +2,25 @@
 //! date and environment, to the history database (`.fastpath/history.db`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::Result;
+use fastpath_history::blame::repository;
 use fastpath_history::clock;
 use fastpath_history::environment::Environment;
-use fastpath_history::store::{ModuleCost, Record, Store};
-use fastpath_profile::runner::measure;
-use fastpath_profile::stats::StoppingRule;
-use fastpath_profile::Profile;
+use fastpath_history::store::{history_path, ModuleCost, Record, Store};
+use fastpath_profile::saved::SavedProfile;
 
 use crate::cli::{Cli, RecordArgs};
-use crate::commands::baseline::now;
-use crate::commands::regression::{repository, runner};
-use crate::commands::shared::project_settings;
-use crate::commands::shared::{entry_module, interpreter};
+use crate::measure;
 use crate::printer::Printer;
+use crate::project::{start_dir, Project};
 use crate::ExitStatus;
 
-/// Where the history lives, under the project root.
-pub(crate) fn history_path(root: &Path) -> PathBuf {
-    root.join(".fastpath").join("history.db")
-}
-
 pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus> {
-    // A saved profile names its entry; measuring needs the configured ones.
-    let settings = project_settings(
-        cli,
-        args.path.as_deref(),
-        args.measure.python.clone(),
-        args.profile.is_none(),
-    )?;
-    if cli.show_settings {
-        settings.show(&mut printer.stdout())?;
-        return Ok(ExitStatus::Success);
-    }
-    let (commit, branch, dirty) = match repository(&settings.root) {
+    let start = start_dir(args.project.path.as_deref())?;
+    let project = Project::open(cli, &start, &[], printer)?;
+    let root = project.root();
+    let (commit, branch, dirty) = match repository(root) {
         Ok(repo) => match repo.head()? {
             Some(head) => (Some(head.commit), head.branch, head.dirty),
             None => (None, None, false),
@@ -47,36 +30,20 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
             (None, None, false)
         }
     };
-    let recorded_at = clock::utc_timestamp(now()?);
+    let recorded_at = clock::utc_timestamp(clock::now_or_today()?);
     let mut records = Vec::new();
-    if let Some(file) = &args.profile {
-        records.push(read_saved(file)?);
+    // A saved profile names its entry; measuring needs the configured ones.
+    if let Some(saved) = measure::saved(&args.measure)? {
+        records.push(record(&saved));
     } else {
-        let Some(info) = interpreter(&settings, printer, args.measure.no_cache)? else {
-            bail!("recording needs an interpreter to measure with: pass --python PATH");
-        };
-        for entry in &settings.entries.value {
-            let (module, _) = entry_module(entry, &settings, &settings.root)?;
-            let mut config = runner(&info, &settings.root, &module, args.measure.timeout);
-            if let Some(n) = args.measure.runs.or(settings.runs) {
-                config.stopping = StoppingRule::fixed(n.max(1) as usize);
-            }
-            printer.progress(format!("measuring `{module}` ..."));
-            let measurement = measure(&config, &mut |_| {})
-                .with_context(|| format!("measuring `{module}` failed"))?;
-            let environment = Environment::current(
-                &info.version,
-                &info.implementation,
-                &info.executable.display().to_string(),
-            );
-            records.push(record(
-                module,
-                environment,
-                &Profile::from_measurement(&measurement),
-            ));
+        let entries = project.entries("record")?;
+        let info = project.require_interpreter("recording")?;
+        for entry in &entries {
+            let profile = measure::fresh(&project, info, entry, &args.measure.run, printer)?;
+            records.push(record(&SavedProfile::of(&profile)));
         }
     }
-    let path = history_path(&settings.root);
+    let path = history_path(root);
     let mut store = Store::open(&path)?;
     let mut out = printer.stdout();
     for mut r in records {
@@ -101,7 +68,7 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
             } else {
                 ""
             },
-            path.strip_prefix(&settings.root).unwrap_or(&path).display()
+            path.strip_prefix(root).unwrap_or(&path).display()
         )?;
     }
     Printer::flush(out)?;
@@ -109,14 +76,18 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
 }
 
 /// A record of a profile's medians (commit, branch and date are filled in later).
-fn record(entry: String, environment: Environment, profile: &Profile) -> Record {
+fn record(profile: &SavedProfile) -> Record {
+    let environment = match &profile.interpreter {
+        Some(i) => Environment::current(&i.version, &i.implementation, &i.executable),
+        None => Environment::current("unknown", "cpython", ""),
+    };
     Record {
         id: 0,
         commit: None,
         branch: None,
         dirty: false,
         recorded_at: String::new(),
-        entry,
+        entry: profile.entry.clone(),
         environment,
         runs: profile.runs,
         imports_us: profile.total_us.median,
@@ -131,56 +102,4 @@ fn record(entry: String, environment: Environment, profile: &Profile) -> Record 
             })
             .collect(),
     }
-}
-
-/// A saved `fastpath.profile/1` document, as the medians a record keeps.
-fn read_saved(path: &Path) -> Result<Record> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("--profile {}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("--profile {} is not JSON", path.display()))?;
-    if json["schema"] != "fastpath.profile/1" {
-        bail!(
-            "--profile {}: not a `fastpath.profile/1` document (from `fastpath profile --format json`)",
-            path.display()
-        );
-    }
-    let median = |v: &serde_json::Value| v["median"].as_f64().unwrap_or(0.0);
-    let text_of = |v: &serde_json::Value, default: &str| v.as_str().unwrap_or(default).to_string();
-    let interpreter = &json["interpreter"];
-    let entry = text_of(&json["entry"], "");
-    if entry.is_empty() {
-        bail!("--profile {}: no `entry`", path.display());
-    }
-    let modules = json["modules"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter_map(|m| {
-                    Some(ModuleCost {
-                        module: m["name"].as_str()?.to_string(),
-                        self_us: median(&m["self_us"]),
-                        cumulative_us: median(&m["cumulative_us"]),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Record {
-        id: 0,
-        commit: None,
-        branch: None,
-        dirty: false,
-        recorded_at: String::new(),
-        entry,
-        environment: Environment::current(
-            &text_of(&interpreter["version"], "unknown"),
-            &text_of(&interpreter["implementation"], "cpython"),
-            &text_of(&interpreter["executable"], ""),
-        ),
-        runs: json["runs"].as_u64().unwrap_or(0) as usize,
-        imports_us: median(&json["total_us"]),
-        cold_start_us: median(&json["process_wall_us"]),
-        modules,
-    })
 }

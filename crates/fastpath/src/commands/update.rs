@@ -3,48 +3,33 @@
 //! profiled` date, and appends one HISTORY line, through `fastpath_manifest`'s editor so that
 //! every other byte stays as it was.
 //!
-//! Two rules keep it idempotent and quiet: a cost is rewritten (with the median) only when the
-//! written value is outside the range measured today (the fastest to the slowest run, widened by
-//! [`NOISE_MS`]), so run-to-run noise does not churn the file; and a HISTORY line is added only
+//! Each statement is priced by `fastpath_check::cost`, the function FP105 and the HISTORY total
+//! use too. Two rules keep it idempotent and quiet: a cost is rewritten (with the median) only
+//! when the written value is outside the range measured today (the fastest to the slowest run,
+//! widened by 0.5 ms), so run-to-run noise does not churn the file, and FP105 reports exactly
+//! the costs outside that range; and a HISTORY line is added only
 //! when a cost changed or no line is dated today. A second run on the same day therefore
 //! changes nothing.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use anyhow::{bail, Context as _, Result};
+use fastpath_check::cost::manifest_costs;
+use fastpath_check::{Measurements, ModuleCost};
 use fastpath_fix::{unified_diff, SourceFile};
-use fastpath_graph::InterpreterInfo;
-use fastpath_manifest::{
-    format_ms, read_file, write_atomic, FileError, ImportForm, Manifest, ManifestImport,
-};
+use fastpath_history::clock;
+use fastpath_manifest::{format_ms, read_file, write_atomic, FileError, Manifest, ManifestImport};
 
 use crate::cli::{Cli, UpdateArgs};
-use crate::commands::check::{read_profile, today};
-use crate::commands::shared::start_dir;
-use crate::commands::shared::{entry_module, interpreter, measure_profile, resolve_settings};
+use crate::measure;
 use crate::printer::Printer;
+use crate::project::{start_dir, Project};
 use crate::settings::Settings;
 use crate::ExitStatus;
 
-/// A documented cost within this many milliseconds of the measured range is kept as written.
-const NOISE_MS: f64 = 0.5;
-
-/// One module's cumulative import time over the measured runs, microseconds.
-#[derive(Debug, Clone, Copy, Default)]
-struct Range {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
 pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus> {
-    let start = start_dir(args.path.as_deref())?;
-    let Some(settings) = resolve_settings(cli, &start, args.python.clone(), Vec::new(), printer)?
-    else {
-        return Ok(ExitStatus::Success);
-    };
-    let path = settings.manifest.value.clone();
+    let start = start_dir(args.project.path.as_deref())?;
+    let project = Project::open(cli, &start, &[], printer)?;
+    let settings = &project.settings;
+    let path = project.manifest.path.clone();
     let (bytes, stamp) = match read_file(&path) {
         Ok(read) => read,
         Err(FileError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -59,19 +44,21 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
     for problem in &problems {
         printer.warn(format!(
             "{}:{}: {} (left as written)",
-            display(&path, &settings),
+            display(&path, settings),
             problem.span.line,
             problem.message
         ));
     }
-    let today = today()?;
-    let info = interpreter(&settings, printer, args.no_cache)?;
-    let mut measured = measure(&settings, args, info.as_ref(), printer)?;
+    let today = clock::today()?;
+    let mut measured = measure_entries(&project, args, printer)?;
     // A module loaded at interpreter start-up costs the entry nothing: it is never in a
     // measurement of the entry.
-    if let Some(info) = &info {
+    if let Some(info) = &project.info {
         for module in &info.preloaded {
-            measured.entry(module.clone()).or_default();
+            measured
+                .modules
+                .entry(module.clone())
+                .or_insert_with(|| ModuleCost::new(0.0, 0.0));
         }
     }
 
@@ -79,7 +66,8 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
     let mut changes: Vec<String> = Vec::new();
     let mut total_ms = 0.0;
     let mut count = 0usize;
-    for import in &manifest.imports {
+    let prices = manifest_costs(&manifest, &measured);
+    for (import, price) in manifest.imports.iter().zip(prices) {
         count += import.items.len();
         let Some(key) = import.items.first().map(|i| i.module.clone()) else {
             continue;
@@ -89,7 +77,7 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
             .as_ref()
             .and_then(|a| a.cost.as_ref())
             .map(|c| c.ms);
-        let Some(range) = cost_of(import, &measured) else {
+        let Some(price) = price else {
             printer.warn(format!(
                 "`{}` is not in the measurement (loaded at interpreter start-up, or not imported); its cost is left as written",
                 shown(import)
@@ -97,14 +85,12 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
             total_ms += written.unwrap_or(0.0);
             continue;
         };
-        let ms = range.median / 1000.0;
+        let ms = price.median_us / 1000.0;
+        // Rewritten only when the written cost is outside the measured range (FP105 reports
+        // only those too).
         let rewrite = match written {
             None => true,
-            Some(old) => {
-                let inside =
-                    range.min / 1000.0 - NOISE_MS <= old && old <= range.max / 1000.0 + NOISE_MS;
-                format_ms(old) != format_ms(ms) && !inside
-            }
+            Some(old) => format_ms(old) != format_ms(ms) && !price.agrees_with(old),
         };
         if rewrite {
             edit.set_cost(&key, ms)?;
@@ -144,7 +130,7 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
     }
     let new = edit.finish()?;
 
-    let shown_path = display(&path, &settings);
+    let shown_path = display(&path, settings);
     let mut out = printer.stdout();
     use std::io::Write as _;
     if new == bytes {
@@ -201,133 +187,27 @@ fn shown(import: &ManifestImport) -> String {
         .join(", ")
 }
 
-/// Measured ranges of every entry (a module measured under several entries keeps the first).
-fn measure(
-    settings: &Settings,
+/// The figures of every entry (a module measured under several entries keeps the first), or
+/// of `--profile FILE`.
+fn measure_entries(
+    project: &Project,
     args: &UpdateArgs,
-    info: Option<&InterpreterInfo>,
     printer: &Printer,
-) -> Result<BTreeMap<String, Range>> {
-    if let Some(profile) = &args.profile {
-        return read_ranges(profile);
+) -> Result<Measurements> {
+    if let Some(saved) = measure::saved(&args.measure)? {
+        return Ok((&saved).into());
     }
-    let Some(info) = info else {
+    let Some(info) = &project.info else {
         bail!("no Python interpreter to measure with: pass --python PATH (or --profile FILE)");
     };
-    if settings.entries.value.is_empty() {
-        bail!(
-            "no entry to measure: set `entry` in [tool.fastpath] of {}",
-            settings.root.join("pyproject.toml").display()
-        );
-    }
-    let mut ranges: BTreeMap<String, Range> = BTreeMap::new();
-    for entry in &settings.entries.value {
-        let (module, _) = entry_module(entry, settings, &settings.root)?;
-        let profile = measure_profile(
-            settings,
-            info,
-            &module,
-            args.runs,
-            Duration::from_secs(args.timeout),
-            printer,
-        )
-        .with_context(|| format!("re-profiling `{module}`"))?;
-        for stats in &profile.modules {
-            let c = &stats.cumulative_us;
-            ranges.entry(stats.name.clone()).or_insert(Range {
-                median: c.median,
-                min: c.min,
-                max: c.max,
-            });
+    let mut all = Measurements::default();
+    for entry in project.entries("measure")? {
+        let profile = measure::fresh(project, info, &entry, &args.measure.run, printer)
+            .with_context(|| format!("re-profiling `{}`", entry.module))?;
+        let figures: Measurements = (&fastpath_profile::saved::SavedProfile::of(&profile)).into();
+        for (name, cost) in figures.modules {
+            all.modules.entry(name).or_insert(cost);
         }
     }
-    Ok(ranges)
-}
-
-/// The ranges of a saved `fastpath.profile/1` document.
-fn read_ranges(path: &std::path::Path) -> Result<BTreeMap<String, Range>> {
-    // `check --profile` validates the document the same way.
-    read_profile(path)?;
-    let text = std::fs::read_to_string(path)?;
-    let json: serde_json::Value = serde_json::from_str(&text)?;
-    let mut ranges = BTreeMap::new();
-    for module in json["modules"].as_array().into_iter().flatten() {
-        let Some(name) = module["name"].as_str() else {
-            continue;
-        };
-        let c = &module["cumulative_us"];
-        let median = c["median"].as_f64().unwrap_or(0.0);
-        ranges.insert(
-            name.to_owned(),
-            Range {
-                median,
-                min: c["min"].as_f64().unwrap_or(median),
-                max: c["max"].as_f64().unwrap_or(median),
-            },
-        );
-    }
-    Ok(ranges)
-}
-
-/// What an import statement costs: the cumulative import time of the modules it loads first
-/// (`import a.b` includes `a`; `from x import y` is `x`, plus `x.y` when that is a module),
-/// summed over them for the median and the range alike.
-fn cost_of(import: &ManifestImport, measured: &BTreeMap<String, Range>) -> Option<Range> {
-    let mut modules: Vec<String> = Vec::new();
-    for item in &import.items {
-        match &import.form {
-            ImportForm::Import => modules.push(item.module.clone()),
-            ImportForm::From { module, level } => {
-                if *level == 0 {
-                    modules.push(module.clone());
-                }
-                if measured.contains_key(&item.module) {
-                    modules.push(item.module.clone());
-                }
-            }
-        }
-    }
-    modules.sort();
-    modules.dedup();
-    let found: Vec<&Range> = modules.iter().filter_map(|m| measured.get(m)).collect();
-    (!found.is_empty()).then(|| Range {
-        median: found.iter().map(|r| r.median).sum(),
-        min: found.iter().map(|r| r.min).sum(),
-        max: found.iter().map(|r| r.max).sum(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn range(median: f64) -> Range {
-        Range {
-            median,
-            min: median - 100.0,
-            max: median + 100.0,
-        }
-    }
-
-    #[test]
-    fn a_statement_costs_the_modules_it_loads() {
-        let (manifest, _) = Manifest::parse(
-            b"import a.b  # 1ms\nfrom x import y, z  # 2ms\nfrom x import sub  # 3ms\n",
-        );
-        let measured: BTreeMap<String, Range> = [
-            ("a.b".to_owned(), range(1000.0)),
-            ("x".to_owned(), range(2000.0)),
-            ("x.sub".to_owned(), range(500.0)),
-        ]
-        .into();
-        let costs: Vec<f64> = manifest
-            .imports
-            .iter()
-            .map(|i| cost_of(i, &measured).unwrap().median)
-            .collect();
-        // `from x import y, z`: `x` once; `from x import sub`: `x` and the submodule.
-        assert_eq!(costs, [1000.0, 2000.0, 2500.0]);
-        let (missing, _) = Manifest::parse(b"import time  # 0.4ms\n");
-        assert!(cost_of(&missing.imports[0], &measured).is_none());
-    }
+    Ok(all)
 }

@@ -1,9 +1,9 @@
 //! FP001: the entry imports something at module level besides the manifest.
 
-use fastpath_scan::{Context as SiteContext, SiteKind};
+use fastpath_scan::{Context as SiteContext, ImportSite, SiteKind};
 
 use crate::context::Context;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Location};
 use crate::registry::{Rule, RuleKind};
 
 pub(crate) static RULE: Rule = Rule {
@@ -83,6 +83,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
                 Some(Location::new(&path, site.line, site.column)),
             )
+            .with_fix(Some(FixTarget {
+                location: Some(Location::new(&path, site.line, site.column)),
+                statement: site_statement(site),
+                modules: vec![shown.clone()],
+                safety: FixSafety::Safe,
+            }))
             .with_help(format!(
                 "import it inside the function that needs it, or declare it in {} with its cost",
                 cx.display(cx.manifest_path).display()
@@ -104,5 +110,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 cx.manifest_module
             )),
         );
+    }
+}
+
+/// The statement as a reader writes it (`import a.b`, `from .x import y`).
+fn site_statement(site: &ImportSite) -> String {
+    let module = format!("{}{}", ".".repeat(site.level as usize), site.module);
+    match site.kind {
+        SiteKind::From => {
+            let names: Vec<&str> = site.names.iter().map(|n| n.name.as_str()).collect();
+            format!("from {module} import {}", names.join(", "))
+        }
+        _ => format!("import {module}"),
     }
 }

@@ -1,7 +1,9 @@
 //! FP104: an undeclared module on the cold path costs as much as a Tier 1 limit.
 
 use crate::context::Context;
-use crate::coverage::{boundary_modules, chain, declared, is_declared, ms, via_location};
+use crate::coverage::{
+    boundary_modules, chain, declared, is_declared, ms, take_off_cold_path, via_location,
+};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -70,6 +72,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Some(via_location(cx, via)),
             )
             .with_chain(chain(cx, index))
+            .with_fix(Some(take_off_cold_path(cx, index, name)))
             .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
         );
     }

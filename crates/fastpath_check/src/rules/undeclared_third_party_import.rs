@@ -4,7 +4,9 @@
 use fastpath_graph::{Module, Origin};
 
 use crate::context::Context;
-use crate::coverage::{boundary_modules, chain, declared, is_declared, via_location};
+use crate::coverage::{
+    boundary_modules, chain, declared, is_declared, take_off_cold_path, via_location,
+};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -71,6 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Some(via_location(cx, via)),
             )
             .with_chain(chain(cx, index))
+            .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
             .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
         );
     }

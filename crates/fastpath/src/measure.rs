@@ -1,0 +1,215 @@
+//! One way to measure: [`runner_config`] is the only place that turns the project and the
+//! measuring flags into the runner's configuration (the entry's roots, the other import roots
+//! on `PYTHONPATH`, runs, pinning, timeout), so a src layout, `--runs` and `--timeout` mean the
+//! same thing in every command that runs the entries; and [`saved`] is the only way a command
+//! reads `--profile FILE`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context as _, Result};
+use fastpath_graph::InterpreterInfo;
+use fastpath_history::calibration::startup_cpu_us;
+use fastpath_history::reference::{RunSource, Side, SourceError};
+use fastpath_history::series::children_cpu_us;
+use fastpath_profile::runner::{measure, Measurement, Run, RunnerConfig};
+use fastpath_profile::saved::SavedProfile;
+use fastpath_profile::stats::StoppingRule;
+use fastpath_profile::Profile;
+
+use crate::cli::{MeasureArgs, RunArgs};
+use crate::printer::Printer;
+use crate::project::{Entry, Project};
+
+/// Where a command's figures come from.
+pub enum Measured {
+    /// Nothing was measured (`--static`, or no interpreter).
+    Static,
+    /// `--profile FILE`.
+    Saved(SavedProfile),
+    /// Fresh runs now.
+    Fresh(Box<Profile>),
+}
+
+impl Measured {
+    /// The figures, fresh or saved.
+    pub fn figures(&self) -> Option<SavedProfile> {
+        match self {
+            Measured::Static => None,
+            Measured::Saved(saved) => Some(saved.clone()),
+            Measured::Fresh(profile) => Some(SavedProfile::of(profile)),
+        }
+    }
+}
+
+/// The runner's configuration for `entry` run by `python` (see the module doc). `entry.roots`
+/// come from the project, or from the same project in another tree (`check --against`).
+pub fn runner_config(
+    project: &Project,
+    python: &Path,
+    entry: &Entry,
+    run: &RunArgs,
+) -> RunnerConfig {
+    // The entry's own root goes first (the child's working directory and first `sys.path`
+    // entry; for a file path, the root its package structure needs); the other roots follow on
+    // PYTHONPATH, before the interpreter's own path, as the static graph searches them.
+    let first = entry
+        .roots
+        .first()
+        .cloned()
+        .unwrap_or_else(|| project.root().to_path_buf());
+    let mut config = RunnerConfig::new(python.to_path_buf(), first, entry.module.clone());
+    config.timeout = Duration::from_secs_f64(run.timeout);
+    // 1. flag  2. `runs` in the file  3. adaptive
+    if let Some(runs) = run.runs.or(project.settings.runs) {
+        config.stopping = StoppingRule::fixed(runs.max(1) as usize);
+    }
+    if entry.roots.len() > 1 {
+        let mut paths: Vec<PathBuf> = entry.roots[1..].to_vec();
+        if let Some(existing) = std::env::var_os("PYTHONPATH") {
+            paths.extend(std::env::split_paths(&existing));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            config
+                .extra_env
+                .push((OsString::from("PYTHONPATH"), joined));
+        }
+    }
+    config
+}
+
+/// Measures importing `entry` in fresh interpreters: a fixed number of runs when `--runs` (or
+/// `runs` in the configuration) says so, else adaptive.
+pub fn fresh(
+    project: &Project,
+    info: &InterpreterInfo,
+    entry: &Entry,
+    run: &RunArgs,
+    printer: &Printer,
+) -> Result<Profile> {
+    let config = runner_config(project, &info.executable, entry, run);
+    printer.progress(format!("measuring `{}` ...", entry.module));
+    let measurement = measure(&config, &mut |_| {})
+        .with_context(|| format!("measuring `{}` failed", entry.module))?;
+    Ok(Profile::from_measurement(&measurement))
+}
+
+/// `--profile FILE`, read once.
+pub fn saved(args: &MeasureArgs) -> Result<Option<SavedProfile>> {
+    args.profile
+        .as_deref()
+        .map(|path| SavedProfile::read(path).map_err(|e| anyhow!("--profile {e}")))
+        .transpose()
+}
+
+/// The figures for one entry: none with `static_only`; the saved profile when there is one;
+/// else fresh runs when there is an interpreter (without one, `None` and a warning that says
+/// what is `skipped`).
+pub fn figures(
+    project: &Project,
+    entry: &Entry,
+    saved: Option<&SavedProfile>,
+    run: &RunArgs,
+    static_only: bool,
+    skipped: &str,
+    printer: &Printer,
+) -> Result<Measured> {
+    if static_only {
+        return Ok(Measured::Static);
+    }
+    if let Some(saved) = saved {
+        return Ok(Measured::Saved(saved.clone()));
+    }
+    match &project.info {
+        Some(info) => Ok(Measured::Fresh(Box::new(fresh(
+            project, info, entry, run, printer,
+        )?))),
+        None => {
+            printer.warn(format!("no interpreter: {skipped}"));
+            Ok(Measured::Static)
+        }
+    }
+}
+
+/// The regression gate's runs: real interpreters, configured like every other measurement,
+/// for the working tree and (with `check --against REV`) the revision's worktree.
+pub struct GateRuns {
+    current: RunnerConfig,
+    reference: Option<RunnerConfig>,
+    python: PathBuf,
+}
+
+impl GateRuns {
+    /// Runs of `entry` here, and under `reference_root` when comparing with a revision.
+    pub fn new(
+        project: &Project,
+        info: &InterpreterInfo,
+        entry: &Entry,
+        run: &RunArgs,
+        reference_root: Option<&Path>,
+    ) -> GateRuns {
+        let current = runner_config(project, &info.executable, entry, run);
+        let reference = reference_root.map(|other| {
+            let moved = Entry {
+                module: entry.module.clone(),
+                roots: crate::project::map_roots(&entry.roots, project.root(), other),
+            };
+            runner_config(project, &info.executable, &moved, run)
+        });
+        GateRuns {
+            current,
+            reference,
+            python: info.executable.clone(),
+        }
+    }
+
+    fn config(&self, side: Side) -> &RunnerConfig {
+        match side {
+            Side::Reference => self.reference.as_ref().unwrap_or(&self.current),
+            Side::Current => &self.current,
+        }
+    }
+
+    /// `runs` measured runs after `warmup` discarded ones, with `startup` `-c pass` runs.
+    fn batch(
+        &self,
+        side: Side,
+        runs: usize,
+        warmup: usize,
+        startup: usize,
+    ) -> Result<Measurement, SourceError> {
+        let mut config = self.config(side).clone();
+        config.warmup = warmup;
+        config.stopping = StoppingRule::fixed(runs);
+        config.startup_runs = startup;
+        measure(&config, &mut |_| {}).map_err(|e| {
+            format!(
+                "measuring `{}` in {} failed: {e}",
+                config.entry,
+                config.project_root.display()
+            )
+            .into()
+        })
+    }
+}
+
+impl RunSource for GateRuns {
+    fn warm_up(&mut self, side: Side, startup: usize) -> Result<Measurement, SourceError> {
+        self.batch(side, 1, 1, startup)
+    }
+
+    /// One run, with its process's CPU time (from the CPU time of reaped children, which grows
+    /// by exactly that interpreter's).
+    fn run(&mut self, side: Side) -> Result<(Run, Option<f64>), SourceError> {
+        let before = children_cpu_us();
+        let batch = self.batch(side, 1, 0, 0)?;
+        let cpu = before.zip(children_cpu_us()).map(|(b, a)| a - b);
+        let run = batch.runs.into_iter().next().ok_or("a measured run")?;
+        Ok((run, cpu))
+    }
+
+    fn startup_cpu_us(&mut self) -> Result<Option<f64>, SourceError> {
+        Ok(startup_cpu_us(&self.python)?)
+    }
+}

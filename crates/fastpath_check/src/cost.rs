@@ -1,0 +1,176 @@
+//! What an import statement of the manifest costs: the one pricing function that FP105,
+//! `fastpath update` and the HISTORY total share, so that they cannot disagree.
+//!
+//! A statement costs the cumulative import time of the modules it loads itself: the module it
+//! names (`import a.b` names `a.b`, whose importtime row holds `a` when `a` loads for it;
+//! `from x import y` names `x`) and, for `from x import y`, the submodule `x.y` when `y` is one
+//! (Python imports it after `x`, in a row of its own). A module counts once, for the first
+//! statement that names it, and not when it ran inside another module this statement counts
+//! (`x/__init__.py` importing `x.y` itself): the rows added up never overlap. A module that is
+//! not in the measurement (loaded at interpreter start-up, or by an earlier import) adds
+//! nothing; a statement none of whose modules is measured has no price. The median is the sum
+//! of the medians, and the range the sum of the fastest and of the slowest runs.
+
+use std::collections::BTreeSet;
+
+use fastpath_manifest::{ImportForm, Manifest, ManifestImport};
+
+use crate::context::Measurements;
+
+/// A measured range has no sharp edges: a documented cost within this much of it agrees.
+pub const NOISE_US: f64 = 500.0;
+
+/// The price of one statement, microseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatementCost {
+    pub median_us: f64,
+    pub min_us: f64,
+    pub max_us: f64,
+}
+
+impl StatementCost {
+    /// Whether a documented cost (milliseconds) lies within the measured range, widened by
+    /// [`NOISE_US`]: `update` rewrites only a cost that does not, and FP105 reports only one
+    /// that does not, so a cost `update` leaves is never reported by the same measurement.
+    pub fn agrees_with(&self, documented_ms: f64) -> bool {
+        let documented_us = documented_ms * 1000.0;
+        self.min_us - NOISE_US <= documented_us && documented_us <= self.max_us + NOISE_US
+    }
+}
+
+/// The modules a statement names, in the order Python loads them: for `from x import y`, `x`
+/// and then `x.y` when the measurement (or `is_module`) knows `x.y` as a module.
+pub fn statement_modules(import: &ManifestImport, is_module: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut modules: Vec<String> = Vec::new();
+    let mut push = |m: &str| {
+        if !modules.iter().any(|x| x == m) {
+            modules.push(m.to_owned());
+        }
+    };
+    for item in &import.items {
+        match &import.form {
+            ImportForm::Import => push(&item.module),
+            ImportForm::From { module, level } => {
+                if *level == 0 {
+                    push(module);
+                }
+                if item.name != "*" && is_module(&item.module) {
+                    push(&item.module);
+                }
+            }
+        }
+    }
+    modules
+}
+
+/// The price of each import statement of `manifest`, in its order (see the module's doc).
+pub fn manifest_costs(manifest: &Manifest, measured: &Measurements) -> Vec<Option<StatementCost>> {
+    let mut charged: BTreeSet<String> = BTreeSet::new();
+    manifest
+        .imports
+        .iter()
+        .map(|import| {
+            let names = statement_modules(import, |m| measured.modules.contains_key(m));
+            let mut cost: Option<StatementCost> = None;
+            for name in &names {
+                let Some(module) = measured.modules.get(name) else {
+                    continue;
+                };
+                let inside_another = module
+                    .parent
+                    .as_ref()
+                    .is_some_and(|p| names.contains(p) || charged.contains(p));
+                let counted = !inside_another && charged.insert(name.clone());
+                let c = cost.get_or_insert(StatementCost {
+                    median_us: 0.0,
+                    min_us: 0.0,
+                    max_us: 0.0,
+                });
+                if counted {
+                    c.median_us += module.cumulative_us;
+                    c.min_us += module.cumulative_min_us;
+                    c.max_us += module.cumulative_max_us;
+                }
+            }
+            cost
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::ModuleCost;
+
+    fn cost(cumulative: f64, parent: Option<&str>) -> ModuleCost {
+        ModuleCost {
+            self_us: cumulative / 2.0,
+            cumulative_us: cumulative,
+            cumulative_min_us: cumulative - 100.0,
+            cumulative_max_us: cumulative + 100.0,
+            parent: parent.map(str::to_owned),
+        }
+    }
+
+    fn measured(modules: &[(&str, f64, Option<&str>)]) -> Measurements {
+        Measurements {
+            modules: modules
+                .iter()
+                .map(|(n, c, p)| ((*n).to_owned(), cost(*c, *p)))
+                .collect(),
+            ..Measurements::default()
+        }
+    }
+
+    fn medians(source: &[u8], m: &Measurements) -> Vec<Option<f64>> {
+        let (manifest, _) = Manifest::parse(source);
+        manifest_costs(&manifest, m)
+            .into_iter()
+            .map(|c| c.map(|c| c.median_us))
+            .collect()
+    }
+
+    #[test]
+    fn from_import_of_a_submodule_costs_the_package_and_the_submodule() {
+        // The loop: `from logging import handlers` loads `logging`, then
+        // `logging.handlers` in a row of its own.
+        let m = measured(&[
+            ("fast_path", 9000.0, None),
+            ("logging", 4700.0, Some("fast_path")),
+            ("logging.handlers", 3200.0, Some("fast_path")),
+        ]);
+        assert_eq!(
+            medians(b"from logging import handlers  # 8ms\n", &m),
+            [Some(7900.0)]
+        );
+    }
+
+    #[test]
+    fn a_module_counts_once_and_never_inside_another() {
+        let m = measured(&[
+            ("a.b", 2000.0, Some("fast_path")),
+            ("a", 1500.0, Some("a.b")),
+            ("x", 3000.0, Some("fast_path")),
+            ("x.sub", 500.0, Some("x")),
+            ("json", 700.0, Some("fast_path")),
+        ]);
+        let source = b"import a.b  # 1ms\nfrom x import y, z  # 2ms\nfrom x import sub  # 3ms\nimport json\nimport sys\n";
+        assert_eq!(
+            medians(source, &m),
+            // `a` ran inside `a.b`; `x` is paid by the first statement; `x.sub` ran inside
+            // `x`; `sys` was loaded at start-up.
+            [Some(2000.0), Some(3000.0), Some(0.0), Some(700.0), None]
+        );
+    }
+
+    #[test]
+    fn agreement_is_the_measured_range_widened_by_noise() {
+        let c = StatementCost {
+            median_us: 3000.0,
+            min_us: 2800.0,
+            max_us: 3600.0,
+        };
+        assert!(c.agrees_with(2.4) && c.agrees_with(4.0));
+        assert!(!c.agrees_with(2.2) && !c.agrees_with(4.2));
+    }
+}
