@@ -94,6 +94,8 @@ pub struct Profile {
     pub total_us: Summary,
     /// Whole-process wall time of the measured runs (start-up + imports), microseconds.
     pub process_wall_us: Summary,
+    /// Confidence interval of the median whole-process wall time.
+    pub process_wall_ci_us: Option<Interval>,
     /// Wall time of `-c pass`: interpreter start-up alone, microseconds.
     pub startup_us: Option<Summary>,
     /// Stability of the total.
@@ -249,6 +251,7 @@ impl Profile {
             env_removed: m.env_removed.clone(),
             total_us: total,
             process_wall_us: Summary::of(&walls).unwrap_or(ZERO),
+            process_wall_ci_us: Interval::of(&walls, rule.confidence),
             startup_us: Summary::of(&m.startup_wall_us),
             stability,
             anomalies: m.runs.iter().map(|r| r.imports.anomalies.len()).sum(),

@@ -165,6 +165,17 @@ impl Interval {
         })
     }
 
+    /// A figure known only by its value: an interval of width zero (nothing says how precise
+    /// it is).
+    pub fn point(value: f64) -> Interval {
+        Interval {
+            median: value,
+            low: value,
+            high: value,
+            confidence: 0.0,
+        }
+    }
+
     /// Half the interval's width.
     pub fn half_width(&self) -> f64 {
         (self.high - self.low) / 2.0
@@ -182,9 +193,10 @@ impl Interval {
     /// Whether the median may be written as a cost with precision `precision` (same unit as the
     /// interval; e.g. 100 µs for a figure written as `8.7ms`): the interval's half-width is at
     /// most one unit of the last digit written, so the written figure is off by at most that,
-    /// at the interval's confidence. A non-positive precision is never met.
+    /// at the interval's confidence. A non-positive precision is never met, nor is any by a
+    /// [`Interval::point`] (nothing says how precise it is).
     pub fn tight_enough(&self, precision: f64) -> bool {
-        precision > 0.0 && self.half_width() <= precision
+        precision > 0.0 && self.confidence > 0.0 && self.half_width() <= precision
     }
 
     /// Where the interval lies against `threshold`, after widening it by `margin` on both
@@ -400,6 +412,7 @@ mod tests {
         assert!(i.tight_enough(1_000.0));
         assert!(!i.tight_enough(50.0));
         assert!(!i.tight_enough(0.0));
+        assert!(!Interval::point(8_700.0).tight_enough(1_000.0));
         // A contended figure, 17 ms within [9, 25]: not even to the millisecond.
         let shaky = Interval {
             median: 17_000.0,
