@@ -108,6 +108,7 @@ mod tests {
             cumulative_us: cumulative,
             cumulative_min_us: cumulative - 100.0,
             cumulative_max_us: cumulative + 100.0,
+            cumulative_ci_us: None,
             parent: parent.map(str::to_owned),
         }
     }
