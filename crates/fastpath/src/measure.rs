@@ -27,7 +27,7 @@ pub enum Measured {
     /// Nothing was measured (`--static`, or no interpreter).
     Static,
     /// `--profile FILE`.
-    Saved(SavedProfile),
+    Saved(Box<SavedProfile>),
     /// Fresh runs now.
     Fresh(Box<Profile>),
 }
@@ -37,7 +37,7 @@ impl Measured {
     pub fn figures(&self) -> Option<SavedProfile> {
         match self {
             Measured::Static => None,
-            Measured::Saved(saved) => Some(saved.clone()),
+            Measured::Saved(saved) => Some((**saved).clone()),
             Measured::Fresh(profile) => Some(SavedProfile::of(profile)),
         }
     }
@@ -119,7 +119,7 @@ pub fn figures(
         return Ok(Measured::Static);
     }
     if let Some(saved) = saved {
-        return Ok(Measured::Saved(saved.clone()));
+        return Ok(Measured::Saved(Box::new(saved.clone())));
     }
     match &project.info {
         Some(info) => Ok(Measured::Fresh(Box::new(fresh(

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::profile::{Profile, SCHEMA};
-use crate::runner::Contention;
 use crate::stats::{Interval, Summary};
 
 /// Why a saved profile cannot be used.
@@ -152,7 +151,14 @@ pub struct SavedProfile {
     pub process_wall_ci_us: Option<Interval>,
     /// What contention did to the measurement (absent from profiles written before it existed).
     #[serde(default)]
-    pub contention: Option<Contention>,
+    pub contention: Option<SavedContention>,
+}
+
+/// The part of `contention` a reader needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct SavedContention {
+    /// See [`crate::runner::Contention::contended`].
+    pub contended: bool,
 }
 
 #[derive(Deserialize)]
@@ -219,7 +225,9 @@ impl SavedProfile {
                 confidence: profile.stability.confidence,
             }),
             process_wall_ci_us: profile.process_wall_ci_us,
-            contention: Some(profile.contention.clone()),
+            contention: Some(SavedContention {
+                contended: profile.contention.contended,
+            }),
         }
     }
 
@@ -244,7 +252,7 @@ impl SavedProfile {
             .unwrap_or_else(|| Interval::point(self.process_wall_us.median))
     }
 
-    /// Whether the measurement was contended (see [`Contention::contended`]): its figures
+    /// Whether the measurement was contended (see [`crate::runner::Contention::contended`]): its figures
     /// describe a busy machine and read high.
     pub fn contended(&self) -> bool {
         self.contention.as_ref().is_some_and(|c| c.contended)

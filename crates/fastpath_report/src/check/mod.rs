@@ -9,7 +9,7 @@ mod sarif;
 pub use concise::render_concise;
 pub use full::render_full;
 pub use github::render_github;
-pub use json::render_json;
+pub use json::{render_json, render_json_with_notes};
 pub use sarif::render_sarif;
 
 use std::collections::BTreeMap;
