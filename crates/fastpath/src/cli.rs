@@ -316,6 +316,8 @@ pub enum OutputFormat {
     Sarif,
     /// GitHub Actions annotations.
     Github,
+    /// One self-contained page, the findings with their chains.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -371,7 +373,9 @@ Examples:
   fastpath profile lambda_function
   fastpath profile app --python .venv/bin/python --runs 20
   fastpath profile app --format json > profile.json
-  fastpath profile app --format folded | flamegraph.pl > cold.svg";
+  fastpath profile app --format folded | flamegraph.pl > cold.svg
+  fastpath profile app --format html -o report.html
+  fastpath profile app --defer app.py:3 --defer app.py:4   # what the two save together";
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
@@ -403,6 +407,15 @@ pub struct ProfileArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ProfileFormat::Text)]
     pub format: ProfileFormat,
+
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Price deferring these import statements together (repeatable): the report adds what
+    /// they save as a set and every module that would no longer load.
+    #[arg(long, value_name = "FILE:LINE")]
+    pub defer: Vec<String>,
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
@@ -420,6 +433,8 @@ pub enum ProfileFormat {
     Json,
     /// Folded stacks for flamegraph.pl and speedscope.
     Folded,
+    /// One self-contained interactive page (use with -o report.html).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,8 +11,13 @@
 //! result says how much of what a site reaches is shared that way. Cycles need no special case.
 //! The saved modules are priced with median self times ([`compute`]) or, better when the runs
 //! are at hand, with the median over runs of each run's sum ([`compute_over_runs`]).
+//!
+//! Deferring several statements together ([`set_saving`]) can save more than the union of what
+//! each saves alone: a dependency that both pull in stops loading only when both are deferred.
+//! So a set's saving is never a sum of single savings; it is the set of modules that become
+//! unreachable once every chosen statement's edges are gone, priced as one set.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use petgraph::algo::dominators::simple_fast;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -144,25 +149,233 @@ pub fn compute(graph: &ColdGraph, self_us: &BTreeMap<String, f64>) -> Vec<Saving
 /// share, so it adds up with the median total. Modules are ordered and counted as unmeasured
 /// by their median self time.
 pub fn compute_over_runs(graph: &ColdGraph, runs: &[BTreeMap<String, f64>]) -> Vec<Saving> {
-    let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for run in runs {
-        for (name, us) in run {
-            samples.entry(name.as_str()).or_default().push(*us);
+    let prices = RunPrices::new(runs);
+    compute_with(graph, &|name| prices.cost(name), &|names| {
+        prices.price(names)
+    })
+}
+
+/// Prices over runs: one module's median self time, and a set's median over runs of each run's
+/// sum (what [`compute_over_runs`] and [`set_saving`] report).
+struct RunPrices<'a> {
+    runs: &'a [BTreeMap<String, f64>],
+    medians: BTreeMap<&'a str, f64>,
+}
+
+impl<'a> RunPrices<'a> {
+    fn new(runs: &'a [BTreeMap<String, f64>]) -> Self {
+        let mut samples: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for run in runs {
+            for (name, us) in run {
+                samples.entry(name.as_str()).or_default().push(*us);
+            }
         }
+        let medians = samples
+            .into_iter()
+            .filter_map(|(name, s)| Some((name, crate::stats::Summary::of(&s)?.median)))
+            .collect();
+        RunPrices { runs, medians }
     }
-    let medians: BTreeMap<&str, f64> = samples
-        .into_iter()
-        .filter_map(|(name, s)| Some((name, crate::stats::Summary::of(&s)?.median)))
-        .collect();
-    let cost = |name: &str| medians.get(name).copied();
-    let price = |names: &[&str]| {
-        let sums: Vec<f64> = runs
+
+    fn cost(&self, name: &str) -> Option<f64> {
+        self.medians.get(name).copied()
+    }
+
+    fn price(&self, names: &[&str]) -> f64 {
+        let sums: Vec<f64> = self
+            .runs
             .iter()
             .map(|run| names.iter().filter_map(|n| run.get(*n)).sum())
             .collect();
-        crate::stats::Summary::of(&sums).map_or(0.0, |s| s.median)
+        // `+ 0.0`: an empty sum is -0.0, which would print as `-0.00 ms`.
+        crate::stats::Summary::of(&sums).map_or(0.0, |s| s.median) + 0.0
+    }
+}
+
+/// What deferring a set of statements together would save.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetSaving {
+    /// The deferred statements (sorted, each once).
+    pub sites: Vec<ImportSite>,
+    /// What the modules that stop loading cost as one set, microseconds: the median over runs
+    /// of each run's sum over those modules, as a single statement's saving is priced.
+    pub saved_us: f64,
+    /// The modules that would no longer load, most expensive first (ties by name).
+    pub modules: Vec<String>,
+    /// Of those, how many have no measurement (counted, priced at zero).
+    pub unmeasured: usize,
+}
+
+impl ColdGraph {
+    /// The sites written at `file:line` (a line can hold several statements, and `import a, b`
+    /// is one site per name).
+    pub fn sites_at(&self, file: &str, line: u32) -> Vec<usize> {
+        (0..self.sites.len())
+            .filter(|&s| self.sites[s].file == file && self.sites[s].line == line)
+            .collect()
+    }
+
+    /// The modules that stop loading when every site in `deferred` stops running at start-up:
+    /// reachable from the entry now, unreachable once those sites' edges are gone. Sorted by
+    /// index. Out-of-range site indices are ignored.
+    pub fn stop_loading(&self, deferred: &[usize]) -> Vec<usize> {
+        let mut skip = vec![false; self.sites.len()];
+        for &s in deferred {
+            if let Some(flag) = skip.get_mut(s) {
+                *flag = true;
+            }
+        }
+        let before = self.reachable(&vec![false; self.sites.len()]);
+        let after = self.reachable(&skip);
+        (0..self.modules.len())
+            .filter(|&m| before[m] && !after[m])
+            .collect()
+    }
+
+    /// Which modules the entry reaches when the edges of the `skip`ped sites are gone.
+    fn reachable(&self, skip: &[bool]) -> Vec<bool> {
+        let n = self.modules.len();
+        let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for edge in &self.edges {
+            let skipped = edge
+                .site
+                .is_some_and(|s| skip.get(s).copied().unwrap_or(false));
+            if edge.from < n && edge.to < n && !skipped {
+                out[edge.from].push(edge.to);
+            }
+        }
+        let mut seen = vec![false; n];
+        if self.root >= n {
+            return seen;
+        }
+        seen[self.root] = true;
+        let mut queue = VecDeque::from([self.root]);
+        while let Some(m) = queue.pop_front() {
+            for &next in &out[m] {
+                if !seen[next] {
+                    seen[next] = true;
+                    queue.push_back(next);
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// Why a `--defer FILE:LINE` names no statement.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeferError {
+    /// Not of the form `FILE:LINE` with a positive line.
+    #[error("`--defer {spec}`: expected FILE:LINE, e.g. `app.py:3`")]
+    Syntax { spec: String },
+    /// No import statement of the cold path is written there.
+    #[error("`--defer {spec}`: no import statement on the cold path at {file}:{line}{hint}")]
+    NoStatement {
+        spec: String,
+        file: String,
+        line: u32,
+        /// Where the file's statements are, or that no file of the cold path matches.
+        hint: String,
+    },
+}
+
+/// The sites a `--defer FILE:LINE` names. FILE is matched as the sites show it (relative to
+/// the project root, or to the search-path directory holding it); a FILE that exists from
+/// `cwd` is also matched through its path relative to `root`, so `src/app.py:3` and
+/// `/abs/project/src/app.py:3` both work.
+pub fn resolve_defer(
+    graph: &ColdGraph,
+    spec: &str,
+    cwd: &std::path::Path,
+    root: &std::path::Path,
+) -> Result<Vec<usize>, DeferError> {
+    let syntax = || DeferError::Syntax {
+        spec: spec.to_string(),
     };
-    compute_with(graph, &cost, &price)
+    let (file, line) = spec.rsplit_once(':').ok_or_else(syntax)?;
+    let line: u32 = line
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&l| l > 0)
+        .ok_or_else(syntax)?;
+    if file.is_empty() {
+        return Err(syntax());
+    }
+    let mut names = vec![file.trim_start_matches("./").to_string()];
+    if let (Ok(path), Ok(root)) = (cwd.join(file).canonicalize(), root.canonicalize()) {
+        if let Ok(relative) = path.strip_prefix(&root) {
+            names.push(relative.to_string_lossy().into_owned());
+        }
+        names.push(path.to_string_lossy().into_owned());
+    }
+    let mut found: Vec<usize> = names
+        .iter()
+        .flat_map(|name| graph.sites_at(name, line))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let mut lines: Vec<u32> = graph
+        .sites
+        .iter()
+        .filter(|s| names.contains(&s.file))
+        .map(|s| s.line)
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let hint = if lines.is_empty() {
+        " (no file of the cold path is called that)".to_string()
+    } else {
+        let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+        format!(
+            " (its import statements on the cold path are on line{} {})",
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join(", ")
+        )
+    };
+    Err(DeferError::NoStatement {
+        spec: spec.to_string(),
+        file: names[0].clone(),
+        line,
+        hint,
+    })
+}
+
+/// What deferring every site in `deferred` (indices into [`ColdGraph::sites`]) together would
+/// save, priced from each run's self times like [`compute_over_runs`]. The modules are the
+/// ones that stop loading as a set ([`ColdGraph::stop_loading`]): with two statements that
+/// share a dependency, the dependency is saved by the pair though by neither alone.
+pub fn set_saving(
+    graph: &ColdGraph,
+    deferred: &[usize],
+    runs: &[BTreeMap<String, f64>],
+) -> SetSaving {
+    let prices = RunPrices::new(runs);
+    let sites: BTreeSet<&ImportSite> = deferred
+        .iter()
+        .filter_map(|&s| graph.sites.get(s))
+        .collect();
+    let mut modules: Vec<&str> = graph
+        .stop_loading(deferred)
+        .into_iter()
+        .map(|m| graph.modules[m].as_str())
+        .collect();
+    modules.sort_by(|a, b| {
+        prices
+            .cost(b)
+            .unwrap_or(0.0)
+            .total_cmp(&prices.cost(a).unwrap_or(0.0))
+            .then_with(|| a.cmp(b))
+    });
+    SetSaving {
+        sites: sites.into_iter().cloned().collect(),
+        saved_us: prices.price(&modules),
+        unmeasured: modules.iter().filter(|m| prices.cost(m).is_none()).count(),
+        modules: modules.into_iter().map(str::to_string).collect(),
+    }
 }
 
 /// [`compute`] with the pricing left to the caller: `cost` gives one module's median self time
@@ -459,5 +672,263 @@ mod tests {
         let g = graph("app", &[("app", "lib", 1), ("app", "lib", 0)]);
         let s = compute(&g, &costs(&[("lib", 5.0)]));
         assert_eq!(s[0].saved_us, 0.0);
+    }
+
+    fn runs_of(pairs: &[(&str, f64)]) -> Vec<BTreeMap<String, f64>> {
+        vec![costs(pairs)]
+    }
+
+    fn shared_graph() -> ColdGraph {
+        // app imports boto3 (2) and requests (3); both import urllib3; requests imports idna.
+        graph(
+            "app",
+            &[
+                ("app", "boto3", 2),
+                ("app", "requests", 3),
+                ("boto3", "botocore", 1),
+                ("boto3", "urllib3", 2),
+                ("requests", "urllib3", 1),
+                ("requests", "idna", 2),
+            ],
+        )
+    }
+
+    fn shared_costs() -> Vec<BTreeMap<String, f64>> {
+        runs_of(&[
+            ("app", 1.0),
+            ("boto3", 5.0),
+            ("botocore", 100.0),
+            ("requests", 4.0),
+            ("idna", 6.0),
+            ("urllib3", 50.0),
+        ])
+    }
+
+    #[test]
+    fn a_shared_dependency_is_saved_by_the_pair_though_by_neither_alone() {
+        let g = shared_graph();
+        let (boto, requests) = (g.sites_at("app.py", 2), g.sites_at("app.py", 3));
+        let both: Vec<usize> = boto.iter().chain(&requests).copied().collect();
+        let set = set_saving(&g, &both, &shared_costs());
+        assert_eq!(
+            set.modules,
+            ["botocore", "urllib3", "idna", "boto3", "requests"]
+        );
+        assert_eq!(set.saved_us, 165.0);
+        // More than the two single savings added up (105 + 10): urllib3 goes too.
+        let singles = compute_over_runs(&g, &shared_costs());
+        let sum: f64 = singles
+            .iter()
+            .filter(|s| s.site.file == "app.py")
+            .map(|s| s.saved_us)
+            .sum();
+        assert_eq!(sum, 115.0);
+        assert_eq!(set.sites.len(), 2);
+        assert_eq!(set.unmeasured, 0);
+    }
+
+    #[test]
+    fn nested_statements_in_a_set_count_their_modules_once() {
+        // Deferring boto3 and, inside it, botocore: botocore is priced once.
+        let g = shared_graph();
+        let mut sites = g.sites_at("app.py", 2);
+        sites.extend(g.sites_at("boto3.py", 1));
+        let set = set_saving(&g, &sites, &shared_costs());
+        assert_eq!(set.modules, ["botocore", "boto3"]);
+        assert_eq!(set.saved_us, 105.0);
+    }
+
+    #[test]
+    fn a_dependency_still_pulled_in_by_an_undeferred_statement_keeps_loading() {
+        // Three importers of urllib3; deferring two of them saves it not.
+        let g = graph(
+            "app",
+            &[
+                ("app", "a", 1),
+                ("app", "b", 2),
+                ("app", "c", 3),
+                ("a", "u", 1),
+                ("b", "u", 1),
+                ("c", "u", 1),
+            ],
+        );
+        let runs = runs_of(&[("a", 1.0), ("b", 2.0), ("c", 4.0), ("u", 50.0)]);
+        let mut two = g.sites_at("app.py", 1);
+        two.extend(g.sites_at("app.py", 2));
+        let set = set_saving(&g, &two, &runs);
+        assert_eq!(set.modules, ["b", "a"]);
+        assert_eq!(set.saved_us, 3.0);
+        two.extend(g.sites_at("app.py", 3));
+        assert_eq!(set_saving(&g, &two, &runs).saved_us, 57.0);
+    }
+
+    #[test]
+    fn an_observed_edge_keeps_a_set_loading() {
+        // lib is imported by a statement of `a` and, with no statement, by `b`.
+        let g = graph(
+            "app",
+            &[
+                ("app", "a", 1),
+                ("app", "b", 2),
+                ("a", "lib", 1),
+                ("b", "lib", 0),
+            ],
+        );
+        let runs = runs_of(&[("a", 1.0), ("b", 2.0), ("lib", 9.0)]);
+        let mut sites = g.sites_at("app.py", 1);
+        sites.extend(g.sites_at("a.py", 1));
+        assert_eq!(set_saving(&g, &sites, &runs).modules, ["a"]);
+        sites.extend(g.sites_at("app.py", 2));
+        let all = set_saving(&g, &sites, &runs);
+        assert_eq!(all.modules, ["lib", "b", "a"]);
+        assert_eq!(all.saved_us, 12.0);
+    }
+
+    #[test]
+    fn one_statement_as_a_set_saves_what_its_single_saving_says() {
+        // Reachability without the site equals domination by the site, on every test graph.
+        let graphs = [
+            shared_graph(),
+            graph(
+                "app",
+                &[
+                    ("app", "a", 1),
+                    ("a", "b", 1),
+                    ("b", "a", 1),
+                    ("b", "c", 2),
+                    ("app", "c", 2),
+                    ("c", "app", 1),
+                ],
+            ),
+            graph("app", &[("app", "a", 1), ("a", "b", 3), ("a", "c", 4)]),
+            graph("app", &[("app", "lib", 1), ("app", "lib", 0)]),
+        ];
+        let runs = vec![
+            costs(&[
+                ("a", 1.0),
+                ("b", 2.0),
+                ("c", 4.0),
+                ("boto3", 3.0),
+                ("urllib3", 7.0),
+            ]),
+            costs(&[
+                ("a", 3.0),
+                ("b", 1.0),
+                ("c", 5.0),
+                ("boto3", 2.0),
+                ("urllib3", 9.0),
+            ]),
+        ];
+        for g in &graphs {
+            for single in compute_over_runs(g, &runs) {
+                let sites: Vec<usize> = (0..g.sites().len())
+                    .filter(|&s| g.sites()[s] == single.site)
+                    .collect();
+                let set = set_saving(g, &sites, &runs);
+                assert_eq!(set.modules, single.modules, "{:?}", single.site);
+                assert_eq!(set.saved_us, single.saved_us, "{:?}", single.site);
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_is_priced_as_the_median_of_per_run_sums() {
+        let g = graph("app", &[("app", "a", 1), ("app", "b", 2)]);
+        let runs = vec![
+            costs(&[("a", 10.0), ("b", 1.0)]),
+            costs(&[("a", 1.0), ("b", 10.0)]),
+            costs(&[("a", 1.0), ("b", 1.0)]),
+        ];
+        let mut sites = g.sites_at("app.py", 1);
+        sites.extend(g.sites_at("app.py", 2));
+        // Per-run sums 11, 11, 2: median 11 (the medians' sum would say 2).
+        assert_eq!(set_saving(&g, &sites, &runs).saved_us, 11.0);
+    }
+
+    #[test]
+    fn empty_unknown_and_unmeasured_sets() {
+        let g = shared_graph();
+        let empty = set_saving(&g, &[], &shared_costs());
+        assert!(empty.modules.is_empty() && empty.sites.is_empty());
+        assert_eq!(empty.saved_us, 0.0);
+        assert!(
+            empty.saved_us.is_sign_positive(),
+            "an empty set prints as 0.00, not -0.00"
+        );
+        assert!(g.sites_at("app.py", 99).is_empty());
+        assert!(g.stop_loading(&[999]).is_empty());
+        let unmeasured = set_saving(&g, &g.sites_at("app.py", 3), &runs_of(&[]));
+        assert_eq!((unmeasured.unmeasured, unmeasured.saved_us), (2, 0.0));
+    }
+
+    #[test]
+    fn sites_at_finds_every_statement_on_a_line() {
+        // `import a, b` on one line: two sites, deferred together.
+        let mut g = ColdGraph::new("app");
+        let (app, a, b) = (g.module("app"), g.module("a"), g.module("b"));
+        for (to, statement) in [(a, "import a"), (b, "import b")] {
+            let site = g.site(ImportSite {
+                file: "app.py".to_string(),
+                line: 4,
+                statement: statement.to_string(),
+            });
+            g.edge(app, to, Some(site));
+        }
+        let line = g.sites_at("app.py", 4);
+        assert_eq!(line.len(), 2);
+        assert_eq!(g.stop_loading(&line), [a, b]);
+    }
+
+    #[test]
+    fn defer_specs_name_sites_or_say_why_not() {
+        let g = shared_graph();
+        let here = std::path::Path::new("/nonexistent");
+        assert_eq!(
+            resolve_defer(&g, "app.py:2", here, here),
+            Ok(g.sites_at("app.py", 2))
+        );
+        assert_eq!(
+            resolve_defer(&g, "./app.py:3", here, here),
+            Ok(g.sites_at("app.py", 3))
+        );
+        for bad in ["app.py", "app.py:0", "app.py:x", ":3", ""] {
+            assert!(
+                matches!(
+                    resolve_defer(&g, bad, here, here),
+                    Err(DeferError::Syntax { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let missing = resolve_defer(&g, "app.py:9", here, here).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "`--defer app.py:9`: no import statement on the cold path at app.py:9 (its import statements on the cold path are on lines 2, 3)"
+        );
+        let unknown = resolve_defer(&g, "nope.py:1", here, here).unwrap_err();
+        assert!(unknown
+            .to_string()
+            .ends_with("(no file of the cold path is called that)"));
+    }
+
+    #[test]
+    fn defer_paths_are_matched_from_the_working_directory_too() {
+        let dir = std::env::temp_dir().join(format!("fastpath-defer-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/app.py"), "import a\n").unwrap();
+        let mut g = ColdGraph::new("app");
+        let (app, a) = (g.module("app"), g.module("a"));
+        let site = g.site(ImportSite {
+            file: "src/app.py".to_string(),
+            line: 1,
+            statement: "import a".to_string(),
+        });
+        g.edge(app, a, Some(site));
+        let from_src = resolve_defer(&g, "app.py:1", &dir.join("src"), &dir);
+        let absolute = format!("{}:1", dir.join("src/app.py").display());
+        let from_anywhere = resolve_defer(&g, &absolute, std::path::Path::new("/"), &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(from_src, Ok(vec![site]));
+        assert_eq!(from_anywhere, Ok(vec![site]));
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod check;
 pub mod graph;
+pub mod html;
 pub mod paths;
 pub mod profile;

@@ -15,7 +15,7 @@ use fastpath_history::reference::{Gated, ReferencePath, RegressionGate, RunSourc
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::Profile;
 use fastpath_report::check::{
-    render_concise, render_full, render_github, render_json_with_notes, render_sarif,
+    render_concise, render_full, render_github, render_html, render_json_with_notes, render_sarif,
 };
 
 use crate::cli::{CheckArgs, Cli, OutputFormat};
@@ -177,6 +177,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         }
         OutputFormat::Sarif => render_sarif(&diagnostics, &mut out)?,
         OutputFormat::Github => render_github(&diagnostics, &mut out)?,
+        OutputFormat::Html => render_html(&diagnostics, root, measured, &mut out)?,
     }
     Printer::flush(out)?;
     Ok(if diagnostics.is_empty() {

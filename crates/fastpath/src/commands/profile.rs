@@ -13,6 +13,7 @@
 //! the imports written in the plugin's source are read from it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,18 +24,22 @@ use fastpath_graph::{
     cold_path, cold_path_with_observed, ColdPath, InterpreterInfo, ModuleKind, ObservedImport,
     Origin, Resolver, Sources,
 };
+use fastpath_manifest::{read_file, write_atomic};
 use fastpath_profile::observed::{
     compare, interpreter_key, store_path, Comparison, ObservedEdge, ObservedStore,
 };
 use fastpath_profile::runner::{
     measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
 };
-use fastpath_profile::savings::{compute_over_runs, ColdGraph, ImportSite};
+use fastpath_profile::savings::{
+    compute_over_runs, resolve_defer, set_saving, ColdGraph, ImportSite,
+};
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
 use fastpath_report::paths::display_path;
 use fastpath_report::profile::{
-    render_folded, render_json, render_text, ObservedView, ProfileView, PulledIn,
+    render_folded, render_html, render_json, render_text, HtmlContext, ObservedView, ProfileView,
+    PulledIn,
 };
 use fastpath_scan::{Context, Target};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -154,7 +159,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     });
     let mut search: Vec<&Path> = info.sys_path.iter().map(PathBuf::as_path).collect();
     search.extend(info.stdlib_dirs.iter().map(PathBuf::as_path));
-    let pulled_in = match &merged {
+    let (pulled_in, graph) = match &merged {
         Some(path) => {
             let statements = Statements::new(path, &sources, &target, project.root(), &search);
             let graph = cold_graph(&statements, &profile);
@@ -162,9 +167,21 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
                 .into_iter()
                 .filter(|s| editable(&statements, &s.importer))
                 .collect();
-            pulled_in(&statements, &profile)
+            (pulled_in(&statements, &profile), Some(graph))
         }
-        None => BTreeMap::new(),
+        None => (BTreeMap::new(), None),
+    };
+    // `--defer`: the statements' combined saving, as a set.
+    let deferred = match (&graph, args.defer.is_empty()) {
+        (_, true) => None,
+        (None, false) => bail!("--defer needs the static cold path, which could not be built"),
+        (Some(graph), false) => {
+            let mut sites = Vec::new();
+            for spec in &args.defer {
+                sites.extend(resolve_defer(graph, spec, &cwd, project.root())?);
+            }
+            Some(set_saving(graph, &sites, &profile.self_samples))
+        }
     };
 
     // 5. The record.
@@ -183,15 +200,56 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
             added,
         },
         root: project.root(),
+        deferred: deferred.as_ref(),
     };
-    let mut out = printer.stdout();
+    let mut bytes = Vec::new();
     match args.format {
-        ProfileFormat::Text => render_text(&view, &mut out)?,
-        ProfileFormat::Json => render_json(&view, &mut out)?,
-        ProfileFormat::Folded => render_folded(&view, &mut out)?,
+        ProfileFormat::Text => render_text(&view, &mut bytes)?,
+        ProfileFormat::Json => render_json(&view, &mut bytes)?,
+        ProfileFormat::Folded => render_folded(&view, &mut bytes)?,
+        ProfileFormat::Html => {
+            let origins = merged
+                .iter()
+                .flat_map(|path| &path.modules)
+                .map(|m| (m.name.clone(), m.origin))
+                .collect();
+            let commit = fastpath_history::blame::repository(project.root())
+                .ok()
+                .and_then(|repo| repo.head().ok().flatten())
+                .map(|head| {
+                    head.commit[..head.commit.len().min(12)].to_string()
+                        + if head.dirty { "-dirty" } else { "" }
+                });
+            let date =
+                fastpath_history::clock::utc_timestamp(fastpath_history::clock::now_or_today()?);
+            let context = HtmlContext {
+                graph: graph.as_ref(),
+                origins: &origins,
+                date: &date,
+                commit: commit.as_deref(),
+            };
+            render_html(&view, &context, &mut bytes)?
+        }
     }
-    Printer::flush(out)?;
+    match &args.output {
+        Some(file) => write_report(file, &bytes)?,
+        None => {
+            let mut out = printer.stdout();
+            out.write_all(&bytes)?;
+            Printer::flush(out)?;
+        }
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Replaces `file` with the report atomically (a report left from before is overwritten).
+fn write_report(file: &Path, bytes: &[u8]) -> Result<()> {
+    let stamp = match read_file(file) {
+        Ok((_, stamp)) => Some(stamp),
+        Err(_) if !file.exists() => None,
+        Err(error) => return Err(error).with_context(|| format!("-o {}", file.display())),
+    };
+    write_atomic(file, bytes, stamp.as_ref()).with_context(|| format!("-o {}", file.display()))
 }
 
 /// The runner's configuration (`measure::runner_config`), with the knobs only `profile` has.

@@ -6,6 +6,7 @@ mod busy;
 mod check;
 mod fix;
 mod graph;
+mod html;
 mod init;
 mod profile;
 mod regression;

@@ -1,14 +1,16 @@
-//! `fastpath check` output: diagnostics in five formats, one file each.
+//! `fastpath check` output: diagnostics in six formats, one file each.
 
 mod concise;
 mod full;
 mod github;
+mod html;
 mod json;
 mod sarif;
 
 pub use concise::render_concise;
 pub use full::render_full;
 pub use github::render_github;
+pub use html::render_html;
 pub use json::{render_json, render_json_with_notes};
 pub use sarif::render_sarif;
 

@@ -1,13 +1,15 @@
 //! `--format json`: `fastpath.profile/1`. Every field of the profile as PRODUCT.md describes it
 //! (per module `name`, `self_us` and `cumulative_us` as `median`/`min`/`max`/`mad` over runs,
 //! the totals, start-up, whole-process wall time, runs, interpreter), the savings, what pulled
-//! each module in under `pulled_in`, and the comparison with the static graph under `observed`.
+//! each module in under `pulled_in`, the comparison with the static graph under `observed`,
+//! and, with `--defer`, the set's combined saving under `deferred`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use fastpath_profile::observed::ObservedEdge;
+use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 use serde::Serialize;
 
@@ -35,6 +37,10 @@ struct JsonProfile<'a> {
     profile: &'a Profile,
     pulled_in: &'a BTreeMap<String, PulledIn>,
     observed: JsonObserved<'a>,
+    /// With `--defer`: the statements, what they save together (`saved_us`, the median over
+    /// runs of each run's self time in the modules) and the modules that stop loading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deferred: Option<&'a SetSaving>,
 }
 
 pub fn render_json(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -50,6 +56,7 @@ pub fn render_json(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
             not_loaded: &observed.comparison.not_loaded,
             added: observed.added,
         },
+        deferred: view.deferred,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

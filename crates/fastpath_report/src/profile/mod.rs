@@ -1,10 +1,12 @@
 //! `fastpath profile` output: the measured cold start as a readable report (text), the
-//! `fastpath.profile/1` document (json), and folded stacks for flame graphs (folded).
+//! `fastpath.profile/1` document (json), folded stacks for flame graphs (folded), and one
+//! self-contained interactive page (html).
 //!
 //! The command measures, prices the savings and compares with the static graph; these
 //! renderers only lay the results out.
 
 mod folded;
+mod html;
 mod json;
 mod text;
 
@@ -12,10 +14,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use fastpath_profile::observed::{Comparison, ObservedEdge};
+use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 use serde::Serialize;
 
 pub use folded::render_folded;
+pub use html::{render_html, HtmlContext};
 pub use json::render_json;
 pub use text::render_text;
 
@@ -69,6 +73,8 @@ pub struct ProfileView<'a> {
     pub observed: ObservedView<'a>,
     /// Paths under this directory are shown relative to it.
     pub root: &'a Path,
+    /// What the statements asked with `--defer` save together, when there were any.
+    pub deferred: Option<&'a SetSaving>,
 }
 
 #[cfg(test)]
@@ -76,11 +82,12 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::PathBuf;
 
+    use fastpath_graph::Origin;
     use fastpath_profile::importtime::parse;
     use fastpath_profile::runner::{
         Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
     };
-    use fastpath_profile::savings::{compute, ColdGraph, ImportSite};
+    use fastpath_profile::savings::{compute, set_saving, ColdGraph, ImportSite};
     use fastpath_profile::stats::{Decision, StoppingRule};
 
     use super::*;
@@ -205,6 +212,7 @@ import time:       200 |      27000 | app
                 added: 1,
             },
             root: Path::new("/project"),
+            deferred: None,
         };
         let mut out = Vec::new();
         f(&view, &mut out).unwrap();
@@ -335,5 +343,206 @@ import time:       200 |      27000 | app
         assert_eq!(lines[0], "app 200");
         assert!(lines.contains(&"app;boto3;urllib3 5000"), "{folded}");
         assert!(lines.contains(&"app;requests;idna 500"));
+    }
+
+    fn html(deferred: Option<&SetSaving>) -> (String, serde_json::Value) {
+        let profile = profile();
+        let pulled_in = pulled_in();
+        let comparison = comparison();
+        let view = ProfileView {
+            profile: &profile,
+            pulled_in: &pulled_in,
+            observed: ObservedView {
+                comparison: &comparison,
+                recorded: &comparison.unpredicted,
+                key: "cpython-3.11",
+                store: None,
+                added: 0,
+            },
+            root: Path::new("/project"),
+            deferred,
+        };
+        let graph = graph();
+        let origins = [("app", Origin::Project), ("boto3", Origin::ThirdParty)]
+            .into_iter()
+            .map(|(n, o)| (n.to_string(), o))
+            .collect();
+        let context = HtmlContext {
+            graph: Some(&graph),
+            origins: &origins,
+            date: "2026-12-03T00:00:00Z",
+            commit: Some("0123456789ab"),
+        };
+        let mut out = Vec::new();
+        render_html(&view, &context, &mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        let start = page.find("id=\"fastpath-data\">").unwrap() + "id=\"fastpath-data\">".len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let data = serde_json::from_str(&page[start..end]).unwrap();
+        (page, data)
+    }
+
+    fn graph() -> ColdGraph {
+        let mut graph = ColdGraph::new("app");
+        for (from, to, line) in [
+            ("app", "boto3", 2),
+            ("app", "requests", 3),
+            ("boto3", "botocore", 1),
+            ("boto3", "urllib3", 2),
+            ("requests", "urllib3", 1),
+            ("requests", "idna", 2),
+        ] {
+            let (f, t) = (graph.module(from), graph.module(to));
+            let site = graph.site(ImportSite {
+                file: format!("{from}.py"),
+                line,
+                statement: format!("import {to}"),
+            });
+            graph.edge(f, t, Some(site));
+        }
+        graph
+    }
+
+    #[test]
+    fn html_embeds_the_graph_runs_and_savings_the_page_combines() {
+        let graph = graph();
+        let mut sites = graph.sites_at("app.py", 2);
+        sites.extend(graph.sites_at("app.py", 3));
+        let set = set_saving(&graph, &sites, &profile().self_samples);
+        let (page, data) = html(Some(&set));
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert_eq!(data["schema"], "fastpath.profile-page/1");
+        assert_eq!(data["meta"]["entry"], "app");
+        assert_eq!(data["meta"]["runs"], 3);
+        assert_eq!(data["meta"]["commit"], "0123456789ab");
+        let names: Vec<&str> = data["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["n"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["app", "boto3", "urllib3", "botocore", "requests", "idna"]
+        );
+        // Origins from the static path; parents by index; the statement that pulled it in.
+        assert_eq!(data["modules"][0]["o"], "project");
+        assert_eq!(data["modules"][1]["o"], "third-party");
+        assert_eq!(data["modules"][4]["o"], "other");
+        assert_eq!(data["modules"][1]["p"], 0);
+        assert_eq!(data["modules"][1]["v"], "app.py:2  import boto3");
+        // Self median, min, max, MAD as integers of microseconds.
+        assert_eq!(
+            data["modules"][3]["s"],
+            serde_json::json!([20000, 20000, 20000, 0])
+        );
+        // One row per run, aligned with the modules.
+        assert_eq!(data["runs"].as_array().unwrap().len(), 3);
+        assert_eq!(data["runs"][0][3], 20000);
+        // Savings point at the graph's sites.
+        let saving = &data["savings"][0];
+        let site = &data["graph"]["sites"][saving["site"].as_u64().unwrap() as usize];
+        assert_eq!(site, &serde_json::json!(["app.py", 2, "import boto3"]));
+        assert_eq!(data["graph"]["edges"].as_array().unwrap().len(), 6);
+        // The --defer set as the library priced it: urllib3 goes with the pair.
+        assert_eq!(data["deferred"]["sites"], serde_json::json!(sites));
+        assert_eq!(data["deferred"]["saved_us"], 26800);
+        assert!(data["deferred"]["modules"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("urllib3")));
+        assert!(html(None).1["deferred"].is_null());
+    }
+
+    #[test]
+    fn json_and_text_show_the_deferred_set() {
+        let graph = graph();
+        let mut sites = graph.sites_at("app.py", 2);
+        sites.extend(graph.sites_at("app.py", 3));
+        let set = set_saving(&graph, &sites, &profile().self_samples);
+        let profile = profile();
+        let pulled_in = pulled_in();
+        let comparison = comparison();
+        let view = ProfileView {
+            profile: &profile,
+            pulled_in: &pulled_in,
+            observed: ObservedView {
+                comparison: &comparison,
+                recorded: &comparison.unpredicted,
+                key: "cpython-3.11",
+                store: None,
+                added: 0,
+            },
+            root: Path::new("/project"),
+            deferred: Some(&set),
+        };
+        let mut out = Vec::new();
+        render_text(&view, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let section = text.split("Deferred together").nth(1).unwrap();
+        let lines: Vec<&str> = section.lines().collect();
+        assert_eq!(
+            lines[0],
+            " (--defer): saves 26.8 ms (72.4 %); 5 modules would no longer load"
+        );
+        assert_eq!(lines[1], "  app.py:2  import boto3");
+        assert_eq!(lines[2], "  app.py:3  import requests");
+        assert_eq!(
+            lines[3],
+            "  modules: botocore, urllib3, boto3, idna, requests"
+        );
+        let mut out = Vec::new();
+        render_json(&view, &mut out).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["deferred"]["saved_us"], 26800.0);
+        assert_eq!(json["deferred"]["sites"][1]["statement"], "import requests");
+        assert_eq!(json["deferred"]["modules"][1], "urllib3");
+        let plain = render(render_json, &comparison);
+        assert!(!plain.contains("\"deferred\""));
+    }
+
+    #[test]
+    fn html_names_cannot_inject_markup() {
+        let mut profile = profile();
+        profile.entry = "</script><script>alert(1)</script>".to_string();
+        profile.modules[1].name = "<img src=x onerror=alert(1)>".to_string();
+        let pulled_in = BTreeMap::from([(
+            "<img src=x onerror=alert(1)>".to_string(),
+            PulledIn::Statement {
+                file: "<script>.py".to_string(),
+                line: 1,
+                statement: "import </script>".to_string(),
+            },
+        )]);
+        let comparison = Comparison::default();
+        let view = ProfileView {
+            profile: &profile,
+            pulled_in: &pulled_in,
+            observed: ObservedView {
+                comparison: &comparison,
+                recorded: &[],
+                key: "cpython-3.11",
+                store: None,
+                added: 0,
+            },
+            root: Path::new("/project"),
+            deferred: None,
+        };
+        let origins = BTreeMap::new();
+        let context = HtmlContext {
+            graph: None,
+            origins: &origins,
+            date: "<b>today</b>",
+            commit: None,
+        };
+        let mut out = Vec::new();
+        render_html(&view, &context, &mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        assert_eq!(page.matches("<script").count(), 2, "{page}");
+        assert_eq!(page.matches("</script>").count(), 2);
+        assert!(!page.contains("<img") && !page.contains("<b>"));
+        assert!(page.contains(
+            "<title>fastpath profile: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>"
+        ));
     }
 }

@@ -1,13 +1,14 @@
 //! `--format text`: what the cold start costs, for a person. In order: the headline
 //! (`cold start = interpreter start-up + imports`), how stable the figures are and how they were
 //! taken (pinning, bytecode), the top costs and the top savings with their share of the cold
-//! start, the measured import tree with the statement (file:line) that pulls each module in, and
+//! start, the `--defer` set's combined saving and modules, the measured import tree with the statement (file:line) that pulls each module in, and
 //! what the run showed that the static graph did not predict (and the reverse).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use fastpath_profile::runner::Bytecode;
+use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 
 use super::{ProfileView, PulledIn};
@@ -139,6 +140,10 @@ pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
         }
     }
 
+    if let Some(set) = view.deferred {
+        deferred(set, cold_start, out)?;
+    }
+
     writeln!(
         out,
         "\nImport tree (median self / cumulative; the statement that pulls each module in)"
@@ -173,6 +178,45 @@ pub fn render_text(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()
     }
 
     observed(view, out)
+}
+
+/// The `--defer` set: what the statements save together, and every module that stops loading.
+fn deferred(set: &SetSaving, cold_start: f64, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nDeferred together (--defer): saves {} ({}); {} module{} would no longer load",
+        ms(set.saved_us),
+        percent(set.saved_us, cold_start),
+        set.modules.len(),
+        if set.modules.len() == 1 { "" } else { "s" }
+    )?;
+    for site in &set.sites {
+        writeln!(out, "  {}:{}  {}", site.file, site.line, site.statement)?;
+    }
+    if set.unmeasured > 0 {
+        writeln!(
+            out,
+            "  ({} of them not measured, counted as 0)",
+            set.unmeasured
+        )?;
+    }
+    let mut line = String::from("  modules:");
+    for (i, name) in set.modules.iter().enumerate() {
+        let item = if i + 1 < set.modules.len() {
+            format!(" {name},")
+        } else {
+            format!(" {name}")
+        };
+        if line.len() + item.len() > 100 && line.len() > 11 {
+            writeln!(out, "{line}")?;
+            line = String::from("   ");
+        }
+        line.push_str(&item);
+    }
+    if !set.modules.is_empty() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 fn header(p: &Profile, out: &mut dyn Write) -> io::Result<()> {
