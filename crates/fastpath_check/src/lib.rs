@@ -30,7 +30,7 @@ pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
 }
 
 /// [`check`], with the measured rules' results too close to call returned apart: findings
-/// first, then the notes ([`Severity::Note`]) that `--verbose` and the JSON show.
+/// first, then the notes ([`Severity::Note`]) that `check` prints on stderr (unless `-q`) and the JSON lists under `close_calls`.
 pub fn check_with_notes(context: &Context<'_>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let (notes, findings) = run_rules(context)
         .into_iter()

@@ -8,7 +8,7 @@
 //! between measurements minutes apart (two 15-run medians differed by 4 % typically, 10 % at
 //! most, on our machines). A rule reports only when the widened interval lies wholly beyond the
 //! threshold; when the threshold falls inside it the result is too close to call: no finding,
-//! but a [`Severity::Note`] diagnostic that `--verbose` and the JSON show. A contended
+//! but a [`Severity::Note`] diagnostic, on stderr and in the JSON's `close_calls`. A contended
 //! measurement (a busy machine; see `fastpath_profile::runner::contention`) reads high, so it
 //! can never show that a figure is over a threshold: such a result is too close to call too.
 

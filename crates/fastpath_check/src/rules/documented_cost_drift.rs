@@ -39,8 +39,8 @@ Run `fastpath update`: it rewrites each cost from a fresh measurement.
 
 ## Options
 `cost-tolerance` is fixed at 50 % for now. A measurement that was contended (a busy machine
-reads high) never reports a cost as documented too low: that result is a note under `--verbose`
-and in the JSON.
+reads high) never reports a cost as documented too low: that result is a `note:` line on stderr
+(unless `-q`) and an entry of `close_calls` in the JSON.
 
 ## Fix safety
 `fastpath update` is safe."#,

@@ -19,8 +19,8 @@ Decided on the confidence interval, not on one median: reported only when the in
 measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
 for the machine's drift between measurements, lies wholly over the threshold. A result too
 close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
-a note under `--verbose` and in the JSON. Repeated checks of an unchanged project therefore give
-the same findings.
+a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
+of an unchanged project therefore give the same findings.
 
 ## Why is this bad?
 The fast path is a budget: "Total still <200ms?" is on the seed's review checklist, and its test
