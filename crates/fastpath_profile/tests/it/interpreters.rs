@@ -44,25 +44,29 @@ fn pyenv_versions() -> Option<PathBuf> {
     (out.status.success() && !root.is_empty()).then(|| Path::new(root).join("versions"))
 }
 
-/// Interpreters under pyenv whose version starts with `prefix`.
+/// An interpreter whose version starts with `prefix` (`3.7.`, `2.7`): the newest under
+/// `pyenv root`, else `pythonX.Y` on `PATH`.
 fn pyenv(prefix: &str) -> Option<PathBuf> {
-    let Some(versions) = pyenv_versions() else {
-        missing("no `pyenv root`");
-        return None;
-    };
-    let dir = std::fs::read_dir(&versions).ok()?;
-    let mut found: Vec<PathBuf> = dir
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .map(|e| e.path().join("bin/python"))
-        .filter(|p| p.is_file())
-        .collect();
-    found.sort();
-    let python = found.pop();
+    let under_pyenv = pyenv_versions().and_then(|versions| {
+        let dir = std::fs::read_dir(&versions).ok()?;
+        let mut found: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .map(|e| e.path().join("bin/python"))
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found.pop()
+    });
+    let python = under_pyenv.or_else(|| {
+        let name = format!("python{}", prefix.trim_end_matches('.'));
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(&name))
+            .find(|p| p.is_file())
+    });
     if python.is_none() {
         missing(&format!(
-            "no pyenv interpreter {prefix}* under {}",
-            versions.display()
+            "no interpreter {prefix}* under `pyenv root` or on PATH"
         ));
     }
     python
