@@ -53,7 +53,10 @@ impl Command {
             Command::History(a) => (a.project.path.as_deref(), &[]),
             Command::Graph(a) => (None, &a.src),
             Command::Profile(a) => (None, &a.src),
-            Command::Init(_) | Command::Blame(_) | Command::Explain(_) => (None, &[]),
+            Command::Init(_)
+            | Command::Blame(_)
+            | Command::Explain(_)
+            | Command::GenerateShellCompletion { .. } => (None, &[]),
         }
     }
 }
@@ -102,6 +105,9 @@ pub enum Command {
     #[command(long_about = PROFILE_LONG_ABOUT)]
     #[command(display_order = 3)]
     Profile(ProfileArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(display_order = 12)]
+    GenerateShellCompletion { shell: clap_complete::Shell },
 }
 
 const FIX_LONG_ABOUT: &str = "\

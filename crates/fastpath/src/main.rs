@@ -63,6 +63,7 @@ fn dispatch(cli: &Cli, command: &Command, printer: &Printer) -> anyhow::Result<E
         Command::History(args) => commands::history::run(cli, args, printer),
         Command::Blame(args) => commands::blame::run(cli, args, printer),
         Command::Profile(args) => commands::profile::run(cli, args, printer),
+        Command::GenerateShellCompletion { shell } => commands::completion::run(*shell, printer),
     }
 }
 

@@ -232,3 +232,69 @@ impl RunSource for GateRuns {
         Ok(startup_cpu_us(&self.python)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::ManifestLocation;
+    use crate::settings::{Overrides, Settings};
+
+    fn project(config: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), config).unwrap();
+        let settings = Settings::resolve(dir.path(), &Overrides::default()).unwrap();
+        let project = Project {
+            cwd: dir.path().to_path_buf(),
+            info: None,
+            manifest: ManifestLocation {
+                path: settings.manifest.value.clone(),
+                module: "fast_path".into(),
+            },
+            observed: Vec::new(),
+            settings,
+        };
+        (dir, project)
+    }
+
+    #[test]
+    fn src_roots_go_on_pythonpath_and_runs_come_from_the_flag_then_the_file() {
+        let (dir, project) =
+            project("[tool.fastpath]\nentry = \"mypkg.cli\"\nsrc = [\"src\"]\nruns = 7\n");
+        let entry = project.entry("mypkg.cli", project.root()).unwrap();
+        let run = RunArgs {
+            runs: None,
+            timeout: 2.5,
+        };
+        let config = runner_config(&project, Path::new("python3"), &entry, &run);
+        assert_eq!(config.project_root, dir.path());
+        assert_eq!(config.entry, "mypkg.cli");
+        assert_eq!(config.timeout, Duration::from_millis(2500));
+        assert_eq!(config.stopping, StoppingRule::fixed(7));
+        let pythonpath = config
+            .extra_env
+            .iter()
+            .find(|(k, _)| k == "PYTHONPATH")
+            .map(|(_, v)| std::env::split_paths(v).next().unwrap())
+            .expect("PYTHONPATH set");
+        assert_eq!(pythonpath, dir.path().join("src"));
+        let flag = RunArgs {
+            runs: Some(3),
+            timeout: 60.0,
+        };
+        let config = runner_config(&project, Path::new("python3"), &entry, &flag);
+        assert_eq!(config.stopping, StoppingRule::fixed(3));
+    }
+
+    #[test]
+    fn without_src_or_runs_the_defaults_stand() {
+        let (_dir, project) = project("[tool.fastpath]\nentry = \"app\"\n");
+        let entry = project.entry("app", project.root()).unwrap();
+        let run = RunArgs {
+            runs: None,
+            timeout: 60.0,
+        };
+        let config = runner_config(&project, Path::new("python3"), &entry, &run);
+        assert!(config.extra_env.iter().all(|(k, _)| k != "PYTHONPATH"));
+        assert_eq!(config.stopping, StoppingRule::default());
+    }
+}

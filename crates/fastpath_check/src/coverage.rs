@@ -5,10 +5,11 @@
 //! statement in a project module that imports it. Its own dependencies are its cost, not
 //! separate findings.
 
-use fastpath_graph::{Origin, Via};
+use fastpath_graph::{ColdPath, Origin, Via};
+use fastpath_scan::Context as SiteContext;
 
 use crate::context::Context;
-use crate::diagnostic::{FixSafety, FixTarget, Label, Location};
+use crate::diagnostic::{Diagnostic, FixSafety, FixTarget, Label, Location};
 use crate::policy::covers;
 
 /// Dotted names the manifest imports (`import a.b` declares `a.b`; `from x import y` declares
@@ -53,8 +54,59 @@ pub(crate) fn boundary_modules<'c>(
         })
 }
 
+/// The statement behind `via`: itself; for an import observed at run time (no statement shows
+/// it), the statement that pulls its importer in, recursively; `None` when that importer is the
+/// entry, which no statement imports.
+pub fn stated_via<'p>(path: &'p ColdPath, via: &'p Via) -> Option<&'p Via> {
+    let mut via = via;
+    let mut hops = 0;
+    while via.context == SiteContext::Observed {
+        let up = path
+            .index_of(&via.module)
+            .and_then(|i| path.modules[i].via.as_ref())?;
+        hops += 1;
+        if hops > path.modules.len() {
+            return None;
+        }
+        via = up;
+    }
+    Some(via)
+}
+
+/// Where a finding about the module `via` brings in points: its statement (see
+/// [`stated_via`]), or the importer's first line when no statement brings it in. Never line 0.
 pub(crate) fn via_location(cx: &Context<'_>, via: &Via) -> Location {
-    Location::new(cx.display(&via.path), via.line, via.column)
+    match stated_via(cx.cold_path, via) {
+        Some(stated) => Location::new(cx.display(&stated.path), stated.line, stated.column),
+        None => {
+            let path = cx.cold_path;
+            let file = path
+                .index_of(&via.module)
+                .and_then(|i| path.modules[i].path.clone())
+                .unwrap_or_else(|| via.path.clone());
+            Location::new(cx.display(&file), 1, 1)
+        }
+    }
+}
+
+/// The observed edge as a note, when `module` came in through one.
+pub(crate) fn with_observed_note(
+    cx: &Context<'_>,
+    diagnostic: Diagnostic,
+    via: &Via,
+    module: &str,
+) -> Diagnostic {
+    if via.context != SiteContext::Observed {
+        return diagnostic;
+    }
+    let pointed = match stated_via(cx.cold_path, via) {
+        Some(_) => format!("the statement that brings `{}` in", via.module),
+        None => format!("the start of `{}`, the entry", via.module),
+    };
+    diagnostic.with_note(format!(
+        "`{}` imports `{module}` at run time (observed by `fastpath profile`; no statement shows it): the finding points at {pointed}",
+        via.module
+    ))
 }
 
 /// The fix for the module at `index`: the innermost statement of its chain made by a project
@@ -80,7 +132,11 @@ pub(crate) fn chain(cx: &Context<'_>, index: usize) -> Vec<Label> {
         .into_iter()
         .map(|via| Label {
             location: via_location(cx, via),
-            message: via.statement.clone(),
+            message: if via.context == SiteContext::Observed {
+                format!("`{}` imports it at run time (observed)", via.module)
+            } else {
+                via.statement.clone()
+            },
         })
         .collect()
 }

@@ -9,6 +9,7 @@
 mod context;
 pub mod cost;
 mod coverage;
+pub use crate::coverage::stated_via;
 mod diagnostic;
 pub mod margin;
 mod policy;

@@ -89,6 +89,7 @@ mod tests {
                 column: 1,
                 context: fastpath_scan::Context::Eager,
                 statement: format!("import {name}"),
+                call: None,
             }),
         }
     }

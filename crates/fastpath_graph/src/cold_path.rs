@@ -11,6 +11,15 @@
 //!   submodules named in `p.__all__`;
 //! - an `except ImportError:` handler runs only when an import in its `try` body failed;
 //! - a module-level function called at import time runs its deferred imports;
+//! - so does a function of another module, when a call made at import time certainly names
+//!   it: `from m import f; f()`, `import m; m.f()`, re-exports followed, in decorators, class
+//!   bodies, loops, and the hooks a class statement calls (its bases' `__init_subclass__`,
+//!   its metaclass's `__new__` and `__init__`). Its imports count under the same rules as a
+//!   module body's (not in a conditional block, a branch the target rules out, or an
+//!   `except ImportError:` whose `try` succeeds), and the functions it certainly calls are
+//!   followed in turn, [`MAX_CALL_DEPTH`] deep. A name bound in a `try`, bound twice, or not
+//!   bound by an import (a parameter, an attribute of an object) is left out, never guessed.
+//!   Such an import's [`Via`] is the call site, with the [`CallChain`] that reaches it;
 //! - modules already loaded at interpreter start-up cost nothing and are not descended into.
 //!
 //! What no source shows (an extension that imports as it initialises, a computed
@@ -38,8 +47,36 @@ pub struct Via {
     pub line: u32,
     pub column: u32,
     pub context: Context,
-    /// A short rendering of the statement, e.g. `from .store import save`.
+    /// A short rendering of the statement, e.g. `from .store import save`. For an import
+    /// reached through calls (see `call`), the calls then the statement:
+    /// `getattr_migration() → pydantic/_migration.py:283 from .errors import PydanticImportError`.
     pub statement: String,
+    /// Set when the statement at `line` is a call made at import time and the import runs in
+    /// a function it enters in another module (`context` is then `deferred`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallChain>,
+}
+
+/// The path from a call made at import time to the import statement it runs in another
+/// module's function: the functions entered, outermost first, then the statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallChain {
+    pub calls: Vec<Call>,
+    /// The module, file, line and rendering of the import statement reached.
+    pub module: String,
+    pub path: PathBuf,
+    pub line: u32,
+    pub statement: String,
+}
+
+/// One function entered on a [`CallChain`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    /// The callee as written at the call site (`getattr_migration`, `m.setup`, `app.route`).
+    pub callee: String,
+    /// Where the function entered is defined: its module and `__qualname__`.
+    pub module: String,
+    pub function: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -185,6 +222,7 @@ pub fn cold_path_with_observed(
         seen_preloaded: HashSet::new(),
         seen_problem_files: HashSet::new(),
         registered: HashSet::new(),
+        entered: HashSet::new(),
     };
     // The entry's parents run first, as `import a.b.entry` would run them.
     if let Some((parent, _)) = entry.rsplit_once('.') {
@@ -205,6 +243,8 @@ struct SiteFrame<'s> {
     path: &'s Path,
     site: &'s ImportSite,
     statement: String,
+    /// For a site run through calls: the [`Via`] naming the call made at import time.
+    called: Option<&'s Via>,
 }
 
 enum Load {
@@ -225,10 +265,26 @@ struct Walk<'a> {
     seen_preloaded: HashSet<String>,
     seen_problem_files: HashSet<PathBuf>,
     registered: HashSet<String>,
+    /// Functions already followed from a call made at import time: (module, `__qualname__`).
+    entered: HashSet<(usize, String)>,
 }
+
+/// Where a call made at import time sits: the module whose body makes it, its file and line.
+struct CallSite {
+    module: usize,
+    path: PathBuf,
+    line: u32,
+}
+
+/// How deep calls are followed from a call made at import time (functions entered, and
+/// re-exports walked to find one).
+pub const MAX_CALL_DEPTH: usize = 6;
 
 impl Walk<'_> {
     fn via(frame: &SiteFrame<'_>) -> Via {
+        if let Some(via) = frame.called {
+            return via.clone();
+        }
         Via {
             module: frame.module.to_string(),
             path: frame.path.to_path_buf(),
@@ -236,6 +292,7 @@ impl Walk<'_> {
             column: frame.site.column,
             context: frame.site.context,
             statement: frame.statement.clone(),
+            call: None,
         }
     }
 
@@ -306,18 +363,17 @@ impl Walk<'_> {
     }
 
     fn run_body(&mut self, index: usize, module: &ResolvedModule, source: &Path, scan: &FileScan) {
-        let package = if module.is_package() {
-            module.name.clone()
-        } else {
-            module
-                .name
-                .rsplit_once('.')
-                .map(|(p, _)| p.to_string())
-                .unwrap_or_default()
-        };
+        let package = package_of(&module.name, module.is_package());
         let mut failed_tries: HashSet<u32> = HashSet::new();
         let called = scan.functions_run_at_import();
+        // Calls made at import time run, in source order, between the statements around them.
+        let mut calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+        calls.sort_by_key(|&(_, line)| line);
+        let mut calls = calls.into_iter().peekable();
         for site in &scan.sites {
+            while let Some(call) = calls.next_if(|&(_, line)| line < site.line) {
+                self.follow_eager_call(index, source, call);
+            }
             let runs = match site.context {
                 Context::Eager => true,
                 // A function called at import time runs its imports then.
@@ -333,62 +389,261 @@ impl Walk<'_> {
             if !runs {
                 continue;
             }
-            if let Some(id) = site.fallback_for {
-                if !failed_tries.contains(&id) {
-                    continue;
-                }
-            }
-            let Some(base) = absolute_module(site, &package) else {
-                let frame = SiteFrame {
-                    module: &module.name,
-                    path: source,
-                    site,
-                    statement: statement(site),
-                };
-                let via = Self::via(&frame);
-                self.path.unresolved.push(Unresolved {
-                    name: format!("{}{}", ".".repeat(site.level as usize), site.module),
-                    via,
-                    optional: site.optional,
-                });
-                continue;
-            };
             let frame = SiteFrame {
                 module: &module.name,
                 path: source,
                 site,
                 statement: statement(site),
+                called: None,
             };
-            let mut targets = vec![base.clone()];
-            if site.kind == SiteKind::From {
-                targets.clear();
-                match self.load_chain(&base, Some(&frame)) {
-                    Load::Loaded(base_index) => {
-                        self.edge_with_parents(index, base_index, &base, site);
-                        let submodules = self.submodules_named_by(base_index, site);
-                        for imported in &site.names {
-                            if imported.name != "*" && !submodules.contains(&imported.name) {
-                                self.run_getattr(base_index, &imported.name);
-                            }
-                        }
-                        for name in submodules {
-                            targets.push(format!("{base}.{name}"));
+            self.run_site(index, &package, &frame, &mut failed_tries);
+        }
+        for call in calls {
+            self.follow_eager_call(index, source, call);
+        }
+    }
+
+    /// Runs one import site: `from` is the module whose body is running (the edges start
+    /// there), `package` the one the site's leading dots climb from.
+    fn run_site(
+        &mut self,
+        from: usize,
+        package: &str,
+        frame: &SiteFrame<'_>,
+        failed_tries: &mut HashSet<u32>,
+    ) {
+        let site = frame.site;
+        if let Some(id) = site.fallback_for {
+            if !failed_tries.contains(&id) {
+                return;
+            }
+        }
+        let Some(base) = absolute_module(site, package) else {
+            let via = Self::via(frame);
+            self.path.unresolved.push(Unresolved {
+                name: format!("{}{}", ".".repeat(site.level as usize), site.module),
+                via,
+                optional: site.optional,
+            });
+            return;
+        };
+        let mut targets = vec![base.clone()];
+        if site.kind == SiteKind::From {
+            targets.clear();
+            match self.load_chain(&base, Some(frame)) {
+                Load::Loaded(base_index) => {
+                    self.edge_with_parents(from, base_index, &base, frame);
+                    let submodules = self.submodules_named_by(base_index, site);
+                    for imported in &site.names {
+                        if imported.name != "*" && !submodules.contains(&imported.name) {
+                            self.run_getattr(base_index, &imported.name);
                         }
                     }
-                    Load::Preloaded | Load::Alias => {}
-                    Load::Missing => {
-                        self.missing(&base, &frame, &mut failed_tries);
+                    for name in submodules {
+                        targets.push(format!("{base}.{name}"));
                     }
                 }
-            }
-            for target in targets {
-                match self.load_chain(&target, Some(&frame)) {
-                    Load::Loaded(to) => self.edge_with_parents(index, to, &target, site),
-                    Load::Missing => self.missing(&target, &frame, &mut failed_tries),
-                    Load::Preloaded | Load::Alias => {}
+                Load::Preloaded | Load::Alias => {}
+                Load::Missing => {
+                    self.missing(&base, frame, failed_tries);
                 }
             }
         }
+        for target in targets {
+            match self.load_chain(&target, Some(frame)) {
+                Load::Loaded(to) => self.edge_with_parents(from, to, &target, frame),
+                Load::Missing => self.missing(&target, frame, failed_tries),
+                Load::Preloaded | Load::Alias => {}
+            }
+        }
+    }
+
+    /// A call made by the body of module `index` at import time: when its callee is a
+    /// function that can be resolved with certainty, the imports that function certainly
+    /// runs (and those of the functions it certainly calls, [`MAX_CALL_DEPTH`] deep) run now.
+    fn follow_eager_call(&mut self, index: usize, source: &Path, (callee, line): (&str, u32)) {
+        let Some((module, function)) = self.resolve_callee(index, callee, 0) else {
+            return;
+        };
+        let at = CallSite {
+            module: index,
+            path: source.to_path_buf(),
+            line,
+        };
+        let step = Call {
+            callee: callee.to_string(),
+            module: self.path.modules[module].name.clone(),
+            function,
+        };
+        self.enter_function(&at, vec![step], module);
+    }
+
+    /// Runs the function at the end of `chain` (defined in module `defined_in`): its
+    /// certain imports, then the functions it certainly calls.
+    fn enter_function(&mut self, at: &CallSite, chain: Vec<Call>, defined_in: usize) {
+        let step = chain.last().expect("a chain has a call");
+        if chain.len() > MAX_CALL_DEPTH || !self.entered.insert((defined_in, step.function.clone()))
+        {
+            return;
+        }
+        let module = self.path.modules[defined_in].clone();
+        let Some(source) = module.path.clone().filter(|p| is_python(p)) else {
+            return;
+        };
+        let scan = self.sources.scan(&source, self.target);
+        let function = step.function.clone();
+        // Imports of a function of the running module itself already ran with its body.
+        if defined_in != at.module {
+            let package = package_of(&module.name, module.kind == ModuleKind::Package);
+            let mut failed_tries: HashSet<u32> = HashSet::new();
+            let caller = self.path.modules[at.module].name.clone();
+            for site in scan.sites.iter().filter(|s| {
+                s.context == Context::Deferred
+                    && !s.conditional
+                    && s.function.as_deref() == Some(function.as_str())
+            }) {
+                let via = self.call_via(at, &chain, &module, &source, site);
+                let frame = SiteFrame {
+                    module: &caller,
+                    path: &at.path,
+                    site,
+                    statement: via.statement.clone(),
+                    called: Some(&via),
+                };
+                self.run_site(at.module, &package, &frame, &mut failed_tries);
+            }
+        }
+        for callee in scan.calls.get(&function).into_iter().flatten() {
+            if let Some((next, function)) = self.resolve_callee(defined_in, callee, 0) {
+                let mut deeper = chain.clone();
+                deeper.push(Call {
+                    callee: callee.clone(),
+                    module: self.path.modules[next].name.clone(),
+                    function,
+                });
+                self.enter_function(at, deeper, next);
+            }
+        }
+    }
+
+    /// The [`Via`] of an import that `chain`, called at `at`, runs in `module`'s function.
+    fn call_via(
+        &self,
+        at: &CallSite,
+        chain: &[Call],
+        module: &Module,
+        source: &Path,
+        site: &ImportSite,
+    ) -> Via {
+        let mut rendered = String::new();
+        for (i, call) in chain.iter().enumerate() {
+            if i > 0 {
+                let caller = &chain[i - 1].module;
+                let file = self
+                    .loaded
+                    .get(caller)
+                    .and_then(|&c| self.path.modules[c].path.as_deref())
+                    .map(|p| module_file(caller, p))
+                    .unwrap_or_default();
+                rendered.push_str(&format!(" → {file} "));
+            }
+            rendered.push_str(&format!("{}()", call.callee));
+        }
+        let stmt = statement(site);
+        rendered.push_str(&format!(
+            " → {}:{} {stmt}",
+            module_file(&module.name, source),
+            site.line
+        ));
+        Via {
+            module: self.path.modules[at.module].name.clone(),
+            path: at.path.clone(),
+            line: at.line,
+            column: 1,
+            context: Context::Deferred,
+            statement: rendered,
+            call: Some(CallChain {
+                calls: chain.to_vec(),
+                module: module.name.clone(),
+                path: source.to_path_buf(),
+                line: site.line,
+                statement: stmt,
+            }),
+        }
+    }
+
+    /// The function a callee written in module `index` certainly names, as (module index,
+    /// `__qualname__`): a function defined there, or one bound by a module-level import that
+    /// nothing else binds (`from m import f`, `import m` then `m.f`), followed through
+    /// re-exports. A class names its `__init__` / `__new__` when it defines one. Anything
+    /// else (a parameter, an attribute of an object, a name bound twice) is left out.
+    fn resolve_callee(&self, index: usize, callee: &str, depth: usize) -> Option<(usize, String)> {
+        if depth > MAX_CALL_DEPTH {
+            return None;
+        }
+        let module = &self.path.modules[index];
+        let source = module.path.as_deref().filter(|p| is_python(p))?;
+        let scan = self.sources.scan(source, self.target);
+        let mut name = callee.to_string();
+        for _ in 0..8 {
+            match scan.aliases.get(&name) {
+                Some(target) => name = target.clone(),
+                None => break,
+            }
+        }
+        if let Some(function) = defined_function(&scan, &name) {
+            return Some((index, function));
+        }
+        let (head, rest) = match name.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (name.as_str(), None),
+        };
+        let package = package_of(&module.name, module.kind == ModuleKind::Package);
+        let mut bindings = scan
+            .sites
+            .iter()
+            .filter(|s| {
+                s.context == Context::Eager
+                    && s.function.is_none()
+                    && !s.conditional
+                    && !s.optional
+                    && s.fallback_for.is_none()
+            })
+            .filter_map(|s| binding(s, head, &package));
+        let bound = bindings.next()?;
+        if bindings.next().is_some() {
+            return None; // bound twice: which one holds at call time is not certain
+        }
+        // Walk the rest of the dotted name: through submodules while they are loaded, then
+        // into attributes of the last module.
+        let (mut module_name, first) = bound;
+        let mut attribute: Option<String> = None;
+        for part in first
+            .as_deref()
+            .into_iter()
+            .chain(rest.into_iter().flat_map(|r| r.split('.')))
+        {
+            match attribute {
+                None => {
+                    let submodule = format!("{module_name}.{part}");
+                    if self.loaded.contains_key(&submodule) {
+                        module_name = submodule;
+                    } else {
+                        attribute = Some(part.to_string());
+                    }
+                }
+                Some(ref mut attribute) => {
+                    attribute.push('.');
+                    attribute.push_str(part);
+                }
+            }
+        }
+        let attribute = attribute?;
+        let &defined_in = self.loaded.get(&module_name)?;
+        if defined_in == index {
+            return None;
+        }
+        self.resolve_callee(defined_in, &attribute, depth + 1)
     }
 
     /// `from pkg import name` where `pkg` defines no `name` but has a module `__getattr__`
@@ -441,6 +696,7 @@ impl Walk<'_> {
                 path: &path,
                 site,
                 statement: statement(site),
+                called: None,
             };
             let target = match site
                 .names
@@ -504,25 +760,33 @@ impl Walk<'_> {
 
     /// The edge to `to` (named `name`), and to every package on the way: the statement
     /// needs them too (`import a.b.c` and `from a.b import c` run `a` and `a.b`).
-    fn edge_with_parents(&mut self, from: usize, to: usize, name: &str, site: &ImportSite) {
-        self.edge(from, to, site);
+    fn edge_with_parents(&mut self, from: usize, to: usize, name: &str, frame: &SiteFrame<'_>) {
+        let (line, column, context) = match frame.called {
+            Some(via) => (via.line, via.column, via.context),
+            None => (frame.site.line, frame.site.column, frame.site.context),
+        };
+        self.edge_at(from, to, line, column, context);
         let mut name = name;
         while let Some((parent, _)) = name.rsplit_once('.') {
             if let Some(&p) = self.loaded.get(parent) {
-                self.edge(from, p, site);
+                self.edge_at(from, p, line, column, context);
             }
             name = parent;
         }
     }
 
     fn edge(&mut self, from: usize, to: usize, site: &ImportSite) {
+        self.edge_at(from, to, site.line, site.column, site.context);
+    }
+
+    fn edge_at(&mut self, from: usize, to: usize, line: u32, column: u32, context: Context) {
         if from != to {
             self.path.edges.push(Edge {
                 from,
                 to,
-                line: site.line,
-                column: site.column,
-                context: site.context,
+                line,
+                column,
+                context,
             });
         }
     }
@@ -566,6 +830,7 @@ impl Walk<'_> {
                     path: &importer_path,
                     site: &site,
                     statement: OBSERVED_STATEMENT.to_string(),
+                    called: None,
                 };
                 let before = self.path.modules.len();
                 if let Load::Loaded(to) = self.load_chain(&edge.module, Some(&frame)) {
@@ -583,6 +848,79 @@ impl Walk<'_> {
                 break;
             }
         }
+    }
+}
+
+/// The package a module's relative imports climb from: itself for a package.
+fn package_of(name: &str, is_package: bool) -> String {
+    if is_package {
+        name.to_string()
+    } else {
+        name.rsplit_once('.')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
+    }
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+/// A module's file as its import path spells it (`pydantic/_migration.py`,
+/// `pydantic/__init__.py`): the same whatever directory the tree sits in.
+fn module_file(name: &str, path: &Path) -> String {
+    let depth = name.matches('.').count()
+        + 1
+        + usize::from(path.file_stem().is_some_and(|s| s == "__init__"));
+    let parts: Vec<String> = path
+        .components()
+        .rev()
+        .take(depth)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+/// The `__qualname__` of the function `name` spells in this module, when the module defines
+/// one the scan knows of (it calls something or imports something): the function itself, or
+/// for a class its `__init__` (else its `__new__`).
+fn defined_function(scan: &FileScan, name: &str) -> Option<String> {
+    let defined = |qualname: &str| {
+        scan.calls.contains_key(qualname)
+            || scan
+                .sites
+                .iter()
+                .any(|s| s.function.as_deref() == Some(qualname))
+    };
+    [
+        name.to_string(),
+        format!("{name}.__init__"),
+        format!("{name}.__new__"),
+    ]
+    .into_iter()
+    .find(|q| defined(q))
+}
+
+/// What a module-level import binds to `head`: the module it names, and the first
+/// attribute taken from it (`from m import f` binds `f` to `m`'s `f`; `import a.b` binds `a`).
+fn binding(site: &ImportSite, head: &str, package: &str) -> Option<(String, Option<String>)> {
+    match site.kind {
+        SiteKind::From => {
+            let imported = site
+                .names
+                .iter()
+                .find(|n| n.name != "*" && n.asname.as_deref().unwrap_or(&n.name) == head)?;
+            Some((absolute_module(site, package)?, Some(imported.name.clone())))
+        }
+        SiteKind::Import => match &site.alias {
+            Some(alias) if alias == head => Some((site.module.clone(), None)),
+            Some(_) => None,
+            None => {
+                let first = site.module.split('.').next()?;
+                (first == head).then(|| (first.to_string(), None))
+            }
+        },
+        SiteKind::ImportModule | SiteKind::DunderImport => None,
     }
 }
 
@@ -858,6 +1196,71 @@ mod tests {
                 (2, 1, Context::Observed)
             ]
         );
+    }
+
+    #[test]
+    fn a_call_is_followed_through_a_re_export_and_named_in_via() {
+        let dir = project(&[
+            ("app.py", "from pkg import setup\n\nsetup()\n"),
+            ("pkg/__init__.py", "from .impl import setup\n"),
+            ("pkg/impl.py", "def setup():\n    import leaf\n"),
+            ("leaf.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "pkg", "pkg.impl", "leaf"]);
+        let via = path.modules[3].via.as_ref().unwrap();
+        assert_eq!((via.module.as_str(), via.line), ("app", 3));
+        assert_eq!(via.context, Context::Deferred);
+        assert_eq!(via.statement, "setup() → pkg/impl.py:2 import leaf");
+        let call = via.call.as_ref().unwrap();
+        assert_eq!(
+            (
+                call.calls[0].module.as_str(),
+                call.calls[0].function.as_str()
+            ),
+            ("pkg.impl", "setup")
+        );
+        assert!(path
+            .edges
+            .iter()
+            .any(|e| e.from == 0 && e.to == 3 && e.line == 3 && e.context == Context::Deferred));
+    }
+
+    #[test]
+    fn a_name_the_analysis_cannot_be_sure_of_is_not_followed() {
+        // Bound in a `try` that handles ImportError, bound twice, or a parameter: left out.
+        let dir = project(&[
+            (
+                "app.py",
+                "try:\n    from a import f\nexcept ImportError:\n    f = None\nfrom a import g\nfrom b import g\nf()\ng()\ndef run(h):\n    h()\nrun(len)\n",
+            ),
+            ("a.py", "def f():\n    import leaf_f\ndef g():\n    import leaf_g\n"),
+            ("b.py", "def g():\n    import leaf_g\n"),
+            ("leaf_f.py", ""),
+            ("leaf_g.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "a", "b"]);
+    }
+
+    #[test]
+    fn mutually_recursive_callees_end() {
+        let dir = project(&[
+            ("app.py", "import a\n\na.f()\n"),
+            ("a.py", "import b\n\ndef f():\n    b.g()\n"),
+            ("b.py", "import a\n\ndef g():\n    import leaf\n    a.f()\n"),
+            ("leaf.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        assert_eq!(names(&path), ["app", "a", "b", "leaf"]);
+        let via = path.modules[3].via.as_ref().unwrap();
+        assert_eq!(via.statement, "a.f() → a.py b.g() → b.py:4 import leaf");
     }
 
     #[test]

@@ -13,8 +13,8 @@ pub mod sources;
 pub mod tree;
 
 pub use cold_path::{
-    cold_path, cold_path_with_observed, ColdPath, EntryError, Module, ObservedImport, Unresolved,
-    Via, OBSERVED_STATEMENT,
+    cold_path, cold_path_with_observed, Call, CallChain, ColdPath, EntryError, Module,
+    ObservedImport, Unresolved, Via, OBSERVED_STATEMENT,
 };
 pub use interpreter::{
     default_cache_dir, find_interpreter, query_interpreter, InterpreterError, InterpreterInfo,

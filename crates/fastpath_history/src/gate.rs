@@ -103,14 +103,14 @@ pub struct ModuleAssessment {
 
 /// The outcome of a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
+pub struct GateComparison {
     pub mode: Mode,
     pub base_runs: usize,
     pub new_runs: usize,
     /// The significance level used at the last look (one-sided).
     pub alpha: f64,
     /// The entry's cold start: each run's CPU time when both sides have it (see
-    /// [`Comparison::on_cpu`]), else the import total. The minimum effect is a share of the
+    /// [`GateComparison::on_cpu`]), else the import total. The minimum effect is a share of the
     /// reference's import time either way.
     pub total: Assessment,
     /// Whether `total` compares CPU times.
@@ -131,7 +131,7 @@ pub struct Comparison {
     pub decided: bool,
 }
 
-impl Comparison {
+impl GateComparison {
     /// Whether the total regressed.
     pub fn regressed(&self) -> bool {
         self.total.verdict == Verdict::Regressed
@@ -227,7 +227,7 @@ pub fn compare(
     new: &Series,
     thresholds: &Thresholds,
     alpha: f64,
-) -> Option<Comparison> {
+) -> Option<GateComparison> {
     if base.is_empty() || new.is_empty() || (mode == Mode::Paired && base.len() != new.len()) {
         return None;
     }
@@ -288,7 +288,7 @@ pub fn compare(
     } else {
         Vec::new()
     };
-    Some(Comparison {
+    Some(GateComparison {
         mode,
         base_runs: base.len(),
         new_runs: new.len(),
@@ -422,7 +422,7 @@ pub fn sequential<E>(
     base: &mut Series,
     new: &mut Series,
     mut more: impl FnMut(&mut Series, &mut Series, usize) -> Result<(), E>,
-) -> Result<Option<Comparison>, E> {
+) -> Result<Option<GateComparison>, E> {
     let alpha = thresholds.alpha / plan.looks() as f64;
     let max = plan.max.max(1);
     if new.len() < plan.initial.min(max) {

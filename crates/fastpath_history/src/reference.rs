@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fastpath_check::{ModuleRegression, Regression, ShiftFinding};
+use fastpath_check::{stated_via, ModuleRegression, Regression, ShiftFinding};
 use fastpath_graph::ColdPath;
 use fastpath_profile::runner::{Measurement, Run};
 use thiserror::Error;
@@ -25,7 +25,7 @@ use crate::baseline::Baseline;
 use crate::blame::blame_lines;
 use crate::decision::{Thresholds, Verdict};
 use crate::environment::{differences, Environment};
-use crate::gate::{sequential, Assessment, Comparison, Mode, Plan};
+use crate::gate::{sequential, Assessment, GateComparison, Mode, Plan};
 use crate::git::{GitError, Repository, Worktree};
 use crate::series::Series;
 
@@ -378,8 +378,11 @@ impl RegressionGate {
             // A new module where it enters (its importer was there before), as FP203 reports.
             let entering =
                 !reference_modules.contains(&m.name) && reference_modules.contains(&via.module);
+            // An observed import has no line: blame the statement that brings its importer in.
             if responsible || entering {
-                lines.push((via.path.clone(), via.line));
+                if let Some(stated) = stated_via(path, via) {
+                    lines.push((stated.path.clone(), stated.line));
+                }
             }
         }
         regression.blame = blame_lines(&self.repo, lines)
@@ -429,7 +432,7 @@ fn independent(
     thresholds: &Thresholds,
     base: &mut Series,
     source: &mut dyn RunSource,
-) -> Result<Option<(Comparison, Measurement)>, ReferenceError> {
+) -> Result<Option<(GateComparison, Measurement)>, ReferenceError> {
     let mut new = Series::default();
     let mut first: Option<Measurement> = None;
     let mut runs: Vec<Run> = Vec::new();
@@ -465,7 +468,7 @@ fn paired(
     source: &mut dyn RunSource,
     module: &str,
     display: &str,
-) -> Result<Option<(Comparison, Measurement)>, ReferenceError> {
+) -> Result<Option<(GateComparison, Measurement)>, ReferenceError> {
     let mut a = Series::default();
     let mut b = Series::default();
     let mut first: Option<Measurement> = None;
@@ -528,7 +531,7 @@ fn paired(
     Ok(comparison.zip(first.map(|f| merged(f, runs))))
 }
 
-fn fill(regression: &mut Regression, c: &Comparison) {
+fn fill(regression: &mut Regression, c: &GateComparison) {
     let quantity = match (c.on_cpu, c.calibrated) {
         (true, true) => "each run's CPU time, start-up left out and rescaled by the start-up CPU time then and now (a busy machine inflates wall time)",
         (true, false) => "each run's CPU time (start-up and imports; a busy machine inflates wall time, not CPU time)",
@@ -577,4 +580,208 @@ fn fill(regression: &mut Regression, c: &Comparison) {
             changes: Vec::new(),
         })
         .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet as Set;
+
+    use fastpath_graph::{ModuleKind, Origin, Via};
+    use fastpath_profile::importtime;
+    use fastpath_profile::runner::{
+        Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
+    };
+    use fastpath_profile::stats::{Decision, StoppingRule};
+
+    use super::*;
+    use crate::baseline::EntryBaseline;
+
+    /// One run importing `app`, which imports `json`, with `json` taking `json_us`.
+    fn run(json_us: u64) -> Run {
+        let text = format!(
+            "import time: self [us] | cumulative | imported package\n\
+import time: {json_us:>9} | {json_us:>10} |   json\n\
+import time:       100 | {:>10} | app\n",
+            json_us + 100
+        );
+        Run {
+            wall_us: (json_us + 10_000) as f64,
+            imports: importtime::parse(&text),
+            modules: ["app", "json"].iter().map(|m| m.to_string()).collect(),
+            outcome: EntryOutcome::Imported,
+        }
+    }
+
+    fn measurement(runs: Vec<Run>) -> Measurement {
+        Measurement {
+            entry: "app".into(),
+            interpreter: Interpreter {
+                requested: "python3".into(),
+                executable: "/usr/bin/python3".into(),
+                version: "3.11.7".into(),
+                implementation: "cpython".into(),
+            },
+            warmup: 1,
+            runs,
+            startup_wall_us: vec![10_000.0],
+            pinned: None,
+            placement: Default::default(),
+            contention: Default::default(),
+            bytecode: BytecodeReport {
+                mode: Bytecode::Cached,
+                note: None,
+            },
+            env_removed: Vec::new(),
+            stopping: StoppingRule::fixed(1),
+            decision: Decision::Converged,
+            untimed: Vec::new(),
+            reattributed: Default::default(),
+        }
+    }
+
+    /// Synthetic runs: `json` takes `json_us`, plus a small deterministic wobble.
+    struct Synthetic {
+        json_us: u64,
+        runs: usize,
+    }
+
+    impl RunSource for Synthetic {
+        fn warm_up(&mut self, _: Side, _: usize) -> Result<Measurement, SourceError> {
+            Ok(measurement(vec![run(self.json_us)]))
+        }
+        fn run(&mut self, side: Side) -> Result<(Run, Option<f64>), SourceError> {
+            assert_eq!(
+                side,
+                Side::Current,
+                "a baseline's runs are recorded, not run"
+            );
+            self.runs += 1;
+            let wobble = (self.runs as u64 * 37) % 200;
+            Ok((run(self.json_us + wobble), None))
+        }
+        fn startup_cpu_us(&mut self) -> Result<Option<f64>, SourceError> {
+            Ok(None)
+        }
+    }
+
+    fn cold_path() -> ColdPath {
+        let module = |name: &str, via: Option<Via>| fastpath_graph::Module {
+            name: name.into(),
+            path: Some(PathBuf::from(format!("/p/{name}.py"))),
+            origin: Origin::Project,
+            kind: ModuleKind::Source,
+            via,
+        };
+        let via = Via {
+            module: "app".into(),
+            path: "/p/app.py".into(),
+            line: 1,
+            column: 1,
+            context: fastpath_scan::Context::Eager,
+            statement: "import json".into(),
+            call: None,
+        };
+        ColdPath {
+            entry: "app".into(),
+            modules: vec![module("app", None), module("json", Some(via))],
+            unresolved: Vec::new(),
+            preloaded: Vec::new(),
+            edges: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn gate(json_us: u64) -> RegressionGate {
+        let mut series = Series::default();
+        let mut walls = Vec::new();
+        for i in 0..30 {
+            let r = run(json_us + (i * 37) % 200);
+            walls.push(r.wall_us);
+            series.push_run(&r, None);
+        }
+        let mut baseline = Baseline::new(
+            "2026-12-01T00:00:00Z".into(),
+            Environment::current("3.11.7", "cpython", "/usr/bin/python3"),
+        );
+        baseline.entries.insert(
+            "app".into(),
+            EntryBaseline::new(&series, &walls, vec!["app".into(), "json".into()], None),
+        );
+        RegressionGate::baseline(
+            baseline,
+            "fastpath-baseline.json",
+            Thresholds::default(),
+            Some(40),
+            false,
+            Err("not a repository".into()),
+        )
+    }
+
+    #[test]
+    fn synthetic_runs_three_times_slower_regress_and_equal_ones_do_not() {
+        let path = cold_path();
+        let root = Path::new("/p");
+        let mut slower = Synthetic {
+            json_us: 30_000,
+            runs: 0,
+        };
+        let gated = gate(10_000)
+            .entry(
+                "app",
+                &path,
+                ReferencePath::Recorded,
+                None,
+                Some(&mut slower),
+                root,
+            )
+            .unwrap();
+        let regression = gated.regression.expect("a comparison");
+        assert!(
+            regression.cold_start.as_ref().unwrap().regressed,
+            "{regression:?}"
+        );
+        assert!(regression.modules.iter().any(|m| m.module == "json"));
+        assert_eq!(gated.measurement.unwrap().runs.len(), slower.runs);
+
+        let mut same = Synthetic {
+            json_us: 10_000,
+            runs: 0,
+        };
+        let gated = gate(10_000)
+            .entry(
+                "app",
+                &path,
+                ReferencePath::Recorded,
+                None,
+                Some(&mut same),
+                root,
+            )
+            .unwrap();
+        let regression = gated.regression.unwrap();
+        assert!(!regression.cold_start.unwrap().regressed);
+        assert_eq!(
+            regression.reference_modules,
+            Some(Set::from(["app".into(), "json".into()]))
+        );
+    }
+
+    #[test]
+    fn an_entry_missing_from_the_baseline_is_a_warning() {
+        let gated = gate(10_000)
+            .entry(
+                "other",
+                &cold_path(),
+                ReferencePath::Recorded,
+                None,
+                None,
+                Path::new("/p"),
+            )
+            .unwrap();
+        assert!(gated.regression.is_none());
+        assert!(
+            gated.warnings[0].contains("has no entry `other`"),
+            "{:?}",
+            gated.warnings
+        );
+    }
 }

@@ -77,7 +77,7 @@ pub enum StoreError {
 
 /// A module's medians in a record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModuleCost {
+pub struct RecordedModule {
     pub module: String,
     pub self_us: f64,
     pub cumulative_us: f64,
@@ -102,7 +102,7 @@ pub struct Record {
     /// Median whole-process cold start.
     pub cold_start_us: f64,
     /// Module medians, by name.
-    pub modules: Vec<ModuleCost>,
+    pub modules: Vec<RecordedModule>,
 }
 
 /// An open history database.
@@ -334,7 +334,7 @@ impl Store {
         for record in &mut records {
             record.modules = modules
                 .query_map([record.id], |r| {
-                    Ok(ModuleCost {
+                    Ok(RecordedModule {
                         module: r.get(0)?,
                         self_us: r.get(1)?,
                         cumulative_us: r.get(2)?,
@@ -427,12 +427,12 @@ mod tests {
             imports_us,
             cold_start_us: imports_us + 11_000.0,
             modules: vec![
-                ModuleCost {
+                RecordedModule {
                     module: "heavy".into(),
                     self_us: imports_us - 2_000.0,
                     cumulative_us: imports_us - 1_000.0,
                 },
-                ModuleCost {
+                RecordedModule {
                     module: "json".into(),
                     self_us: 500.0,
                     cumulative_us: 1_000.0,

@@ -14,7 +14,8 @@ use ruff_text_size::Ranged;
 
 use crate::condition::{self, Test};
 use crate::{
-    Context, FileScan, ImportSite, ImportedName, LineIndex, Problem, ProblemKind, SiteKind, Target,
+    scope, Context, FileScan, ImportSite, ImportedName, LineIndex, Problem, ProblemKind, SiteKind,
+    Target,
 };
 
 /// At most this many syntax errors are reported per file: the first ones are the useful ones.
@@ -83,15 +84,13 @@ impl State {
     }
 
     fn runs_at_import(&self) -> bool {
-        self.context == Context::Eager
+        scope::runs_at_import(self.context)
     }
 
     fn in_function(&self, name: &str) -> State {
         let mut inner = self.clone();
         inner.module_level = false;
-        if inner.context != Context::TypeChecking {
-            inner.context = Context::Deferred;
-        }
+        inner.context = scope::function_body(self.context);
         inner.conditional = false;
         let qualname = format!("{}{name}", self.scope);
         inner.scope = format!("{qualname}.<locals>.");
@@ -114,10 +113,7 @@ impl State {
 
     fn with_context(&self, context: Context) -> State {
         let mut inner = self.clone();
-        inner.context = match (self.context, context) {
-            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
-            _ => context,
-        };
+        inner.context = scope::guarded_block(self.context, context);
         inner
     }
 }
@@ -364,6 +360,21 @@ impl Scanner<'_> {
 
     fn class_def(&mut self, class: &StmtClassDef, state: &State) {
         self.decorators(class.decorator_list.iter().map(|d| &d.expression), state);
+        if let (Some(arguments), true) = (&class.arguments, state.runs_at_import()) {
+            // Defining the class calls each base's `__init_subclass__` and the metaclass.
+            for base in &arguments.args {
+                self.eager_method(base, &["__init_subclass__"]);
+            }
+            for keyword in &arguments.keywords {
+                if keyword
+                    .arg
+                    .as_ref()
+                    .is_some_and(|a| a.as_str() == "metaclass")
+                {
+                    self.eager_method(&keyword.value, &["__new__", "__init__"]);
+                }
+            }
+        }
         if let Some(arguments) = &class.arguments {
             self.exprs(
                 arguments
@@ -474,10 +485,27 @@ impl Scanner<'_> {
         }
     }
 
+    /// `class C(Base, metaclass=Meta)`: the methods of a dotted base or metaclass that the
+    /// class statement calls, recorded as eager calls (`Base.__init_subclass__`).
+    fn eager_method(&mut self, class: &Expr, methods: &[&str]) {
+        if let Some(name) = dotted_name(class) {
+            let (line, _) = self.position(class.start().to_u32());
+            for method in methods {
+                let callee = format!("{name}.{method}");
+                if !self.scan.eager_calls.contains(&callee) {
+                    self.scan.eager_calls.push(callee);
+                    self.scan.eager_call_lines.push(line);
+                }
+            }
+        }
+    }
+
     fn eager_call(&mut self, func: &Expr) {
         if let Some(name) = dotted_name(func) {
             if !self.scan.eager_calls.contains(&name) {
+                let (line, _) = self.position(func.start().to_u32());
                 self.scan.eager_calls.push(name);
+                self.scan.eager_call_lines.push(line);
             }
         }
     }
@@ -522,11 +550,7 @@ fn syntax_message(message: &str, source: &str, offset: u32) -> String {
 }
 
 fn site_context(state: &State, is_lazy: bool) -> Context {
-    if is_lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
-        Context::Lazy
-    } else {
-        state.context
-    }
+    scope::import_statement(state.context, is_lazy)
 }
 
 struct DynamicImports<'s, 'a> {
@@ -539,9 +563,7 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
         match expr {
             Expr::Lambda(_) => {
                 let outer = self.state.clone();
-                if self.state.context != Context::TypeChecking {
-                    self.state.context = Context::Deferred;
-                }
+                self.state.context = scope::function_body(self.state.context);
                 self.state.function = Some(format!("{}<lambda>", self.state.scope));
                 self.state.scope = format!("{}<lambda>.<locals>.", self.state.scope);
                 walk_expr(self, expr);
@@ -847,7 +869,8 @@ mod = importlib.import_module("dyn")
         let source = "__all__ = ['a', 'b']\n__all__ += ('c',)\n__lazy_modules__ = ['json']\nimport json\n@register\ndef setup():\n    import x\nsetup()\nvalue = make.thing()\ndef __getattr__(name):\n    pass\n";
         let scan = crate::scan_source_reference(source, Some(&Target::new(3, 15, "linux")));
         assert_eq!(scan.all, Some(vec!["a".into(), "b".into(), "c".into()]));
-        assert_eq!(scan.eager_calls, vec!["register", "setup", "make.thing"]);
+        let calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+        assert_eq!(calls, [("register", 5), ("setup", 8), ("make.thing", 9)]);
         assert!(scan.has_getattr);
         assert_eq!(
             scan.sites[0].context,

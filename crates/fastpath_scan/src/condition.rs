@@ -11,15 +11,23 @@ use ruff_python_ast::{BoolOp, CmpOp, Expr, Number, UnaryOp};
 
 use crate::Target;
 
+/// What an `if` test says about its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Test {
+pub enum Test {
+    /// `TYPE_CHECKING`, `typing.TYPE_CHECKING`, `a.b.TYPE_CHECKING`: the body never runs
+    /// (see [`classify`] for `TYPE_CHECKING or <test>`).
     TypeChecking,
+    /// `__name__ == "__main__"`, either way round: the body runs only as a script.
     MainGuard,
+    /// Decided for the target: the body runs (`true`) or never does.
     Decided(bool),
+    /// Not known before the program runs: both branches count.
     Unknown,
 }
 
-pub(crate) fn classify(test: &Expr, target: Option<&Target>) -> Test {
+/// What the test of an `if` (or `elif`) means for the imports under it, on `target` (without
+/// one, only `TYPE_CHECKING` and main guards are decided).
+pub fn classify(test: &Expr, target: Option<&Target>) -> Test {
     if is_type_checking(test) {
         return Test::TypeChecking;
     }
@@ -48,7 +56,9 @@ pub(crate) fn classify(test: &Expr, target: Option<&Target>) -> Test {
     }
 }
 
-fn is_type_checking(test: &Expr) -> bool {
+/// `TYPE_CHECKING` as a name or as the last attribute of any dotted or other expression
+/// (`typing.TYPE_CHECKING`, `a.b.TYPE_CHECKING`).
+pub fn is_type_checking(test: &Expr) -> bool {
     match test {
         Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
         Expr::Attribute(attribute) => attribute.attr.as_str() == "TYPE_CHECKING",
@@ -56,7 +66,8 @@ fn is_type_checking(test: &Expr) -> bool {
     }
 }
 
-fn is_main_guard(test: &Expr) -> bool {
+/// `__name__ == "__main__"` or `"__main__" == __name__`.
+pub fn is_main_guard(test: &Expr) -> bool {
     let Expr::Compare(compare) = test else {
         return false;
     };
@@ -386,6 +397,9 @@ mod tests {
     fn type_checking_and_main_guard() {
         assert_eq!(test("TYPE_CHECKING", None), Test::TypeChecking);
         assert_eq!(test("typing.TYPE_CHECKING", None), Test::TypeChecking);
+        // The fix engine's copy once missed this one: it reads `condition` now.
+        assert_eq!(test("a.b.TYPE_CHECKING", None), Test::TypeChecking);
+        assert_eq!(test("'__main__' == __name__", None), Test::MainGuard);
         assert_eq!(test("__name__ == '__main__'", None), Test::MainGuard);
         assert_eq!(test("'__main__' == __name__", None), Test::MainGuard);
         assert_eq!(

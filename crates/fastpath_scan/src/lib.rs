@@ -11,10 +11,11 @@
 //! every site that can be recovered, plus [`Problem`]s that name the line.
 
 mod ast;
-mod condition;
+pub mod condition;
 mod decode;
 pub mod fast;
 mod line_index;
+pub mod scope;
 mod target;
 
 use std::collections::BTreeMap;
@@ -126,6 +127,14 @@ pub struct ImportSite {
 }
 
 impl FileScan {
+    /// Each call made at import time (`eager_calls`) with the line of its first occurrence.
+    pub fn eager_call_sites(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.eager_calls
+            .iter()
+            .zip(&self.eager_call_lines)
+            .map(|(callee, &line)| (callee.as_str(), line))
+    }
+
     /// The functions (by `__qualname__`) that code run at import time calls, directly or
     /// through other functions of this module: their imports run at import time too.
     pub fn functions_run_at_import(&self) -> std::collections::BTreeSet<&str> {
@@ -226,6 +235,10 @@ pub struct FileScan {
     /// decorator call, or the decorator itself), all in eager context only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eager_calls: Vec<String>,
+    /// The 1-based line of each `eager_calls` entry's first occurrence, index for index:
+    /// the graph names the call site when it follows a call into another module.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eager_call_lines: Vec<u32>,
     /// The callees (dotted names) of the calls that certainly run in each function's own body
     /// (not in a conditional block, not in functions nested in it), keyed by the function's
     /// `__qualname__`: with `eager_calls` and

@@ -141,10 +141,13 @@ fn describe(path: &Path, target: Option<&Target>, reference: &FileScan, fast: &F
             shown += 1;
         }
     }
-    if reference.eager_calls != fast.eager_calls {
+    if reference.eager_calls != fast.eager_calls
+        || reference.eager_call_lines != fast.eager_call_lines
+    {
         out.push_str(&format!(
             "  eager_calls:\n    reference: {:?}\n    fast:      {:?}\n",
-            reference.eager_calls, fast.eager_calls
+            reference.eager_call_sites().collect::<Vec<_>>(),
+            fast.eager_call_sites().collect::<Vec<_>>()
         ));
     }
     for (name, r, f) in [

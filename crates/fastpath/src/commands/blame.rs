@@ -3,53 +3,21 @@
 //! date and summary that introduced it.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_graph::{ColdPath, Origin};
 use fastpath_history::blame::{blame_lines, repository, BlameLineOrReason};
-use serde::Serialize;
+use fastpath_report::blame::{
+    render_json, render_text, BlameEntry, BlameLink, BlameModule, BlameReport,
+};
+use fastpath_scan::Context as SiteContext;
 
 use crate::cli::{BlameArgs, Cli, TextOrJson};
 use crate::measure;
 use crate::printer::Printer;
 use crate::project::{Entry, Project};
 use crate::ExitStatus;
-
-#[derive(Serialize)]
-struct JsonBlame {
-    schema: &'static str,
-    /// What git could not tell, for every line (`null` when it could).
-    git_unavailable: Option<String>,
-    shallow: bool,
-    entries: Vec<JsonEntry>,
-}
-
-#[derive(Serialize)]
-struct JsonEntry {
-    entry: String,
-    modules: Vec<JsonModule>,
-}
-
-#[derive(Serialize)]
-struct JsonModule {
-    name: String,
-    /// Measured cumulative cost (median), when measured.
-    cumulative_us: Option<f64>,
-    chain: Vec<JsonLink>,
-}
-
-#[derive(Serialize)]
-struct JsonLink {
-    module: String,
-    file: PathBuf,
-    line: u32,
-    statement: String,
-    /// `null` outside the repository or when git cannot tell (see `note`).
-    blame: Option<fastpath_history::git::BlameLine>,
-    note: Option<String>,
-}
 
 pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
@@ -61,7 +29,7 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
     };
     let saved = measure::saved(&args.measure)?;
     let repo = repository(root);
-    let mut json = JsonBlame {
+    let mut json = BlameReport {
         schema: "fastpath.blame/1",
         git_unavailable: repo.as_ref().err().cloned(),
         shallow: repo.as_ref().is_ok_and(|r| r.shallow),
@@ -92,6 +60,8 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
         let lines = chosen.iter().flat_map(|&i| {
             path.chain(i)
                 .into_iter()
+                // An import observed at run time has no line to blame.
+                .filter(|via| via.context != SiteContext::Observed)
                 .map(|via| (via.path.clone(), via.line))
                 .collect::<Vec<_>>()
         });
@@ -105,11 +75,18 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
                 .map(|via| {
                     let answer = blamed.get(&(via.path.clone(), via.line));
                     let (blame, note) = match answer {
+                        _ if via.context == SiteContext::Observed => (
+                            None,
+                            Some(
+                                "imported at run time (observed by `fastpath profile`): no statement to blame"
+                                    .to_string(),
+                            ),
+                        ),
                         Some(BlameLineOrReason::Line(b)) => (Some(b.clone()), None),
                         Some(BlameLineOrReason::Reason(r)) => (None, Some(r.clone())),
                         None => (None, Some("outside the repository".to_string())),
                     };
-                    JsonLink {
+                    BlameLink {
                         module: via.module.clone(),
                         file: via
                             .path
@@ -123,24 +100,21 @@ pub fn run(cli: &Cli, args: &BlameArgs, printer: &Printer) -> Result<ExitStatus>
                     }
                 })
                 .collect();
-            modules.push(JsonModule {
+            modules.push(BlameModule {
                 cumulative_us: costs.as_ref().and_then(|c| c.get(&name).copied()),
                 name,
                 chain,
             });
         }
-        json.entries.push(JsonEntry {
+        json.entries.push(BlameEntry {
             entry: module,
             modules,
         });
     }
     let mut out = printer.stdout();
     match args.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut out, &json)?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => text(&mut out, &json)?,
+        TextOrJson::Json => render_json(&json, &mut out)?,
+        TextOrJson::Text => render_text(&json, &mut out)?,
     }
     Printer::flush(out)?;
     Ok(ExitStatus::Success)
@@ -190,65 +164,4 @@ fn choose(
     }
     candidates.truncate(top);
     Ok(candidates)
-}
-
-fn text(out: &mut dyn Write, blame: &JsonBlame) -> std::io::Result<()> {
-    if let Some(reason) = &blame.git_unavailable {
-        writeln!(
-            out,
-            "who wrote these lines is unknown: {reason}; the chains follow"
-        )?;
-    } else if blame.shallow {
-        writeln!(
-            out,
-            "note: this is a shallow clone; a line blamed on its oldest commit may be older (`git fetch --unshallow`)"
-        )?;
-    }
-    for entry in &blame.entries {
-        if entry.modules.is_empty() {
-            writeln!(
-                out,
-                "`{}`: no module imported by project code on its cold path",
-                entry.entry
-            )?;
-        }
-        for module in &entry.modules {
-            let cost = module
-                .cumulative_us
-                .map(|us| format!(" ({:.1} ms with what it imports)", us / 1000.0))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "`{}`{cost}, on the cold path of `{}` through:",
-                module.name, entry.entry
-            )?;
-            for link in &module.chain {
-                let place = format!("{}:{}", link.file.display(), link.line);
-                let who = match (&link.blame, &link.note) {
-                    (Some(b), _) if b.uncommitted => "not committed yet".to_string(),
-                    (Some(b), _) => format!(
-                        "{}{} {} <{}> {}  {}",
-                        b.short(),
-                        if b.boundary {
-                            " (shallow boundary: may be older)"
-                        } else {
-                            ""
-                        },
-                        b.author,
-                        b.email,
-                        b.date,
-                        b.summary
-                    ),
-                    (None, Some(note)) if blame.git_unavailable.is_some() => {
-                        let _ = note;
-                        String::new()
-                    }
-                    (None, Some(note)) => format!("({note})"),
-                    (None, None) => String::new(),
-                };
-                writeln!(out, "  {place:<24} {:<28} {who}", link.statement)?;
-            }
-        }
-    }
-    Ok(())
 }

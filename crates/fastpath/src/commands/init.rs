@@ -13,12 +13,15 @@
 use std::collections::BTreeSet;
 
 use anyhow::{bail, Context as _, Result};
+use fastpath_check::cost::manifest_costs;
 use fastpath_check::cost::{StatementCost, Unwritable};
 use fastpath_check::Measurements;
 use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, Request, SourceFile};
 use fastpath_graph::InterpreterInfo;
 use fastpath_history::clock;
-use fastpath_manifest::{format_ms, read_file, render, write_atomic, RenderEntry, RenderSpec};
+use fastpath_manifest::{
+    format_ms, read_file, render, write_atomic, Manifest, RenderEntry, RenderSpec,
+};
 
 use crate::cli::{Cli, InitArgs};
 use crate::measure;
@@ -174,16 +177,28 @@ pub fn run(cli: &Cli, args: &InitArgs, printer: &Printer) -> Result<ExitStatus> 
         }
     }
 
-    // The manifest's order: Tier 1, then Tier 2, each in the entry's order. Each import costs
-    // what it loads that the imports above it have not.
+    // The manifest's order: Tier 1, then Tier 2, each in the entry's order. Each import is
+    // priced as `update` and FP105 price it (`fastpath_check::cost`): what it loads that the
+    // imports above it have not. A statement the measurement cannot price keeps the static
+    // estimate (the measured self times of what it loads that the imports above have not).
     decisions.sort_by_key(|d| (!matches!(d.kind, Kind::Tier1), d.line));
+    let statements: String = decisions
+        .iter()
+        .filter(|d| !matches!(d.kind, Kind::Defer))
+        .map(|d| format!("{}\n", d.statement))
+        .collect();
+    let (as_manifest, _) = Manifest::parse(statements.as_bytes());
+    let mut prices = manifest_costs(&as_manifest, &measured).into_iter();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for decision in decisions
         .iter_mut()
         .filter(|d| !matches!(d.kind, Kind::Defer))
     {
         let new: BTreeSet<String> = decision.closure.difference(&seen).cloned().collect();
-        decision.ms = self_ms(&new, &measured);
+        decision.ms = match prices.next().flatten() {
+            Some(price) => price.median_us / 1000.0,
+            None => self_ms(&new, &measured),
+        };
         seen.extend(new);
     }
     let kept: Vec<&Decision> = decisions

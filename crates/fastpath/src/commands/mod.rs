@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod blame;
 pub mod check;
+pub mod completion;
 pub mod explain;
 pub mod fix;
 pub mod graph;

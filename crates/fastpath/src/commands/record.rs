@@ -7,7 +7,7 @@ use anyhow::Result;
 use fastpath_history::blame::repository;
 use fastpath_history::clock;
 use fastpath_history::environment::Environment;
-use fastpath_history::store::{history_path, ModuleCost, Record, Store};
+use fastpath_history::store::{history_path, Record, RecordedModule, Store};
 use fastpath_profile::saved::SavedProfile;
 
 use crate::cli::{Cli, RecordArgs};
@@ -95,7 +95,7 @@ fn record(profile: &SavedProfile) -> Record {
         modules: profile
             .modules
             .iter()
-            .map(|m| ModuleCost {
+            .map(|m| RecordedModule {
                 module: m.name.clone(),
                 self_us: m.self_us.median,
                 cumulative_us: m.cumulative_us.median,

@@ -3,11 +3,13 @@
 
 mod bad_input;
 mod busy;
+mod calls;
 mod check;
 mod fix;
 mod graph;
 mod html;
 mod init;
+mod model;
 mod profile;
 mod regression;
 mod update;
@@ -51,17 +53,32 @@ pub fn python() -> Option<&'static (PathBuf, String, String)> {
         .as_ref()
 }
 
+/// Whether CI runs the tests (`CI=true`): there a missing prerequisite fails the test instead
+/// of skipping it, so a broken CI image cannot pass silently.
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips the test (or fails it under CI) when there is no `python3`.
 #[macro_export]
 macro_rules! require_python {
     () => {
         match $crate::python() {
             Some(python) => python,
             None => {
+                assert!(!$crate::on_ci(), "CI=true but there is no python3 on PATH");
                 eprintln!("skipped: no python3 on PATH");
                 return;
             }
         }
     };
+}
+
+/// Whether `git` runs here; under CI it must.
+pub fn git_available() -> bool {
+    let found = Command::new("git").arg("--version").output().is_ok();
+    assert!(found || !on_ci(), "CI=true but git is not installed");
+    found
 }
 
 /// A `fastpath` command with a private interpreter cache and no inherited configuration.

@@ -7,14 +7,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{fastpath, python, require_python};
+use crate::{fastpath, git_available, python, require_python};
 
 const ALICE: (&str, &str) = ("Alice Example", "alice@example.com");
 const BOB: (&str, &str) = ("Bob Example", "bob@example.com");
-
-fn git_available() -> bool {
-    Command::new("git").arg("--version").output().is_ok()
-}
 
 fn git(dir: &Path, author: (&str, &str), date: &str, args: &[&str]) {
     let out = Command::new("git")

@@ -1,7 +1,7 @@
 //! FP003: a banned module is on the cold path.
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, take_off_cold_path, via_location};
+use crate::coverage::{chain, ms, take_off_cold_path, via_location, with_observed_note};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 
@@ -70,6 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .with_chain(chain(cx, index))
         .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
         .with_help("import it inside the functions that use it");
+        diagnostic = with_observed_note(cx, diagnostic, via, &module.name);
         // When the entry was measured, say what it costs: the reason it is banned.
         if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
             diagnostic = diagnostic.with_note(format!(

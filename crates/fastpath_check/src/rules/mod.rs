@@ -19,7 +19,7 @@ pub(crate) mod too_many_imports;
 pub(crate) mod undeclared_costly_module;
 pub(crate) mod undeclared_third_party_import;
 
-use fastpath_manifest::{ImportForm, Manifest, ManifestImport, Span};
+use fastpath_manifest::{Manifest, ManifestImport, Span};
 
 use crate::context::Context;
 use crate::diagnostic::Location;
@@ -51,28 +51,4 @@ pub(crate) fn tier(manifest: &Manifest, import: &ManifestImport) -> Option<u32> 
         return Some(2);
     }
     import.tier(manifest)
-}
-
-/// The modules an import statement of the manifest loads (`from x import y` loads `x`, and
-/// `x.y` when that is a module on the cold path).
-pub(crate) fn imported_modules(cx: &Context<'_>, import: &ManifestImport) -> Vec<String> {
-    let mut modules: Vec<String> = Vec::new();
-    for item in &import.items {
-        let module = match &import.form {
-            // The reader spells `from x import y` as module `x.y`: a submodule when the cold
-            // path has it, else a name of `x`.
-            ImportForm::From { module, level: 0 } => {
-                if item.name != "*" && cx.cold_path.index_of(&item.module).is_some() {
-                    item.module.clone()
-                } else {
-                    module.clone()
-                }
-            }
-            _ => item.module.clone(),
-        };
-        if !modules.contains(&module) {
-            modules.push(module);
-        }
-    }
-    modules
 }

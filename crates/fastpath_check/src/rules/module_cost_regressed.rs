@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, percent, via_location};
+use crate::coverage::{chain, ms, percent, stated_via, via_location, with_observed_note};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::registry::{Rule, RuleKind};
 use crate::rules::cold_start_regressed::describe;
@@ -81,6 +81,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             _ => None,
         };
         let mut diagnostic = Diagnostic::new(&RULE, message, location);
+        if let Some(via) = via {
+            diagnostic = with_observed_note(cx, diagnostic, via, &module.module);
+        }
         if let Some(i) = index {
             diagnostic = diagnostic.with_chain(chain(cx, i));
         }
@@ -108,10 +111,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "no import statement shows it: it is loaded by code that runs at import time (a computed name, or a compiled extension)",
             );
         }
-        if let Some(via) = via {
-            if let Some(blame) = regression.blame.get(&(via.path.clone(), via.line)) {
-                diagnostic = diagnostic
-                    .with_note(format!("{}: {blame}", line_name(cx, &via.path, via.line)));
+        if let Some(stated) = via.and_then(|via| stated_via(cx.cold_path, via)) {
+            if let Some(blame) = regression.blame.get(&(stated.path.clone(), stated.line)) {
+                diagnostic = diagnostic.with_note(format!(
+                    "{}: {blame}",
+                    line_name(cx, &stated.path, stated.line)
+                ));
             }
         }
         for change in &module.changes {

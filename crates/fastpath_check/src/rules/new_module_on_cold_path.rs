@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, via_location};
+use crate::coverage::{chain, ms, stated_via, via_location, with_observed_note};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 use crate::rules::module_cost_regressed::line_name;
@@ -73,6 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Some(via_location(cx, via)),
         )
         .with_chain(chain(cx, index));
+        diagnostic = with_observed_note(cx, diagnostic, via, name);
         if brought > 0 {
             let s = if brought == 1 { "" } else { "s" };
             diagnostic =
@@ -84,9 +85,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ms(cost.cumulative_us)
             ));
         }
-        if let Some(blame) = regression.blame.get(&(via.path.clone(), via.line)) {
-            diagnostic =
-                diagnostic.with_note(format!("{}: {blame}", line_name(cx, &via.path, via.line)));
+        if let Some(stated) = stated_via(cx.cold_path, via) {
+            if let Some(blame) = regression.blame.get(&(stated.path.clone(), stated.line)) {
+                diagnostic = diagnostic.with_note(format!(
+                    "{}: {blame}",
+                    line_name(cx, &stated.path, stated.line)
+                ));
+            }
         }
         out.push(diagnostic.with_help(
             "import it inside the functions that use it, or declare it in the manifest and record a new baseline",

@@ -1,11 +1,12 @@
 //! FP103: a Tier 1 import costs at least the Tier 1 limit.
 
 use crate::context::Context;
+use crate::cost::manifest_costs;
 use crate::coverage::ms;
 use crate::diagnostic::Diagnostic;
 use crate::margin::{self, Call};
 use crate::registry::{Rule, RuleKind};
-use crate::rules::{imported_modules, span_location, tier};
+use crate::rules::{span_location, tier};
 
 pub(crate) static RULE: Rule = Rule {
     code: "FP103",
@@ -49,36 +50,40 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let limit_us = cx.policy.tier1_max_ms * 1000.0;
-    for import in &loaded.manifest.imports {
+    let prices = manifest_costs(&loaded.manifest, measured);
+    for (import, price) in loaded.manifest.imports.iter().zip(prices) {
         if tier(&loaded.manifest, import) != Some(1) {
             continue;
         }
-        for module in imported_modules(cx, import) {
-            let Some(cost) = measured.modules.get(&module) else {
-                continue;
-            };
-            let call = margin::call(
-                cost.cumulative_interval(),
-                cost.cumulative_us,
-                limit_us,
-                measured.contended,
-            );
-            if call != Call::Under {
-                let diagnostic = Diagnostic::new(
-                    &RULE,
-                    format!(
-                        "Tier 1 import `{module}` costs {}; Tier 1 is for imports under {}",
-                        ms(cost.cumulative_us),
-                        ms(limit_us)
-                    ),
-                    Some(span_location(cx, &import.span)),
-                )
-                .with_help("move it to Tier 2 with usage data, or import it at function level");
-                out.push(match call {
-                    Call::Over => diagnostic,
-                    _ => margin::too_close(diagnostic, measured.contended),
-                });
-            }
+        // Priced as `update` writes it and FP105 reads it (`crate::cost`).
+        let Some(price) = price else {
+            continue;
+        };
+        let call = margin::call(
+            price
+                .interval_us
+                .unwrap_or((price.median_us, price.median_us)),
+            price.median_us,
+            limit_us,
+            measured.contended,
+        );
+        if call != Call::Under {
+            let names: Vec<&str> = import.items.iter().map(|i| i.bound.as_str()).collect();
+            let diagnostic = Diagnostic::new(
+                &RULE,
+                format!(
+                    "Tier 1 import `{}` costs {}; Tier 1 is for imports under {}",
+                    names.join("`, `"),
+                    ms(price.median_us),
+                    ms(limit_us)
+                ),
+                Some(span_location(cx, &import.span)),
+            )
+            .with_help("move it to Tier 2 with usage data, or import it at function level");
+            out.push(match call {
+                Call::Over => diagnostic,
+                _ => margin::too_close(diagnostic, measured.contended),
+            });
         }
     }
 }

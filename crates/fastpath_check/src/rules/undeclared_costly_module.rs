@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::coverage::{
     boundary_modules, chain, declared, is_declared, ms, take_off_cold_path, via_location,
+    with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::margin::{self, Call};
@@ -87,6 +88,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_chain(chain(cx, index))
             .with_fix(Some(take_off_cold_path(cx, index, name)))
             .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        let diagnostic = with_observed_note(cx, diagnostic, via, name);
         out.push(match call {
             Call::Over => diagnostic,
             _ => margin::too_close(diagnostic, measured.contended),

@@ -6,6 +6,7 @@ use fastpath_graph::{Module, Origin};
 use crate::context::Context;
 use crate::coverage::{
     boundary_modules, chain, declared, is_declared, take_off_cold_path, via_location,
+    with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
@@ -66,7 +67,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        out.push(
+        let diagnostic =
             Diagnostic::new(
                 &RULE,
                 format!("`{}` (third-party) is on the cold path but not declared in the manifest", module.name),
@@ -74,8 +75,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .with_chain(chain(cx, index))
             .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
-            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost"),
-        );
+            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        out.push(with_observed_note(cx, diagnostic, via, &module.name));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use fastpath_check::Diagnostic;
+use fastpath_check::{Diagnostic, Severity};
 
 pub fn render_github(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
     for d in diagnostics {
@@ -24,10 +24,15 @@ pub fn render_github(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Res
             message.push_str(&format!("\nchain: {}", chain.join(" -> ")));
         }
         let title = format!("{} {}", d.rule.code, d.rule.name);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
         match &d.location {
             Some(l) => writeln!(
                 out,
-                "::error title={},file={},line={},col={}::{}",
+                "::{level} title={},file={},line={},col={}::{}",
                 property(&title),
                 property(&l.path.display().to_string()),
                 l.line,
@@ -36,7 +41,7 @@ pub fn render_github(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Res
             )?,
             None => writeln!(
                 out,
-                "::error title={}::{}",
+                "::{level} title={}::{}",
                 property(&title),
                 data(&message)
             )?,

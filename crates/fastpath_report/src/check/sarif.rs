@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use fastpath_check::{Diagnostic, Location, RULES};
+use fastpath_check::{Diagnostic, Location, Severity, RULES};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -143,7 +143,11 @@ pub fn render_sarif(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Resu
                 .iter()
                 .position(|r| r.code == d.rule.code)
                 .unwrap_or(0),
-            level: "error",
+            level: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            },
             message: Text {
                 text: d.message.clone(),
             },

@@ -66,6 +66,13 @@ pub fn render_text(view: &GraphView<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "{} (observed at run time)",
                 display_path(&via.path, view.root).display()
             ),
+            // Reached through calls made at import time: name the call and the callee's import.
+            Some(via) if via.call.is_some() => format!(
+                "{}:{} {}",
+                display_path(&via.path, view.root).display(),
+                via.line,
+                via.statement
+            ),
             Some(via) => format!(
                 "{}:{}",
                 display_path(&via.path, view.root).display(),

@@ -16,6 +16,7 @@
 //! and site-packages trees holds the two equal.
 
 mod lexer;
+mod literal;
 mod parser;
 #[cfg(test)]
 mod tests;
@@ -23,7 +24,7 @@ mod tests;
 use std::cmp::Ordering;
 
 use crate::condition::{self, Test};
-use crate::{Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
+use crate::{scope, Context, FileScan, ImportSite, ImportedName, SiteKind, Target};
 
 use lexer::{Indent, Lexer, Tok, K};
 use parser::{Dotted, Event, HeaderKind, LineOut, Parser, NONE};
@@ -101,10 +102,7 @@ impl State {
 
     fn with_context(&self, context: Context) -> State {
         let mut inner = self.clone();
-        inner.context = match (self.context, context) {
-            (Context::TypeChecking, _) | (Context::Deferred, Context::MainGuard) => self.context,
-            _ => context,
-        };
+        inner.context = scope::guarded_block(self.context, context);
         inner
     }
 }
@@ -439,7 +437,7 @@ impl<'a> Scanner<'a> {
                         _ => return Ok(()),
                     }
                 } else {
-                    vec![parser::literal_value(
+                    vec![literal::literal_value(
                         self.source.as_bytes(),
                         &toks[literal.0 as usize..=literal.1 as usize],
                     )?]
@@ -479,20 +477,42 @@ impl<'a> Scanner<'a> {
                     let known = match single {
                         Some(text) => callees.iter().any(|c| c == text),
                         None => {
-                            let text = parser::dotted_text(self.source, toks, callee);
+                            let text = literal::dotted_text(self.source, toks, callee);
                             callees.contains(&text)
                         }
                     };
                     if !known {
-                        callees.push(parser::dotted_text(self.source, toks, callee));
+                        callees.push(literal::dotted_text(self.source, toks, callee));
+                    }
+                }
+            }
+            Event::ClassBase { class, metaclass } => {
+                if scope::runs_at_import(state.context) {
+                    let name = self.dotted(toks, class);
+                    let offset = toks[class.first as usize].start as usize;
+                    let (line, _) = self.lines.line_column(self.source, offset);
+                    let methods: &[&str] = if metaclass {
+                        &["__new__", "__init__"]
+                    } else {
+                        &["__init_subclass__"]
+                    };
+                    for method in methods {
+                        let callee = format!("{name}.{method}");
+                        if !self.scan.eager_calls.contains(&callee) {
+                            self.scan.eager_calls.push(callee);
+                            self.scan.eager_call_lines.push(line);
+                        }
                     }
                 }
             }
             Event::EagerCall { callee } => {
-                if state.context == Context::Eager {
+                if scope::runs_at_import(state.context) {
                     let name = self.dotted(toks, callee);
                     if !self.scan.eager_calls.contains(&name) {
+                        let offset = toks[callee.first as usize].start as usize;
+                        let (line, _) = self.lines.line_column(self.source, offset);
                         self.scan.eager_calls.push(name);
+                        self.scan.eager_call_lines.push(line);
                     }
                 }
             }
@@ -502,7 +522,7 @@ impl<'a> Scanner<'a> {
                 augmented,
             } => {
                 if state.module_level {
-                    let strings = parser::literal_strings(
+                    let strings = literal::literal_strings(
                         self.source.as_bytes(),
                         &toks[value.0 as usize..value.1 as usize],
                     )?;
@@ -527,8 +547,8 @@ impl<'a> Scanner<'a> {
                 }
             }
             Event::Register { key } => {
-                if state.context == Context::Eager {
-                    let key = parser::literal_value(
+                if scope::runs_at_import(state.context) {
+                    let key = literal::literal_value(
                         self.source.as_bytes(),
                         &toks[key.0 as usize..=key.1 as usize],
                     )?;
@@ -545,11 +565,7 @@ impl<'a> Scanner<'a> {
         if lambdas == 0 {
             return (state.context, state.function);
         }
-        let context = if state.context == Context::TypeChecking {
-            Context::TypeChecking
-        } else {
-            Context::Deferred
-        };
+        let context = scope::function_body(state.context);
         let mut node = state.scope;
         for _ in 0..lambdas {
             node = match self.lambda_nodes.iter().find(|(parent, _)| *parent == node) {
@@ -724,7 +740,7 @@ impl<'a> Scanner<'a> {
         iter: (u32, u32),
     ) -> Result<State, Unsure> {
         let iter = &toks[iter.0 as usize..iter.1 as usize];
-        let strings = parser::literal_strings(self.source.as_bytes(), iter)?;
+        let strings = literal::literal_strings(self.source.as_bytes(), iter)?;
         match strings {
             Some(values) if !values.is_empty() && name != NONE => {
                 if !state.live {
@@ -838,9 +854,7 @@ impl<'a> Scanner<'a> {
     fn in_function(&mut self, state: &State, name: &'a str) -> State {
         let mut inner = state.clone();
         inner.module_level = false;
-        if inner.context != Context::TypeChecking {
-            inner.context = Context::Deferred;
-        }
+        inner.context = scope::function_body(state.context);
         inner.conditional = false;
         let node = self.node(state.scope, name, NodeKind::Function);
         inner.function = Some(node);
@@ -856,7 +870,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn dotted(&self, toks: &[Tok], dotted: Dotted) -> String {
-        parser::dotted_text(self.source, toks, dotted)
+        literal::dotted_text(self.source, toks, dotted)
     }
 
     /// A site's position and context; the caller fills in what it imports.
@@ -1002,9 +1016,5 @@ fn header_kind(event: &Event) -> Option<HeaderKind> {
 }
 
 fn site_context(state: &State, lazy: bool) -> Context {
-    if lazy && matches!(state.context, Context::Eager | Context::MainGuard) {
-        Context::Lazy
-    } else {
-        state.context
-    }
+    scope::import_statement(state.context, lazy)
 }

@@ -158,7 +158,8 @@ fn try_ids_count_every_live_try_and_skip_dead_branches() {
 fn decorators_are_eager_calls_and_their_arguments_are_walked() {
     let source = "@register\n@app.route('/', methods=__import__('m'))\ndef view():\n    import inside\n@dataclass\nclass C:\n    pass\n";
     let scan = super::try_scan(source, None).unwrap();
-    assert_eq!(scan.eager_calls, ["register", "app.route", "dataclass"]);
+    let calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+    assert_eq!(calls, [("register", 1), ("app.route", 2), ("dataclass", 5)]);
     assert_eq!(
         render(source, None),
         "2:25 m eager\n4:5 inside deferred in view\n"
@@ -333,5 +334,23 @@ fn lazy_modules_make_only_the_later_imports_lazy_on_targets_that_honour_them() {
     assert_eq!(
         render(source, Some(&py311)),
         "1:1 json eager\n3:1 json eager\n4:1 csv eager reader\n6:5 json deferred in f\n"
+    );
+}
+
+#[test]
+fn class_bases_and_metaclass_are_eager_calls_of_their_hooks() {
+    let source = "class A(Base, mod.Mixin, Generic[T], *more, metaclass=abc.ABCMeta, x=1):\n    pass\nclass B(a . b):\n    pass\ndef f():\n    class C(Hidden):\n        pass\n";
+    let scan = super::try_scan(source, None).unwrap();
+    assert_eq!(scan, scan_source_reference(source, None));
+    let calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
+    assert_eq!(
+        calls,
+        [
+            ("Base.__init_subclass__", 1),
+            ("mod.Mixin.__init_subclass__", 1),
+            ("abc.ABCMeta.__new__", 1),
+            ("abc.ABCMeta.__init__", 1),
+            ("a.b.__init_subclass__", 3),
+        ]
     );
 }
