@@ -2,8 +2,11 @@
 //! what `check` finds, and `update` must never write a cost from a shaky measurement.
 //!
 //! The project imports a standard-library set of about 100 ms on a quiet machine (no
-//! third-party package needed), and its manifest documents one module whose cost sits right at
-//! the Tier 1 limit, the kind of figure a median compared with a threshold flips on.
+//! third-party package needed) through a Tier 1 manifest whose statements cost from about 1 ms
+//! to well over the 10 ms limit, some near it: the kind of figure a median compared with a
+//! threshold flips on. The manifest documents no costs in the determinism test (a documented
+//! cost is FP105's, and whether it is stale depends on the machine, not on the decision rule);
+//! `update` writes them in the second test.
 
 use std::path::Path;
 use std::process::{Child, Command};
@@ -42,11 +45,11 @@ fn project(dir: &Path) {
         dir.join("fast_path.py"),
         "\"\"\"\nFast Path: Minimum imports for cold start optimization.\n\nLast profiled: 2026-12-01\n\"\"\"\n\n\
 # Tier 1: Lightweight (<10ms)\n\
-import json           # 2.0ms, every request\n\
-import logging        # 8.0ms, logging everywhere\n\
-import email.mime.text  # 6.0ms, every request\n\
-import http.client    # 10ms, every request\n\
-import asyncio        # 30ms, every request - HOT PATH EXCEPTION\n\n\
+import json           # every request\n\
+import logging        # logging everywhere\n\
+import email.mime.text  # every request\n\
+import http.client    # every request\n\
+import asyncio        # every request\n\n\
 __all__ = [\"json\", \"logging\", \"email\", \"http\", \"asyncio\"]\n\n# HISTORY:\n# 2026-12-01: Initial file, 5 imports\n",
     )
     .unwrap();
