@@ -176,9 +176,14 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
-    /// Fix static findings only: run no project code.
+    /// Fix static findings only and do not verify the fixes: run no project code.
     #[arg(long = "static", conflicts_with = "profile")]
     pub static_only: bool,
+
+    /// After the fixes, run this test command (`sh -c CMD` in the project root, killed after ten
+    /// times `--timeout`); fixes it fails with are found by bisection and rolled back.
+    #[arg(long, value_name = "CMD", conflicts_with = "static_only")]
+    pub test: Option<String>,
 
     #[command(flatten)]
     pub measure: MeasureArgs,

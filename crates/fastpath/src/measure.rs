@@ -251,6 +251,7 @@ mod tests {
                 module: "fast_path".into(),
             },
             observed: Vec::new(),
+            hooked: Vec::new(),
             settings,
         };
         (dir, project)

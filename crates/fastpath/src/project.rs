@@ -70,6 +70,9 @@ pub struct Project {
     pub manifest: ManifestLocation,
     /// What past profiles saw at run time and no source shows, for this interpreter.
     pub observed: Vec<ObservedImport>,
+    /// Modules past profiles saw an import hook load under a name the path search does not
+    /// find, with their files: the graph resolves those names to them.
+    pub hooked: Vec<(String, PathBuf)>,
 }
 
 /// The directory whose configuration applies to PATH (the working directory without one).
@@ -107,7 +110,7 @@ impl Project {
         let settings = settings(cli, start, src)?;
         let cwd = std::env::current_dir().context("cannot read the working directory")?;
         let info = interpreter(&settings, printer, cli.interpreter.no_cache)?;
-        let observed = observed_imports(&settings, info.as_ref(), printer);
+        let (observed, hooked) = observed_imports(&settings, info.as_ref(), printer);
         let path = settings.manifest.value.clone();
         let module = path
             .file_stem()
@@ -120,6 +123,7 @@ impl Project {
             info,
             manifest: ManifestLocation { path, module },
             observed,
+            hooked,
         })
     }
 
@@ -211,6 +215,7 @@ impl Project {
             &entry.roots,
             self.info.as_ref(),
             &self.observed,
+            &self.hooked,
         )
     }
 
@@ -221,15 +226,21 @@ impl Project {
         module: &str,
         roots: &[PathBuf],
     ) -> Result<ColdPath, EntryError> {
-        cold_path_in(module, roots, self.info.as_ref(), &[]).map(|(path, _)| path)
+        cold_path_in(module, roots, self.info.as_ref(), &[], &[]).map(|(path, _)| path)
     }
 
     /// The cold path of the same entry in another tree (a revision's worktree) whose project
     /// root is `other_root`, with this project's observed imports.
     pub fn cold_path_at(&self, entry: &Entry, other_root: &Path) -> Result<ColdPath, EntryError> {
         let mapped = map_roots(&entry.roots, self.root(), other_root);
-        cold_path_in(&entry.module, &mapped, self.info.as_ref(), &self.observed)
-            .map(|(path, _)| path)
+        cold_path_in(
+            &entry.module,
+            &mapped,
+            self.info.as_ref(),
+            &self.observed,
+            &self.hooked,
+        )
+        .map(|(path, _)| path)
     }
 }
 
@@ -249,8 +260,12 @@ fn cold_path_in(
     roots: &[PathBuf],
     info: Option<&InterpreterInfo>,
     observed: &[ObservedImport],
+    hooked: &[(String, PathBuf)],
 ) -> Result<(ColdPath, Sources), EntryError> {
     let resolver = Resolver::new(roots.to_vec(), info);
+    for (name, file) in hooked {
+        resolver.alias(name, file);
+    }
     let sources = Sources::default();
     let target = info.map(InterpreterInfo::target);
     let preloaded: HashSet<String> = info
@@ -321,24 +336,30 @@ fn observed_imports(
     settings: &Settings,
     info: Option<&InterpreterInfo>,
     printer: &Printer,
-) -> Vec<ObservedImport> {
+) -> (Vec<ObservedImport>, Vec<(String, PathBuf)>) {
     let Some(info) = info else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let key = interpreter_key(&info.implementation, &info.version);
     match ObservedStore::read(&store_path(&settings.root)) {
-        Ok(store) => store
-            .edges(&key)
-            .filter_map(|edge| {
-                Some(ObservedImport {
-                    importer: edge.importer.clone()?,
-                    module: edge.module.clone(),
+        Ok(store) => (
+            store
+                .edges(&key)
+                .filter_map(|edge| {
+                    Some(ObservedImport {
+                        importer: edge.importer.clone()?,
+                        module: edge.module.clone(),
+                    })
                 })
-            })
-            .collect(),
+                .collect(),
+            store
+                .hooked(&key)
+                .map(|(name, file)| (name.clone(), file.clone()))
+                .collect(),
+        ),
         Err(error) => {
             printer.warn(format!("observed imports left out: {error}"));
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     }
 }

@@ -4,6 +4,12 @@
 //! module is reported where it crosses from project code into the rest of the world: the
 //! statement in a project module that imports it. Its own dependencies are its cost, not
 //! separate findings.
+//!
+//! A problem further down, inside a dependency, is reported at the *boundary*: the project
+//! statement that brings that dependency onto the cold path, the one place the user can edit.
+//! The statements inside the dependency become a note. Findings about several modules of one
+//! package through one statement (`import packaging.utils` loads `packaging` too) are one
+//! finding, named for the deepest modules: users act on statements, not on modules.
 
 use fastpath_graph::{ColdPath, Origin, Via};
 use fastpath_scan::Context as SiteContext;
@@ -109,20 +115,147 @@ pub(crate) fn with_observed_note(
     ))
 }
 
+/// The module whose loading a project statement causes, on the way to the module at `index`:
+/// the module itself when a project module imports it, else the dependency (or its
+/// submodule) that the innermost project statement of the chain loads. `None` when no project
+/// statement is on the chain (only code outside the project brings it in).
+pub(crate) fn boundary_of(cx: &Context<'_>, index: usize) -> Option<usize> {
+    let path = cx.cold_path;
+    let mut current = index;
+    for _ in 0..=path.modules.len() {
+        let via = path.modules[current].via.as_ref()?;
+        let importer = path.index_of(&via.module)?;
+        if path.modules[importer].origin == Origin::Project {
+            return Some(current);
+        }
+        if importer == current {
+            return None;
+        }
+        current = importer;
+    }
+    None
+}
+
+/// Where a finding about the module at `index` is reported: the project statement that brings
+/// it onto the cold path, else the statement that loads it.
+pub(crate) fn boundary_location(cx: &Context<'_>, index: usize) -> Option<Location> {
+    let path = cx.cold_path;
+    let at = boundary_of(cx, index).unwrap_or(index);
+    path.modules[at]
+        .via
+        .as_ref()
+        .map(|via| via_location(cx, via))
+}
+
 /// The fix for the module at `index`: the innermost statement of its chain made by a project
-/// module (where the user can act), concerning `module`.
+/// module (where the user can act), concerning `module`, or the dependency that statement
+/// loads when `module` comes in further down.
 pub(crate) fn take_off_cold_path(cx: &Context<'_>, index: usize, module: &str) -> FixTarget {
     let path = cx.cold_path;
-    let statement = path.chain(index).into_iter().rev().find(|via| {
-        path.index_of(&via.module)
-            .is_some_and(|i| path.modules[i].origin == Origin::Project)
-    });
+    let boundary = boundary_of(cx, index);
+    let statement = boundary.and_then(|b| path.modules[b].via.as_ref());
+    let modules = match boundary {
+        Some(b) if b != index => vec![path.modules[b].name.clone()],
+        _ => vec![module.to_owned()],
+    };
     FixTarget {
         location: statement.map(|via| via_location(cx, via)),
         statement: statement.map_or_else(String::new, |via| via.statement.clone()),
-        modules: vec![module.to_owned()],
+        modules,
         safety: FixSafety::Safe,
     }
+}
+
+/// The statements from the entry down to the project statement that brings the module at
+/// `index` in (the whole chain when there is none), and, when the module comes in further
+/// down, a note with the statements inside the dependency.
+pub(crate) fn boundary_chain(cx: &Context<'_>, index: usize) -> (Vec<Label>, Option<String>) {
+    let path = cx.cold_path;
+    let Some(boundary) = boundary_of(cx, index) else {
+        return (chain(cx, index), None);
+    };
+    if boundary == index {
+        return (chain(cx, index), None);
+    }
+    let outer = chain(cx, boundary);
+    let full = path.chain(index);
+    let inner: Vec<String> = full
+        .iter()
+        .skip(outer.len())
+        .map(|via| format!("`{}`:{} `{}`", via.module, via.line, via.statement))
+        .collect();
+    let note = format!(
+        "`{}` comes in inside `{}`: {}",
+        path.modules[index].name,
+        path.modules[boundary].name,
+        inner.join(" → ")
+    );
+    (outer, Some(note))
+}
+
+/// The top-level package of a dotted name.
+pub(crate) fn top_level(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// Indices of cold-path modules gathered into one finding per project statement and
+/// top-level package, each group in load order. The statement is the boundary
+/// ([`boundary_of`]) of each module.
+pub(crate) fn by_statement(
+    cx: &Context<'_>,
+    indices: impl IntoIterator<Item = usize>,
+) -> Vec<Vec<usize>> {
+    let path = cx.cold_path;
+    // Keyed by (statement, top-level package).
+    type Key = (Option<Location>, String);
+    let mut groups: Vec<(Key, Vec<usize>)> = Vec::new();
+    for index in indices {
+        let key = (
+            boundary_location(cx, index),
+            top_level(&path.modules[index].name).to_owned(),
+        );
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((key, vec![index])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, mut members)| {
+            members.sort_unstable();
+            members
+        })
+        .collect()
+}
+
+/// How a group of modules is named: the one module left once parent packages fold into their
+/// submodules (`packaging.utils`, not `packaging` too), else the top-level package, with the
+/// submodules for a note.
+pub(crate) fn group_name(names: &[&str]) -> (String, Vec<String>) {
+    let deepest: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| {
+            !names
+                .iter()
+                .any(|other| other.len() > n.len() && covers(n, other))
+        })
+        .collect();
+    match deepest.as_slice() {
+        [one] => ((*one).to_owned(), Vec::new()),
+        _ => {
+            let top = names.first().map_or("", |n| top_level(n)).to_owned();
+            (top, deepest.iter().map(|n| (*n).to_owned()).collect())
+        }
+    }
+}
+
+/// The note naming a group's submodules, when it has several.
+pub(crate) fn submodules_note(submodules: &[String]) -> Option<String> {
+    (!submodules.is_empty()).then(|| {
+        let names: Vec<String> = submodules.iter().map(|m| format!("`{m}`")).collect();
+        format!("through this statement: {}", names.join(", "))
+    })
 }
 
 /// The statements from the entry down to the module at `index`, outermost first.
@@ -163,5 +296,31 @@ pub(crate) fn percent(us: f64, of: f64) -> String {
         format!(" ({:+.0} %)", 100.0 * us / of)
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_fold_into_their_submodule() {
+        assert_eq!(
+            group_name(&["packaging", "packaging.utils"]),
+            ("packaging.utils".to_owned(), Vec::new())
+        );
+        assert_eq!(
+            group_name(&["urllib", "urllib.request", "urllib.parse"]),
+            (
+                "urllib".to_owned(),
+                vec!["urllib.request".to_owned(), "urllib.parse".to_owned()]
+            )
+        );
+        assert_eq!(group_name(&["json"]), ("json".to_owned(), Vec::new()));
+        // A sibling whose name extends another's is not its submodule.
+        assert_eq!(
+            group_name(&["a.b", "a.bc"]),
+            ("a".to_owned(), vec!["a.b".to_owned(), "a.bc".to_owned()])
+        );
     }
 }

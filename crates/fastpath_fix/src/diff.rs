@@ -1,13 +1,11 @@
 //! Unified diffs of a file before and after an edit, for `--diff` previews.
 //!
-//! Code-mod edits are local, so the common head and tail are trimmed first and only the middle
-//! is compared, line by line, with a longest-common-subsequence table; a middle too large for
-//! that (never the case for these edits) is shown as one replaced block. Hunks carry three
-//! lines of context, like `diff -u` and `git diff`.
+//! Lines are compared with the `similar` crate's Myers diff, whose cost grows with the number of
+//! changed lines rather than the file's size, so hunks stay minimal in a file of any length.
+//! Hunks carry three lines of context, like `diff -u` and `git diff`; lines are compared with
+//! their own line breaks (a CRLF file diffs as CRLF) and printed without them.
 
 const CONTEXT: usize = 3;
-/// Above this many cells the middle is shown as one replaced block.
-const MAX_CELLS: usize = 4_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -145,64 +143,21 @@ fn strip_break(line: &str) -> (&str, bool) {
 }
 
 fn diff_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
-    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (ma, mb) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    let mut ops = vec![Op::Same; head];
-    if (ma.len() + 1) * (mb.len() + 1) > MAX_CELLS {
-        ops.extend(std::iter::repeat_n(Op::Delete, ma.len()));
-        ops.extend(std::iter::repeat_n(Op::Insert, mb.len()));
-    } else {
-        // lcs[i][j]: longest common subsequence of ma[i..] and mb[j..].
-        let width = mb.len() + 1;
-        let mut lcs = vec![0u32; (ma.len() + 1) * width];
-        for i in (0..ma.len()).rev() {
-            for j in (0..mb.len()).rev() {
-                lcs[i * width + j] = if ma[i] == mb[j] {
-                    lcs[(i + 1) * width + j + 1] + 1
-                } else {
-                    lcs[(i + 1) * width + j].max(lcs[i * width + j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < ma.len() || j < mb.len() {
-            if i < ma.len() && j < mb.len() && ma[i] == mb[j] {
-                ops.push(Op::Same);
-                i += 1;
-                j += 1;
-            } else if j < mb.len()
-                && (i == ma.len() || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j])
-            {
-                ops.push(Op::Insert);
-                j += 1;
-            } else {
-                ops.push(Op::Delete);
-                i += 1;
-            }
+    // Myers' algorithm (what `git diff` uses by default) with no deadline: it costs O((N+M)D)
+    // for D changed lines, so a code-mod's few lines in a file of any size diff in an instant.
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, a, b);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    for op in ops {
+        // Deletions first within a change, as `diff` prints them.
+        let (tag, old, new) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            out.extend(std::iter::repeat_n(Op::Same, old.len()));
+        } else {
+            out.extend(std::iter::repeat_n(Op::Delete, old.len()));
+            out.extend(std::iter::repeat_n(Op::Insert, new.len()));
         }
     }
-    ops.extend(std::iter::repeat_n(Op::Same, tail));
-    // Deletions first within a change, as `diff` prints them.
-    let mut k = 0;
-    while k < ops.len() {
-        if ops[k] == Op::Same {
-            k += 1;
-            continue;
-        }
-        let end = ops[k..]
-            .iter()
-            .position(|o| *o == Op::Same)
-            .map_or(ops.len(), |p| k + p);
-        ops[k..end].sort_by_key(|o| *o != Op::Delete);
-        k = end;
-    }
-    ops
+    out
 }
 
 #[cfg(test)]
@@ -226,6 +181,24 @@ mod tests {
             unified_diff(None, "a\nb", "new.py"),
             "--- /dev/null\n+++ b/new.py\n@@ -0,0 +1,2 @@\n+a\n+b\n\\ No newline at end of file\n"
         );
+    }
+
+    #[test]
+    fn a_small_change_in_a_huge_file_gives_small_hunks() {
+        // The reproduction, at 5,000 lines: `import json` moves into `f` at the end.
+        let body: String = (0..5000).map(|i| format!("X{i} = {i}\n")).collect();
+        let old = format!("import json\n{body}\n\ndef f():\n    return json.dumps({{}})\n");
+        let new = format!("{body}\n\ndef f():\n    import json\n    return json.dumps({{}})\n");
+        let diff = unified_diff(Some(&old), &new, "m.py");
+        let hunks: Vec<&str> = diff.lines().filter(|l| l.starts_with("@@")).collect();
+        assert_eq!(hunks, ["@@ -1,4 +1,3 @@", "@@ -5002,4 +5001,5 @@"]);
+        let changed: Vec<&str> = diff
+            .lines()
+            .skip(2)
+            .filter(|l| l.starts_with(['+', '-']))
+            .collect();
+        assert_eq!(changed, ["-import json", "+    import json"]);
+        assert!(diff.lines().count() < 20, "{diff}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod error;
 mod model;
 mod plan;
 mod source;
+pub mod verify;
 
 use std::collections::HashSet;
 
@@ -104,6 +105,11 @@ pub struct FixOptions {
     pub reexports: Vec<ReExport>,
     /// Apply fixes that declare themselves unsafe.
     pub unsafe_fixes: bool,
+    /// The modules loaded on the cold path (from the import graph), when known: tells a
+    /// package's submodules from its other attributes for the side-effect hazard (a statement
+    /// whose submodule imports `pkg.sub` binds `sub` on `pkg`). `None`: only the packages on
+    /// the statement's own path count.
+    pub loaded_modules: Option<std::collections::BTreeSet<String>>,
 }
 
 /// One import statement to take off the cold path.
@@ -159,6 +165,8 @@ pub struct TopLevelImport {
     pub modules: Vec<String>,
     /// The names it binds.
     pub bound: Vec<String>,
+    /// For `from m import a as b`: the names it imports (`a`); empty for `import`.
+    pub imported: Vec<String>,
     pub is_from: bool,
     pub is_lazy: bool,
     pub is_future: bool,
@@ -260,7 +268,11 @@ impl FixSession {
         };
         let parsed = parse(&self.text);
         let body = module_body(&parsed);
-        let Some(stmt) = body.iter().find(|s| s.start().to_u32() == offset) else {
+        let found = match body.iter().find(|s| s.start().to_u32() == offset) {
+            Some(stmt) => Some((stmt, None)),
+            None => plan::in_if_or_with(body, offset).map(|(stmt, block)| (stmt, Some(block))),
+        };
+        let Some((stmt, block)) = found else {
             return Ok(match plan::enclosing_block(body, offset) {
                 Some(block) => Outcome::Refused(Refusal {
                     statement: first_line(&self.text[offset as usize..]),
@@ -335,6 +347,7 @@ impl FixSession {
             model: &model,
             run_at_import: &run_at_import,
             options,
+            block,
         };
         let selected = if selected.is_empty() {
             match stmt {
@@ -378,6 +391,42 @@ impl FixSession {
         Ok(Outcome::Fixed(fix))
     }
 
+    /// The module-level import statements of the current text that load `module` (itself or
+    /// one of its submodules: importing `a.b.c` runs `a.b`), as requests for it. `package` is
+    /// the package this file's relative imports start from (the module's own name for an
+    /// `__init__.py`, else its parent). Convergence: a module leaves the cold path only when
+    /// every such statement in the project moves.
+    pub fn statements_loading(&self, module: &str, package: &str) -> Vec<Request> {
+        let loads = |name: &str| {
+            name == module
+                || name
+                    .strip_prefix(module)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        self.top_level_imports()
+            .into_iter()
+            .filter(|i| !i.is_lazy && !i.is_future && !i.is_star)
+            .filter(|i| {
+                i.modules.iter().any(|m| {
+                    let absolute = absolute_module(m, package);
+                    if loads(&absolute) {
+                        return true;
+                    }
+                    // `from a import b` loads `a.b` when `b` is a submodule.
+                    i.is_from
+                        && i.imported
+                            .iter()
+                            .any(|name| loads(&format!("{absolute}.{name}")))
+                })
+            })
+            .map(|i| Request {
+                line: i.line,
+                column: i.column,
+                modules: vec![module.to_owned()],
+            })
+            .collect()
+    }
+
     /// The module-level import statements of the current text, in order.
     pub fn top_level_imports(&self) -> Vec<TopLevelImport> {
         let parsed = parse(&self.text);
@@ -405,6 +454,7 @@ impl FixSession {
                             None => a.name.as_str().split('.').next().unwrap_or("").to_owned(),
                         })
                         .collect(),
+                    imported: Vec::new(),
                     is_from: false,
                     is_lazy: import.is_lazy,
                     is_future: false,
@@ -426,6 +476,7 @@ impl FixSession {
                             .iter()
                             .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
                             .collect(),
+                        imported: import.names.iter().map(|a| a.name.to_string()).collect(),
                         is_from: true,
                         is_lazy: import.is_lazy,
                         is_future: module == "__future__",
@@ -539,6 +590,21 @@ impl FixSession {
     }
 }
 
+/// A file's bytes with `requests` applied in order, as one session applies them: what a
+/// verification transaction renders for a subset of a file's fixes. Requests that end in no
+/// fix change nothing.
+pub fn render_fixes(
+    bytes: &[u8],
+    requests: &[&Request],
+    options: &FixOptions,
+) -> Result<Vec<u8>, FixError> {
+    let mut session = FixSession::new(bytes)?;
+    for request in requests {
+        session.take_off_cold_path(request, options)?;
+    }
+    session.finish()
+}
+
 fn parse(text: &str) -> Parsed<Mod> {
     parse_unchecked(text, ParseOptions::from(Mode::Module))
 }
@@ -556,6 +622,23 @@ fn first_line(text: &str) -> String {
         .unwrap_or_default()
         .trim_end()
         .to_owned()
+}
+
+/// `.x` / `..x` from `package` made absolute (`from . import y` gives the package itself).
+pub fn absolute_module(name: &str, package: &str) -> String {
+    let dots = name.chars().take_while(|&c| c == '.').count();
+    if dots == 0 {
+        return name.to_owned();
+    }
+    let mut parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    for _ in 1..dots {
+        parts.pop();
+    }
+    let rest = &name[dots..];
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts.join(".")
 }
 
 /// Whether an alias loading `alias` is what a request for `module` is about: the same
@@ -807,6 +890,155 @@ mod tests {
             session.take_off_cold_path(&request, &options).unwrap(),
             Outcome::NothingToDo { .. }
         ));
+    }
+
+    #[test]
+    fn imports_in_module_level_if_and_with_blocks() {
+        // Inside a block the statement starts at column 5.
+        let fix = |source: &str, line: u32, options: &FixOptions| {
+            let mut session = FixSession::new(source.as_bytes()).unwrap();
+            let request = Request {
+                line,
+                column: 5,
+                modules: Vec::new(),
+            };
+            let outcome = session.take_off_cold_path(&request, options).unwrap();
+            (session.text().to_owned(), outcome)
+        };
+        let unsafe_ok = FixOptions {
+            unsafe_fixes: true,
+            ..FixOptions::default()
+        };
+        // `with`: moved, safe; the emptied suite gets `pass`.
+        let (text, outcome) = fix(
+            "import warnings\nwith warnings.catch_warnings():\n    import json\n\n\ndef f():\n    return json.dumps(1)\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert!(
+            matches!(&outcome, Outcome::Fixed(f) if f.safety == Safety::Safe),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            text,
+            "import warnings\nwith warnings.catch_warnings():\n    pass\n\n\ndef f():\n    import json\n    return json.dumps(1)\n"
+        );
+        // `if`: moved, but it ran only when the test held: unsafe.
+        let source = "import sys\nif sys.platform == 'win32':\n    import winreg\n    X = 1\n\n\ndef f():\n    return winreg.HKEY_CURRENT_USER\n";
+        let (_, outcome) = fix(source, 3, &FixOptions::default());
+        assert!(
+            matches!(&outcome, Outcome::UnsafeSkipped(f) if f.unsafe_reason.as_deref().unwrap().contains("`if` test")),
+            "{outcome:?}"
+        );
+        let (text, _) = fix(source, 3, &unsafe_ok);
+        assert_eq!(
+            text,
+            "import sys\nif sys.platform == 'win32':\n    X = 1\n\n\ndef f():\n    import winreg\n    return winreg.HKEY_CURRENT_USER\n"
+        );
+        // A module-level use in the block still refuses.
+        let (_, outcome) = fix(
+            "if True:\n    import json\n    X = json.dumps(1)\n",
+            2,
+            &FixOptions::default(),
+        );
+        assert!(reason(&outcome).contains("used at import time"));
+        // `try` stays refused, even for 3.15.
+        let lazy = FixOptions {
+            target: Some(Target::new(3, 15, "linux")),
+            ..FixOptions::default()
+        };
+        let source = "try:\n    import json\nexcept ImportError:\n    json = None\n\n\ndef f():\n    return json\n";
+        for options in [&FixOptions::default(), &lazy] {
+            let (text, outcome) = fix(source, 2, options);
+            assert_eq!(text, source);
+            assert!(
+                reason(&outcome).contains("inside a `try` block"),
+                "{outcome:?}"
+            );
+        }
+        // 3.15: `lazy` inside `if` and `with`.
+        let (text, _) = fix(
+            "import sys\nif sys.version_info >= (3, 15):\n    import json\n\n\ndef f():\n    return json\n",
+            3,
+            &lazy,
+        );
+        assert_eq!(
+            text,
+            "import sys\nif sys.version_info >= (3, 15):\n    lazy import json\n\n\ndef f():\n    return json\n"
+        );
+    }
+
+    #[test]
+    fn removing_an_import_keeps_the_files_blank_line_style() {
+        // One blank line at most in this file: removing `import json` must not leave two.
+        let (text, _) = fix(
+            "import os\n\nimport json\n\nX = os.sep\n\ndef f():\n    return json\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\nX = os.sep\n\ndef f():\n    import json\n    return json\n"
+        );
+        // Between two import groups, one blank line stays one.
+        let (text, _) = fix(
+            "import os\n\n\nimport sys\n\nimport json\n\nfrom x import y\n\n\ndef f():\n    return json, os, sys, y\n",
+            6,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\n\nimport sys\n\nfrom x import y\n\n\ndef f():\n    import json\n    return json, os, sys, y\n"
+        );
+        // PEP 8's two blank lines before a def stay two, not three or four.
+        let (text, _) = fix(
+            "import os\n\n\nimport json\n\n\ndef f():\n    return json, os\n",
+            4,
+            &FixOptions::default(),
+        );
+        assert_eq!(
+            text,
+            "import os\n\n\ndef f():\n    import json\n    return json, os\n"
+        );
+    }
+
+    #[test]
+    fn type_checking_receives_only_the_names_annotations_use() {
+        // `Decimal` is only an annotation; `localcontext` runs in `f`: only `Decimal` goes
+        // under `if TYPE_CHECKING:` (the other would be a new F401 there).
+        let (text, outcome) = fix(
+            "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nfrom decimal import Decimal, localcontext\n\n\ndef f(a: Decimal):\n    with localcontext():\n        return a\n",
+            3,
+            &FixOptions::default(),
+        );
+        assert!(matches!(outcome, Outcome::Fixed(_)), "{outcome:?}");
+        assert_eq!(
+            text,
+            "from __future__ import annotations\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from decimal import Decimal\n\n\ndef f(a: Decimal):\n    from decimal import localcontext\n    with localcontext():\n        return a\n"
+        );
+    }
+
+    #[test]
+    fn every_statement_that_loads_a_module_is_found() {
+        // httpie: `import requests` and, two lines lower, `from requests import __version__`.
+        let session = FixSession::new(
+            b"import requests\nimport json\nfrom requests import __version__\nfrom requests.auth import HTTPBasicAuth\nimport requestsx\nfrom . import util\nfrom .util import x\n",
+        )
+        .unwrap();
+        let lines: Vec<u32> = session
+            .statements_loading("requests", "pkg")
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [1, 3, 4]);
+        let lines: Vec<u32> = session
+            .statements_loading("pkg.util", "pkg")
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [6, 7]);
+        assert_eq!(absolute_module("..a", "p.q"), "p.a");
+        assert_eq!(absolute_module(".", "p.q"), "p.q");
     }
 
     #[test]

@@ -622,30 +622,9 @@ impl Builder<'_> {
     }
 }
 
-/// `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:` (any module alias).
-pub(crate) fn is_type_checking(test: &Expr) -> bool {
-    match test {
-        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
-        Expr::Attribute(attr) => {
-            attr.attr.as_str() == "TYPE_CHECKING" && matches!(attr.value.as_ref(), Expr::Name(_))
-        }
-        _ => false,
-    }
-}
-
-/// `if __name__ == "__main__":`, either way round.
-fn is_main_guard(test: &Expr) -> bool {
-    let Expr::Compare(compare) = test else {
-        return false;
-    };
-    if compare.ops.len() != 1 || compare.ops[0] != ast::CmpOp::Eq {
-        return false;
-    }
-    let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == "__name__");
-    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
-    let (left, right) = (compare.left.as_ref(), &compare.comparators[0]);
-    (is_name(left) && is_main(right)) || (is_main(left) && is_name(right))
-}
+// The context rules are the scanners' own (`fastpath_scan::condition`): a third copy here
+// once drifted on `a.b.TYPE_CHECKING`.
+pub(crate) use fastpath_scan::condition::{is_main_guard, is_type_checking};
 
 impl<'a> Visitor<'a> for Builder<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -1028,6 +1007,14 @@ mod tests {
         assert_eq!(m.enclosing_functions(1), vec![0]);
         assert!(m.functions[0].body.docstring.is_some());
         assert_eq!(m.main_guards.len(), 1);
+    }
+
+    #[test]
+    fn a_dotted_type_checking_test_is_the_scanners_rule() {
+        // The drift the shared rule fixed: `a.b.TYPE_CHECKING` guards like `TYPE_CHECKING`.
+        let m = model("import x\nif a.b.TYPE_CHECKING:\n    v = x.Only\n");
+        let s = summary(&m, &["x"]);
+        assert_eq!(s["x"], vec!["<module> Plain TypeChecking"]);
     }
 
     #[test]

@@ -237,6 +237,48 @@ impl Resolver {
         resolution
     }
 
+    /// From now on, `name` is the module in `file`: a module an import hook (a meta-path
+    /// finder) loaded under a name the path search does not find, as `fastpath profile` saw it
+    /// (awscli's finder loads `awscli/botocore/__init__.py` as `botocore`). A package's
+    /// submodules are then searched in its directory, as its `__path__` says, so
+    /// `botocore.session` resolves too. Names the path search finds are left alone, as is a
+    /// file that no longer exists; returns whether the alias was taken.
+    pub fn alias(&self, name: &str, file: &Path) -> bool {
+        if name.is_empty() || !matches!(self.resolve(name), Resolution::NotFound) || !file.is_file()
+        {
+            return false;
+        }
+        let file_name = file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let suffix = self
+            .suffixes
+            .iter()
+            .find(|(suffix, _)| file_name.ends_with(suffix.as_str()))
+            .map(|(_, kind)| *kind);
+        let Some(kind) = suffix else {
+            return false;
+        };
+        let is_init = file_name.starts_with("__init__.");
+        let (kind, origin, locations) = match kind {
+            ModuleKind::Extension => (kind, Origin::Extension, Vec::new()),
+            ModuleKind::Source if is_init => (
+                ModuleKind::Package,
+                self.origin_of_path(file),
+                file.parent().map(Path::to_path_buf).into_iter().collect(),
+            ),
+            _ => (kind, self.origin_of_path(file), Vec::new()),
+        };
+        let resolution = found(name, kind, origin, Some(file.to_path_buf()), locations);
+        let mut cache = self.resolved.lock().expect("resolver cache");
+        // Submodules looked up before the alias were not found; they may be now.
+        let prefix = format!("{name}.");
+        cache.retain(|key, _| !key.starts_with(&prefix));
+        cache.insert(name.to_string(), resolution);
+        true
+    }
+
     fn resolve_top_level(&self, name: &str) -> Resolution {
         if name.is_empty() {
             return Resolution::NotFound;
@@ -495,6 +537,32 @@ mod tests {
             Resolution::Found(m) => Some((m.kind, m.origin, m.path.clone())),
             _ => None,
         }
+    }
+
+    #[test]
+    fn an_alias_resolves_the_hooked_name_and_its_submodules() {
+        let dir = tree(&[
+            "project/app.py",
+            "vendor/awscli/botocore/__init__.py",
+            "vendor/awscli/botocore/session.py",
+        ]);
+        let resolver = Resolver::new(vec![dir.path().join("project")], None);
+        // Looked up before the alias, as the static walk does: not found.
+        assert!(resolve(&resolver, "botocore.session").is_none());
+        let init = dir.path().join("vendor/awscli/botocore/__init__.py");
+        assert!(resolver.alias("botocore", &init));
+        assert_eq!(
+            resolve(&resolver, "botocore").unwrap().0,
+            ModuleKind::Package
+        );
+        assert_eq!(
+            resolve(&resolver, "botocore.session").unwrap().2.unwrap(),
+            dir.path().join("vendor/awscli/botocore/session.py")
+        );
+        // A name the path search finds keeps its own file; a missing file is no alias.
+        assert!(!resolver.alias("app", &init));
+        assert!(!resolver.alias("gone", &dir.path().join("vendor/gone.py")));
+        assert!(resolve(&resolver, "gone").is_none());
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! told instead of failing: a shallow clone's oldest commit is a *boundary*, and a line blamed
 //! on it may be older.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -255,6 +255,29 @@ impl<'g> Repository<'g> {
             branch,
             dirty,
         }))
+    }
+
+    /// The paths among `paths` (relative to `dir`) that git ignores and does not track: not
+    /// files of the repository (a `.venv` inside the tree, say).
+    pub fn ignored(&self, dir: &Path, paths: &[PathBuf]) -> Result<BTreeSet<PathBuf>, GitError> {
+        if paths.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let mut args = vec!["check-ignore", "--"];
+        args.extend(names.iter().map(String::as_str));
+        match self.git.run(dir, &args) {
+            Ok(out) => Ok(String::from_utf8_lossy(&out)
+                .lines()
+                .map(PathBuf::from)
+                .collect()),
+            // Exit status 1 with nothing said: none of them is ignored.
+            Err(GitError::Failed { stderr, .. }) if stderr.trim().is_empty() => Ok(BTreeSet::new()),
+            Err(e) => Err(e),
+        }
     }
 
     /// `path` relative to the work tree's root (paths outside it are `None`).

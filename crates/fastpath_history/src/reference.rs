@@ -378,8 +378,14 @@ impl RegressionGate {
             // A new module where it enters (its importer was there before), as FP203 reports.
             let entering =
                 !reference_modules.contains(&m.name) && reference_modules.contains(&via.module);
+            // A new module a project statement loads: the boundary FP203 reports a new module
+            // inside a dependency at.
+            let boundary = !reference_modules.contains(&m.name)
+                && path
+                    .index_of(&via.module)
+                    .is_some_and(|i| path.modules[i].origin == fastpath_graph::Origin::Project);
             // An observed import has no line: blame the statement that brings its importer in.
-            if responsible || entering {
+            if responsible || entering || boundary {
                 if let Some(stated) = stated_via(path, via) {
                     lines.push((stated.path.clone(), stated.line));
                 }
@@ -636,6 +642,7 @@ import time:       100 | {:>10} | app\n",
             decision: Decision::Converged,
             untimed: Vec::new(),
             reattributed: Default::default(),
+            files: Default::default(),
         }
     }
 

@@ -116,6 +116,19 @@ def _spec_name(module):
         return None
 
 
+def _spec_file(module):
+    # The file the module was loaded from (its spec's origin, when it has a location), read
+    # without triggering a lazy module's load; "" when there is none. Tells where a meta-path
+    # hook found a module it loaded under another name (awscli's `botocore`).
+    try:
+        spec = object.__getattribute__(module, "__dict__").get("__spec__")
+        if getattr(spec, "has_location", False) and spec.origin:
+            return spec.origin
+    except Exception:
+        pass
+    return ""
+
+
 def _fastpath_end(status="ok", exc_info=None):
     _fastpath["done"] = True
     modules = list(sys.modules)
@@ -144,6 +157,11 @@ def _fastpath_end(status="ok", exc_info=None):
     # Modules the import added, under their own names (aliases left out).
     before = state["before"]
     new = [k for k in modules if k not in before and _spec_name(sys.modules.get(k)) == k]
+    files = []
+    for k in new:
+        origin = _spec_file(sys.modules.get(k))
+        if origin and "\n" not in origin:
+            files.append(k + " " + origin)
     asked = []
     if who is not None:
         asked = [k + " " + who.asked[k] for k in new if k in who.asked]
@@ -157,6 +175,7 @@ def _fastpath_end(status="ok", exc_info=None):
         ("traceback", trace),
         ("new", "\n".join(new)),
         ("asked", "\n".join(asked)),
+        ("files", "\n".join(files)),
     ]
     with open(state["result_path"], "wb") as f:
         for key, value in fields:

@@ -114,6 +114,12 @@ pub struct InterpreterRecord {
     pub executable: Option<String>,
     /// Observed edges, sorted.
     pub edges: BTreeSet<ObservedEdge>,
+    /// Modules an import hook (a meta-path finder) loaded under a name the path search does
+    /// not find, with the file it loaded: awscli's finder loads `awscli/botocore/__init__.py`
+    /// as `botocore`. The graph resolves the name to that file, so the module and its
+    /// submodules join the cold path under the name the program used.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hooked: BTreeMap<String, PathBuf>,
 }
 
 /// The `.fastpath/observed.json` store.
@@ -183,6 +189,31 @@ impl ObservedStore {
             .count()
     }
 
+    /// Adds modules loaded through import hooks under `key` (see
+    /// [`InterpreterRecord::hooked`]); a later profile's file replaces an earlier one's.
+    /// Returns how many changed.
+    pub fn merge_hooked(&mut self, key: &str, hooked: &BTreeMap<String, PathBuf>) -> usize {
+        let record = self.interpreters.entry(key.to_string()).or_default();
+        hooked
+            .iter()
+            .filter(|(name, file)| {
+                record
+                    .hooked
+                    .insert((*name).clone(), (*file).clone())
+                    .as_ref()
+                    != Some(*file)
+            })
+            .count()
+    }
+
+    /// Modules loaded through import hooks recorded for `key`, with their files.
+    pub fn hooked(&self, key: &str) -> impl Iterator<Item = (&String, &PathBuf)> {
+        self.interpreters
+            .get(key)
+            .into_iter()
+            .flat_map(|record| record.hooked.iter())
+    }
+
     /// Edges recorded for `key`.
     pub fn edges(&self, key: &str) -> impl Iterator<Item = &ObservedEdge> {
         self.interpreters
@@ -223,8 +254,21 @@ impl ObservedStore {
         executable: Option<&str>,
         edges: impl IntoIterator<Item = ObservedEdge>,
     ) -> Result<usize, ObservedError> {
+        ObservedStore::update_with(path, key, executable, edges, &BTreeMap::new())
+    }
+
+    /// [`ObservedStore::update`], with modules loaded through import hooks. Returns how many
+    /// edges were new.
+    pub fn update_with(
+        path: &Path,
+        key: &str,
+        executable: Option<&str>,
+        edges: impl IntoIterator<Item = ObservedEdge>,
+        hooked: &BTreeMap<String, PathBuf>,
+    ) -> Result<usize, ObservedError> {
         let mut store = ObservedStore::read(path)?;
         let added = store.merge(key, executable, edges);
+        store.merge_hooked(key, hooked);
         store.write(path)?;
         Ok(added)
     }
@@ -239,6 +283,41 @@ mod tests {
             importer: importer.map(str::to_string),
             module: module.to_string(),
         }
+    }
+
+    #[test]
+    fn hooked_modules_round_trip_and_old_stores_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = store_path(dir.path());
+        let hooked: BTreeMap<String, PathBuf> = [(
+            "botocore".to_string(),
+            PathBuf::from("/sp/awscli/botocore/__init__.py"),
+        )]
+        .into();
+        let added = ObservedStore::update_with(
+            &path,
+            "cpython-3.11",
+            None,
+            [edge(Some("a"), "b")],
+            &hooked,
+        )
+        .unwrap();
+        assert_eq!(added, 1);
+        let store = ObservedStore::read(&path).unwrap();
+        let read: Vec<_> = store.hooked("cpython-3.11").collect();
+        assert_eq!(read, [(&"botocore".to_string(), &hooked["botocore"])]);
+        assert_eq!(store.hooked("cpython-3.12").count(), 0);
+        // A store written before hooks were recorded has no `hooked`: it reads as none.
+        let old =
+            r#"{"schema": "fastpath.observed/1", "interpreters": {"cpython-3.11": {"edges": []}}}"#;
+        std::fs::write(&path, old).unwrap();
+        assert_eq!(
+            ObservedStore::read(&path)
+                .unwrap()
+                .hooked("cpython-3.11")
+                .count(),
+            0
+        );
     }
 
     #[test]

@@ -400,6 +400,7 @@ mod tests {
             decision: Decision::Converged,
             untimed: vec![],
             reattributed: Default::default(),
+            files: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! baseline or `--against REV` applies, then the rules and a renderer.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 use fastpath_check::{check_with_notes, Context, Diagnostic, Measurements};
@@ -16,6 +17,7 @@ use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::Profile;
 use fastpath_report::check::{
     render_concise, render_full, render_github, render_html, render_json_with_notes, render_sarif,
+    RepositoryFiles,
 };
 
 use crate::cli::{CheckArgs, Cli, OutputFormat};
@@ -175,8 +177,16 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         OutputFormat::Json => {
             render_json_with_notes(&diagnostics, &close_calls, measured, &mut out)?
         }
-        OutputFormat::Sarif => render_sarif(&diagnostics, &mut out)?,
-        OutputFormat::Github => render_github(&diagnostics, &mut out)?,
+        OutputFormat::Sarif => render_sarif(
+            &diagnostics,
+            &repository_files(root, &diagnostics),
+            &mut out,
+        )?,
+        OutputFormat::Github => render_github(
+            &diagnostics,
+            &repository_files(root, &diagnostics),
+            &mut out,
+        )?,
         OutputFormat::Html => render_html(&diagnostics, root, measured, &mut out)?,
     }
     Printer::flush(out)?;
@@ -185,6 +195,43 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     } else {
         ExitStatus::Findings
     })
+}
+
+/// Which files the diagnostics name are the repository's, and where the project sits in it:
+/// what SARIF and GitHub locations may name. Without git, the project root stands for the
+/// repository's.
+fn repository_files(root: &Path, diagnostics: &[Diagnostic]) -> RepositoryFiles {
+    let repo = repository(root).ok();
+    let prefix = repo
+        .as_ref()
+        .and_then(|r| r.relative(root))
+        .unwrap_or_default();
+    let candidates: Vec<PathBuf> = RepositoryFiles::named_by(diagnostics)
+        .into_iter()
+        .filter(|p| p.is_relative() && root.join(p).is_file() && !in_environment(root, p))
+        .collect();
+    let ignored = repo
+        .and_then(|r| r.ignored(root, &candidates).ok())
+        .unwrap_or_default();
+    RepositoryFiles::new(
+        prefix,
+        candidates.into_iter().filter(|p| !ignored.contains(p)),
+    )
+}
+
+/// Installed code, even when it sits inside the project's tree: under `site-packages` or
+/// `dist-packages`, or in a directory holding a virtual environment (`pyvenv.cfg`, PEP 405).
+fn in_environment(root: &Path, path: &Path) -> bool {
+    let installed = path.components().any(|c| {
+        let c = c.as_os_str();
+        c == "site-packages" || c == "dist-packages"
+    });
+    installed
+        || path
+            .ancestors()
+            .skip(1)
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| root.join(a).join("pyvenv.cfg").is_file())
 }
 
 /// The gate `check` asked for: `--against REV`, else the baseline file when it exists.

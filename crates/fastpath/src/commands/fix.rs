@@ -5,10 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use fastpath_check::{check, Context, Diagnostic, FixTarget, Measurements};
-use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, ReExport, Request, SourceFile};
+use fastpath_fix::verify::python::PythonVerifier;
+use fastpath_fix::verify::{Candidate, Failure, Transaction, Verdict, Verifier};
+use fastpath_fix::{
+    absolute_module, render_fixes, unified_diff, FixOptions, FixSession, Outcome, ReExport,
+    Request, SourceFile,
+};
 use fastpath_graph::{ColdPath, InterpreterInfo, Origin, Sources};
 use fastpath_history::clock;
 use fastpath_manifest::{read_file, write_atomic};
@@ -29,6 +35,8 @@ struct Job<'a> {
     measure: &'a MeasureArgs,
     diff: bool,
     unsafe_fixes: bool,
+    /// The user's test command (`--test`).
+    test: Option<String>,
     /// Print the report on stderr (stdout belongs to `check`'s output).
     report_to_stderr: bool,
 }
@@ -40,6 +48,7 @@ pub fn run(cli: &Cli, args: &FixArgs, printer: &Printer) -> Result<ExitStatus> {
         measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
+        test: args.test.clone(),
         report_to_stderr: args.diff,
     };
     fix(cli, &job, printer)
@@ -53,6 +62,7 @@ pub fn run_for_check(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<E
         measure: &args.measure,
         diff: args.diff,
         unsafe_fixes: args.unsafe_fixes,
+        test: None,
         report_to_stderr: true,
     };
     fix(cli, &job, printer)
@@ -180,19 +190,75 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     }
 
     let target_version = info.map(InterpreterInfo::target);
-    let mut fixed = 0usize;
-    let mut remaining = 0usize;
-    let mut changed_files = 0usize;
-    let mut diffs = String::new();
+    let loaded: BTreeSet<String> = views
+        .iter()
+        .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
+        .collect();
+    let packages = packages_of(&views);
+
+    // Convergence: a module leaves the cold path only when every project statement that loads
+    // it moves, so each one gets a request (or a reason why the module stays).
+    let flagged: BTreeSet<String> = targets
+        .iter()
+        .flat_map(|(file, list)| {
+            let package = packages.get(file).cloned().unwrap_or_default();
+            list.iter()
+                .flat_map(|t| t.request.modules.clone())
+                .map(move |m| absolute_module(&m, &package))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for file in &project_files {
+        if *file == manifest_file {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        let Ok(session) = FixSession::new(&bytes) else {
+            continue;
+        };
+        let package = packages.get(file).cloned().unwrap_or_default();
+        for module in &flagged {
+            for request in session.statements_loading(module, &package) {
+                let list = targets.entry(file.clone()).or_default();
+                match list
+                    .iter_mut()
+                    .find(|t| t.request.line == request.line && t.request.column == request.column)
+                {
+                    Some(existing) => {
+                        if !existing.request.modules.contains(module) {
+                            existing.request.modules.push(module.clone());
+                        }
+                    }
+                    None => list.push(Target {
+                        request,
+                        codes: Vec::new(),
+                    }),
+                }
+            }
+        }
+    }
+
+    // Plan and apply every request on its file's text.
+    let mut done: Vec<Done> = Vec::new();
+    let mut originals: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+    let mut stamps = BTreeMap::new();
+    let mut new_files: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+    let mut file_options: BTreeMap<PathBuf, FixOptions> = BTreeMap::new();
     for (file, mut list) in targets {
         list.sort_by_key(|t| (t.request.line, t.request.column));
         let shown = display(&file, root);
         let (bytes, stamp) = read_file(&file)?;
+        let package = packages.get(&file).cloned().unwrap_or_default();
         let mut session = match FixSession::new(&bytes) {
             Ok(session) => session,
             Err(error) => {
-                remaining += list.len();
-                report.push(format!("{shown}: not fixed: {error}"));
+                for target in list {
+                    done.push(
+                        Done::new(&file, &shown, target, &package).not_fixed(error.to_string()),
+                    );
+                }
                 continue;
             }
         };
@@ -202,68 +268,269 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             allow_new_imports: !entry_files.contains(&file),
             reexports: reexports(&file, &views, target_version.as_ref()),
             unsafe_fixes: job.unsafe_fixes,
+            loaded_modules: Some(loaded.clone()),
         };
-        for target in &list {
+        for target in list {
             let at = format!("{shown}:{}:{}", target.request.line, target.request.column);
-            let codes = codes(&target.codes);
-            let findings = target.codes.len();
             let outcome = session
                 .take_off_cold_path(&target.request, &options)
                 .with_context(|| format!("fixing {at}"))?;
-            match outcome {
-                Outcome::Fixed(fix) => {
-                    fixed += findings;
-                    report.push(format!(
-                        "{at}: {codes} fixed ({}): {}",
-                        fix.safety.as_str(),
-                        fix.description
-                    ));
-                }
-                Outcome::UnsafeSkipped(fix) => {
-                    remaining += findings;
-                    report.push(format!(
-                        "{at}: {codes} not fixed: an unsafe fix is available with --unsafe-fixes: {} ({})",
-                        fix.description,
-                        fix.unsafe_reason.unwrap_or_default()
-                    ));
-                }
+            let entry = Done::new(&file, &shown, target, &package);
+            done.push(match outcome {
+                Outcome::Fixed(fix) => entry.fixed(fix),
+                Outcome::UnsafeSkipped(fix) => entry.not_fixed(format!(
+                    "an unsafe fix is available with --unsafe-fixes: {} ({})",
+                    fix.description,
+                    fix.unsafe_reason.unwrap_or_default()
+                )),
                 Outcome::Refused(refusal) => {
-                    remaining += findings;
-                    report.push(format!(
-                        "{at}: {codes} not fixed: `{}`: {}",
-                        refusal.statement, refusal.reason
-                    ));
+                    entry.not_fixed(format!("`{}`: {}", refusal.statement, refusal.reason))
                 }
-                Outcome::NothingToDo { why, .. } => {
-                    remaining += findings;
-                    report.push(format!("{at}: {codes} not fixed: {why}"));
+                Outcome::NothingToDo { why, .. } => entry.not_fixed(why.to_owned()),
+            });
+        }
+        if session.changed() {
+            new_files.insert(file.clone(), session.finish()?);
+            originals.insert(file.clone(), bytes);
+            stamps.insert(file.clone(), stamp);
+            file_options.insert(file, options);
+        }
+    }
+
+    // Verify by running, unless --static: the kept fixes are what is left on disk.
+    let verify = !job.static_only && !new_files.is_empty();
+    let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
+    if verify {
+        let Some(info) = info else {
+            bail!("fixes are verified by running the entry, and no interpreter was found: pass --python, or --static to fix without verifying");
+        };
+        let candidates: Vec<Candidate> = done
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.fix.is_some())
+            .map(|(id, d)| Candidate {
+                id,
+                file: d.file.clone(),
+                modules: d.modules.clone(),
+            })
+            .collect();
+        let mut verifiers = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let mut verifier = PythonVerifier::new(
+                info.executable.clone(),
+                root.to_path_buf(),
+                entry.module.clone(),
+            )?;
+            verifier.roots = entry.roots.clone();
+            verifier.timeout = Duration::from_secs_f64(job.measure.run.timeout);
+            // A test suite runs longer than one import: ten times the run's limit.
+            verifier.test_timeout = Duration::from_secs_f64(job.measure.run.timeout * 10.0);
+            if i == 0 {
+                verifier.test = job.test.clone();
+            }
+            verifiers.push(verifier);
+        }
+        let mut verifier = AllEntries(verifiers);
+        let requests: Vec<&Request> = done.iter().map(|d| &d.request).collect();
+        let mut render = |file: &Path, ids: &[usize]| {
+            let chosen: Vec<&Request> = ids.iter().map(|&i| requests[i]).collect();
+            render_fixes(&originals[file], &chosen, &file_options[file])
+        };
+        let verified = Transaction::new(&candidates, &originals)
+            .run(&mut render, &mut verifier, !job.diff)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        verdicts = verified.verdicts;
+        new_files = verified.files;
+    } else if !job.diff {
+        for (file, bytes) in &new_files {
+            write_atomic(file, bytes, stamps.get(file))?;
+        }
+    }
+
+    // A finding counts as fixed only when the re-computed cold path no longer holds its module.
+    let mut after = after_fixes(&project, &new_files, &originals, job.diff)?;
+    // Without running anything, an edit whose module stays on the re-computed cold path is the
+    // static no-win: take it back, so a second run has nothing left to do.
+    let mut static_no_win: BTreeSet<usize> = BTreeSet::new();
+    let first_after = after.clone();
+    if !verify {
+        if let Some(modules) = &after {
+            static_no_win = done
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.fix.is_some())
+                .filter(|(_, d)| modules.iter().any(|m| d.modules.contains(&m.name)))
+                .map(|(id, _)| id)
+                .collect();
+        }
+        if !static_no_win.is_empty() {
+            let files: Vec<PathBuf> = new_files.keys().cloned().collect();
+            for file in files {
+                let kept: Vec<&Request> = done
+                    .iter()
+                    .enumerate()
+                    .filter(|(id, d)| {
+                        d.file == file && d.fix.is_some() && !static_no_win.contains(id)
+                    })
+                    .map(|(_, d)| &d.request)
+                    .collect();
+                let bytes = render_fixes(&originals[&file], &kept, &file_options[&file])?;
+                if !job.diff {
+                    fastpath_fix::verify::write_atomic(&file, &bytes)?;
+                }
+                if bytes == originals[&file] {
+                    new_files.remove(&file);
+                } else {
+                    new_files.insert(file, bytes);
                 }
             }
+            after = after_fixes(&project, &new_files, &originals, job.diff)?;
         }
-        if !session.changed() {
+    }
+
+    let mut fixed = 0usize;
+    let mut remaining = 0usize;
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (id, d) in done.iter().enumerate() {
+        let codes = if d.codes.is_empty() {
+            format!("also loads {}", quoted(&d.modules))
+        } else {
+            codes(&d.codes)
+        };
+        let findings = d.codes.len();
+        let at = &d.at;
+        let Some(fix) = &d.fix else {
+            remaining += findings;
+            let why = d.why.as_deref().unwrap_or_default();
+            if d.codes.is_empty() {
+                // Another statement that loads a flagged module: worth a line only when the
+                // module is still there.
+                let stays = after
+                    .as_ref()
+                    .is_none_or(|after| after.iter().any(|m| d.modules.contains(&m.name)));
+                if stays {
+                    report.push(format!("{at}: {codes}, which stays: {why}"));
+                }
+            } else {
+                report.push(format!("{at}: {codes} not fixed: {why}"));
+            }
+            continue;
+        };
+        if static_no_win.contains(&id) {
+            remaining += findings;
+            let stays: Vec<String> = first_after
+                .iter()
+                .flatten()
+                .filter(|m| d.modules.contains(&m.name))
+                .map(|m| match &m.via {
+                    Some(via) => format!(
+                        "`{}` stays, loaded by {}:{}: {}",
+                        m.name,
+                        display(&via.path, root),
+                        via.line,
+                        via.statement
+                    ),
+                    None => format!("`{}` stays", m.name),
+                })
+                .collect();
+            report.push(format!(
+                "{at}: {codes} not applied (no-win: {}): {}",
+                if stays.is_empty() {
+                    "the module stays on the cold path".to_owned()
+                } else {
+                    stays.join("; ")
+                },
+                fix.description
+            ));
             continue;
         }
-        changed_files += 1;
-        let new_bytes = session.finish()?;
-        if job.diff {
-            let new_text = SourceFile::new(&new_bytes).text().to_owned();
-            diffs.push_str(&unified_diff(
-                Some(session.original_text()),
-                &new_text,
-                &shown,
-            ));
+        let verdict = verdicts.get(&id);
+        if let Some(verdict) = verdict {
+            *counts.entry(verdict.as_str()).or_default() += 1;
+        }
+        match verdict {
+            None | Some(Verdict::Safe) => {}
+            Some(Verdict::NoWin { still_loaded }) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (no-win: {} still loads): {}",
+                    quoted(still_loaded),
+                    fix.description
+                ));
+                continue;
+            }
+            Some(Verdict::BreaksEntry(failure)) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (unsafe: the entry fails with it: {}): {}",
+                    failure.summary, fix.description
+                ));
+                continue;
+            }
+            Some(Verdict::BreaksTests(failure)) => {
+                remaining += findings;
+                report.push(format!(
+                    "{at}: {codes} rolled back (unsafe: {}): {}",
+                    failure.summary, fix.description
+                ));
+                for line in failure.tail.lines() {
+                    report.push(format!("    | {line}"));
+                }
+                continue;
+            }
+        }
+        let checked = if verify { "verified" } else { "not verified" };
+        report.push(format!(
+            "{at}: {codes} fixed ({}, {checked}): {}",
+            fix.safety.as_str(),
+            fix.description
+        ));
+        let still: Vec<&fastpath_graph::Module> = after
+            .as_ref()
+            .map(|after| {
+                after
+                    .iter()
+                    .filter(|m| d.modules.contains(&m.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if still.is_empty() {
+            fixed += findings;
         } else {
-            write_atomic(&file, &new_bytes, Some(&stamp))?;
+            remaining += findings;
+            for module in still {
+                let by = module.via.as_ref().map_or_else(String::new, |via| {
+                    format!(
+                        ", loaded by {}:{}: {}",
+                        display(&via.path, root),
+                        via.line,
+                        via.statement
+                    )
+                });
+                report.push(format!(
+                    "{at}: {codes} not fixed: `{}` is still on the cold path{by}",
+                    module.name
+                ));
+            }
         }
     }
 
     // Output: the diff on stdout; the report on stdout for `fix`, stderr for `check --fix`.
+    let mut diffs = String::new();
+    for (file, bytes) in &new_files {
+        if job.diff {
+            let old = SourceFile::new(&originals[file]).text().to_owned();
+            let new_text = SourceFile::new(bytes).text().to_owned();
+            diffs.push_str(&unified_diff(Some(&old), &new_text, &display(file, root)));
+        }
+    }
     {
         let mut out = printer.stdout();
         use std::io::Write as _;
         out.write_all(diffs.as_bytes())?;
         crate::printer::Printer::flush(out)?;
     }
+    let changed_files = new_files.len();
     let total = fixed + remaining;
     let verb = if job.diff { "Would fix" } else { "Fixed" };
     let mut summary = match total {
@@ -274,8 +541,24 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
             plural(changed_files)
         ),
     };
-    if fixed > 0 && !job.diff {
-        if let Some(gone) = left_cold_path(&project, &views, measured.as_ref())? {
+    if verify {
+        let count = |k: &str| counts.get(k).copied().unwrap_or(0);
+        summary.push_str(&format!(
+            " Verified by running the entry{}: {} safe, {} no-win, {} unsafe (rolled back).",
+            if job.test.is_some() {
+                " and the tests"
+            } else {
+                ""
+            },
+            count("safe"),
+            count("no-win"),
+            count("unsafe")
+        ));
+    } else if job.static_only && done.iter().any(|d| d.fix.is_some()) {
+        summary.push_str(" Not verified (--static): no project code ran.");
+    }
+    if let Some(after) = &after {
+        if let Some(gone) = left_cold_path(&loaded, after, measured.as_ref(), job.diff) {
             summary.push(' ');
             summary.push_str(&gone);
         }
@@ -300,6 +583,137 @@ fn fix(cli: &Cli, job: &Job<'_>, printer: &Printer) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// One request and what became of it.
+struct Done {
+    file: PathBuf,
+    at: String,
+    request: Request,
+    codes: Vec<&'static str>,
+    /// The modules it is about, absolute.
+    modules: Vec<String>,
+    fix: Option<fastpath_fix::Fix>,
+    why: Option<String>,
+}
+
+impl Done {
+    fn new(file: &Path, shown: &str, target: Target, package: &str) -> Done {
+        Done {
+            file: file.to_path_buf(),
+            at: format!("{shown}:{}:{}", target.request.line, target.request.column),
+            modules: target
+                .request
+                .modules
+                .iter()
+                .map(|m| absolute_module(m, package))
+                .collect(),
+            request: target.request,
+            codes: target.codes,
+            fix: None,
+            why: None,
+        }
+    }
+
+    fn fixed(mut self, fix: fastpath_fix::Fix) -> Done {
+        self.fix = Some(fix);
+        self
+    }
+
+    fn not_fixed(mut self, why: String) -> Done {
+        self.why = Some(why);
+        self
+    }
+}
+
+/// Every entry, one after the other: the modules any of them loads; the tests once.
+struct AllEntries(Vec<PythonVerifier>);
+
+impl Verifier for AllEntries {
+    fn run_entry(&mut self) -> std::result::Result<BTreeSet<String>, Failure> {
+        let mut loaded = BTreeSet::new();
+        for verifier in &mut self.0 {
+            let mut modules = verifier.run_entry().map_err(|failure| Failure {
+                summary: format!("`{}`: {}", verifier.module, failure.summary),
+                tail: failure.tail,
+            })?;
+            loaded.append(&mut modules);
+        }
+        Ok(loaded)
+    }
+
+    fn run_tests(&mut self) -> Option<std::result::Result<(), Failure>> {
+        self.0.first_mut()?.run_tests()
+    }
+}
+
+/// The package each project file's relative imports start from.
+fn packages_of(views: &[EntryView]) -> BTreeMap<PathBuf, String> {
+    views
+        .iter()
+        .flat_map(|v| v.path.modules.iter())
+        .filter(|m| m.origin == Origin::Project)
+        .filter_map(|m| {
+            let path = m.path.as_deref()?;
+            let is_package = path.file_name().is_some_and(|n| n == "__init__.py");
+            let package = if is_package {
+                m.name.clone()
+            } else {
+                m.name.rsplit_once('.').map_or("", |(p, _)| p).to_owned()
+            };
+            Some((canonical(path), package))
+        })
+        .collect()
+}
+
+/// The cold path with the new files: on disk already, or (a preview) written just long enough
+/// to compute it and then restored.
+fn after_fixes(
+    project: &Project,
+    new_files: &BTreeMap<PathBuf, Vec<u8>>,
+    originals: &BTreeMap<PathBuf, Vec<u8>>,
+    preview: bool,
+) -> Result<Option<Vec<fastpath_graph::Module>>> {
+    if new_files.is_empty() {
+        return Ok(None);
+    }
+    if !preview {
+        return cold_paths(project).map(Some);
+    }
+    let mut written = Vec::new();
+    let result = (|| -> Result<_> {
+        for (file, bytes) in new_files {
+            fastpath_fix::verify::write_atomic(file, bytes)?;
+            written.push(file.clone());
+        }
+        cold_paths(project)
+    })();
+    for file in written {
+        fastpath_fix::verify::write_atomic(&file, &originals[&file])?;
+    }
+    result.map(Some)
+}
+
+/// Every entry's cold path, as it is on disk now.
+fn cold_paths(project: &Project) -> Result<Vec<fastpath_graph::Module>> {
+    let mut modules: Vec<fastpath_graph::Module> = Vec::new();
+    for entry in project.entries("fix")? {
+        let (path, _) = project.cold_path(&entry)?;
+        for module in path.modules {
+            if !modules.iter().any(|m| m.name == module.name) {
+                modules.push(module);
+            }
+        }
+    }
+    Ok(modules)
+}
+
+fn quoted(modules: &[String]) -> String {
+    modules
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -410,27 +824,21 @@ fn reexports(
 
 /// After a fix: which modules left the cold path, and what they cost when measured.
 fn left_cold_path(
-    project: &Project,
-    views: &[EntryView],
+    before: &BTreeSet<String>,
+    after: &[fastpath_graph::Module],
     measured: Option<&Measurements>,
-) -> Result<Option<String>> {
-    let before: BTreeSet<String> = views
-        .iter()
-        .flat_map(|v| v.path.modules.iter().map(|m| m.name.clone()))
-        .collect();
-    let mut after: BTreeSet<String> = BTreeSet::new();
-    for entry in project.entries("fix")? {
-        let (path, _) = project.cold_path(&entry)?;
-        after.extend(path.modules.into_iter().map(|m| m.name));
-    }
-    let gone: Vec<&String> = before.difference(&after).collect();
+    preview: bool,
+) -> Option<String> {
+    let after: BTreeSet<&String> = after.iter().map(|m| &m.name).collect();
+    let gone: Vec<&String> = before.iter().filter(|m| !after.contains(m)).collect();
     if gone.is_empty() {
-        return Ok(None);
+        return None;
     }
     let mut text = format!(
-        "{} module{} left the cold path",
+        "{} module{} {} the cold path",
         gone.len(),
-        plural(gone.len())
+        plural(gone.len()),
+        if preview { "would leave" } else { "left" }
     );
     if let Some(measured) = measured {
         let us: f64 = gone
@@ -444,5 +852,5 @@ fn left_cold_path(
         ));
     }
     text.push('.');
-    Ok(Some(text))
+    Some(text)
 }

@@ -131,7 +131,19 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         None => Comparison::default(),
     };
 
-    // 4. The cold path with every observed import merged: statements and savings.
+    // 4. The cold path with every observed import merged: statements and savings. Modules an
+    // import hook loaded under a name the path search does not find (awscli's `botocore`) are
+    // resolved to the files they were loaded from, first those recorded before, then this
+    // run's (parents before their submodules, which then resolve through them).
+    for (name, file) in &project.hooked {
+        resolver.alias(name, file);
+    }
+    let hooked: BTreeMap<String, PathBuf> = measurement
+        .files
+        .iter()
+        .filter(|(name, file)| resolver.alias(name, file))
+        .map(|(name, file)| (name.clone(), file.clone()))
+        .collect();
     let merged = predicted.as_ref().and_then(|predicted| {
         let mut observed = project.observed.clone();
         observed.extend(comparison.unpredicted.iter().filter_map(|e| {
@@ -142,7 +154,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
         }));
         observed.sort();
         observed.dedup();
-        if observed.is_empty() {
+        if observed.is_empty() && hooked.is_empty() && project.hooked.is_empty() {
             return Some(predicted.clone());
         }
         with_big_stack(|| {
@@ -187,7 +199,7 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     // 5. The record.
     let recorded = needed(&comparison, merged.as_ref());
     let store = store_path(project.root());
-    let (stored, added) = record(&store, &key, &profile, &recorded, printer);
+    let (stored, added) = record(&store, &key, &profile, &recorded, &hooked, printer);
 
     let view = ProfileView {
         profile: &profile,
@@ -367,16 +379,18 @@ fn record(
     key: &str,
     profile: &Profile,
     edges: &[ObservedEdge],
+    hooked: &BTreeMap<String, PathBuf>,
     printer: &Printer,
 ) -> (bool, usize) {
-    if edges.is_empty() {
+    if edges.is_empty() && hooked.is_empty() {
         return (false, 0);
     }
-    match ObservedStore::update(
+    match ObservedStore::update_with(
         store,
         key,
         Some(&profile.interpreter.executable),
         edges.iter().cloned(),
+        hooked,
     ) {
         Ok(added) => (true, added),
         Err(error) => {

@@ -12,6 +12,7 @@ mod init;
 mod model;
 mod profile;
 mod regression;
+mod sarif;
 mod update;
 
 use std::path::{Path, PathBuf};

@@ -399,3 +399,65 @@ fn a_malformed_store_is_a_warning_and_is_left_alone() {
     assert!(graph.status.success());
     assert!(stderr(&graph).contains("warning: observed imports left out: "));
 }
+
+/// The `import_hook` fixture: `hook` installs a meta-path finder that loads `fakebanned` (a
+/// name no path search finds) from the standard library's `colorsys.py`, and `app` imports it;
+/// `fakebanned` is banned. Static analysis cannot see through the finder; one profile records
+/// where it loaded from, and from then on the module is on the cold path under the name the
+/// program used, so FP003 reports it.
+#[test]
+fn a_module_loaded_through_an_import_hook_joins_the_graph_after_one_profile() {
+    require_python!();
+    let dir = crate::fix::copy_project(&fixtures().join("import_hook"));
+    let dir = dir.path();
+    let check = || {
+        let output = fastpath(dir)
+            .args([
+                "check",
+                "--static",
+                "--python",
+                "python3",
+                "--output-format",
+                "concise",
+            ])
+            .output()
+            .unwrap();
+        stdout(&output)
+    };
+    let graph = || {
+        let output = fastpath(dir)
+            .args(["graph", "--python", "python3"])
+            .output()
+            .unwrap();
+        stdout(&output)
+    };
+    assert!(!check().contains("FP003"), "{}", check());
+    assert!(
+        graph().contains("\n  fakebanned  app.py:2: import fakebanned"),
+        "{}",
+        graph()
+    );
+
+    let output = profile(dir, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let store: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".fastpath").join("observed.json")).unwrap(),
+    )
+    .unwrap();
+    let hooked = store["interpreters"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|record| record["hooked"]["fakebanned"].as_str())
+        .expect("the hooked module is recorded");
+    assert!(hooked.ends_with("colorsys.py"), "{hooked}");
+
+    let after = check();
+    assert!(
+        after.contains("app.py:2:1: FP003 `fakebanned` is banned from the cold path"),
+        "{after}"
+    );
+    let graph = graph();
+    assert!(!graph.contains("\n  fakebanned  app.py:2"), "{graph}");
+    assert!(graph.contains("fakebanned (stdlib)  app.py:2"), "{graph}");
+}

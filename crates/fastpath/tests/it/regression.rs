@@ -492,3 +492,31 @@ fn blame_shows_each_statement_of_the_chain_with_its_author() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_new_package_is_one_fp203_per_statement_named_for_its_submodule() {
+    require_python!();
+    let dir = project(false);
+    let (code, _, stderr) = output(fastpath(dir.path()).args(["baseline", "--runs", "1"]));
+    assert_eq!(code, 0, "{stderr}");
+    // Each statement loads the package, then its submodules: the parents fold into the
+    // finding of the submodule the statement names.
+    std::fs::write(
+        dir.path().join("gateway.py"),
+        "import decimal\nimport urllib.request\nimport xml.dom.minidom\n",
+    )
+    .unwrap();
+    let (code, stdout, _) =
+        output(fastpath(dir.path()).args(["check", "--static", "--output-format", "concise"]));
+    assert_eq!(code, 1);
+    let fp203: Vec<&str> = stdout.lines().filter(|l| l.contains(": FP203 ")).collect();
+    assert_eq!(fp203.len(), 2, "{stdout}");
+    assert!(
+        fp203[0].starts_with("gateway.py:2:1: FP203 `urllib.request` is new"),
+        "{stdout}"
+    );
+    assert!(
+        fp203[1].starts_with("gateway.py:3:1: FP203 `xml.dom.minidom` is new"),
+        "{stdout}"
+    );
+}

@@ -1,8 +1,11 @@
 //! FP003: a banned module is on the cold path.
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, take_off_cold_path, via_location, with_observed_note};
+use crate::coverage::{
+    boundary_chain, boundary_location, boundary_of, ms, take_off_cold_path, with_observed_note,
+};
 use crate::diagnostic::Diagnostic;
+use crate::policy::covers;
 use crate::registry::{Rule, RuleKind};
 
 pub(crate) static RULE: Rule = Rule {
@@ -12,8 +15,11 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A module the policy bans is on the cold path",
     explanation: r#"## What it does
 Reports every module of the `banned` list (and its submodules) that importing the entry loads,
-at the statement where it enters the cold path, with the chain that leads there. Declaring it
-in the manifest does not make it acceptable.
+with the chain that leads there. Declaring it in the manifest does not make it acceptable. The
+finding sits on the project statement that brings it onto the cold path: the `import` of the
+banned module itself, or of the dependency that loads it (`import aws_lambda_powertools`, which
+imports `botocore`); the statements inside the dependency are a note, since site-packages is not
+yours to edit.
 
 ## Why is this bad?
 Some packages are known to cost a large share of a cold-start budget on their own (boto3
@@ -35,7 +41,7 @@ def upload(bucket, key, body):
 
 ## Options
 `banned` (default: boto3, botocore, pandas, numpy, scipy, matplotlib, requests, sklearn, torch,
-tensorflow), `allow` (exceptions).
+tensorflow), `allow` (exceptions: a dependency's cost you accept).
 
 ## Fix safety
 `fastpath fix` takes the statement off the cold path: under `if TYPE_CHECKING:` when its names
@@ -49,6 +55,8 @@ at run time, a package name bound by two imports) are unsafe and need `--unsafe-
 };
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    // One finding per banned pattern per project statement.
+    let mut seen = Vec::new();
     for (index, module) in cx.cold_path.modules.iter().enumerate() {
         let Some(pattern) = cx.policy.banned_pattern(&module.name) else {
             continue;
@@ -59,24 +67,62 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if importer_banned {
             continue;
         }
+        let location = boundary_location(cx, index);
+        let key = (location.clone(), pattern.to_owned());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let (chain, inside) = boundary_chain(cx, index);
+        let help = match boundary_of(cx, index) {
+            Some(b) if b != index => format!(
+                "import `{}` inside the functions that use it, or add `{}` to `allow` to accept its cost",
+                cx.cold_path.modules[b].name, module.name
+            ),
+            _ => format!(
+                "import it inside the functions that use it, or add `{}` to `allow` to accept its cost",
+                module.name
+            ),
+        };
         let mut diagnostic = Diagnostic::new(
             &RULE,
             format!(
                 "`{}` is banned from the cold path (banned: `{pattern}`)",
                 module.name
             ),
-            Some(via_location(cx, via)),
+            location,
         )
-        .with_chain(chain(cx, index))
+        .with_chain(chain)
         .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
-        .with_help("import it inside the functions that use it");
+        .with_help(help);
+        if let Some(note) = inside {
+            diagnostic = diagnostic.with_note(note);
+        }
         diagnostic = with_observed_note(cx, diagnostic, via, &module.name);
-        // When the entry was measured, say what it costs: the reason it is banned.
-        if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(&module.name)) {
-            diagnostic = diagnostic.with_note(format!(
-                "measured: it adds {} to every cold start",
-                ms(cost.cumulative_us)
-            ));
+        // When the entry was measured, say what the banned package costs (the reason it is
+        // banned): every module of it that loaded, not nested in another one's import.
+        // `import botocore.session` loads `botocore`, then `botocore.session` beside it.
+        if let Some(measured) = cx.measurements {
+            let top: Vec<&crate::context::ModuleCost> = measured
+                .modules
+                .iter()
+                .filter(|(name, _)| covers(pattern, name))
+                .filter(|(_, cost)| !cost.parent.as_deref().is_some_and(|p| covers(pattern, p)))
+                .map(|(_, cost)| cost)
+                .collect();
+            if !top.is_empty() {
+                let cost_us: f64 = top.iter().map(|c| c.cumulative_us).sum();
+                let loaded = measured
+                    .modules
+                    .keys()
+                    .filter(|name| covers(pattern, name))
+                    .count();
+                let s = if loaded == 1 { "" } else { "s" };
+                diagnostic = diagnostic.with_note(format!(
+                    "measured: `{pattern}` ({loaded} module{s}) adds {} to every cold start",
+                    ms(cost_us)
+                ));
+            }
         }
         out.push(diagnostic);
     }

@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::Context;
-use crate::coverage::{chain, ms, stated_via, via_location, with_observed_note};
+use crate::coverage::{
+    boundary_chain, boundary_of, by_statement, group_name, ms, stated_via, submodules_note,
+    via_location, with_observed_note,
+};
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
 use crate::rules::module_cost_regressed::line_name;
@@ -17,9 +20,11 @@ pub(crate) static RULE: Rule = Rule {
     explanation: r#"## What it does
 Compares the static cold path with the one recorded in `fastpath-baseline.json`, or with REV's
 (`fastpath check --against REV`, read from a temporary git worktree), and reports each module
-that is new, where it enters: at the statement in a module that was already there, with the
-chain from the entry and who added that statement (git blame). What the new module imports
-comes with it and is counted in the same finding. Static: no timing is needed, so it also runs
+that is new, where it enters: at the project statement that brings it in (the import of a
+dependency, when it comes in inside one; those statements are a note), with the chain from the
+entry and who added that statement (git blame). What the new module imports comes with it and
+is counted in the same finding; one statement's new modules of one package are one finding
+(`urllib.request`, not `urllib` beside it). Static: no timing is needed, so it also runs
 under `--static`; when the entry was measured, the finding carries the module's cost.
 
 ## Why is this bad?
@@ -57,13 +62,27 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .modules
         .iter()
         .map(|m| (m.name.as_str(), m.via.as_ref().map(|v| v.module.as_str())));
-    for (name, brought) in newly_loaded(reference, current) {
-        let Some(index) = cx.cold_path.index_of(name) else {
+    let entering = newly_loaded(reference, current);
+    let indices = entering
+        .iter()
+        .filter_map(|(name, _)| cx.cold_path.index_of(name));
+    for group in by_statement(cx, indices) {
+        let names: Vec<&str> = group
+            .iter()
+            .map(|&i| cx.cold_path.modules[i].name.as_str())
+            .collect();
+        let (name, submodules) = group_name(&names);
+        let brought: usize = entering
+            .iter()
+            .filter(|(n, _)| names.contains(n))
+            .map(|(_, b)| b)
+            .sum();
+        let index = *group.last().unwrap_or(&0);
+        let at = boundary_of(cx, index).unwrap_or(index);
+        let Some(via) = &cx.cold_path.modules[at].via else {
             continue;
         };
-        let Some(via) = &cx.cold_path.modules[index].via else {
-            continue;
-        };
+        let (chain, inside) = boundary_chain(cx, index);
         let mut diagnostic = Diagnostic::new(
             &RULE,
             format!(
@@ -72,17 +91,31 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
             Some(via_location(cx, via)),
         )
-        .with_chain(chain(cx, index));
-        diagnostic = with_observed_note(cx, diagnostic, via, name);
+        .with_chain(chain);
+        if let Some(note) = submodules_note(&submodules) {
+            diagnostic = diagnostic.with_note(note);
+        }
+        if let Some(note) = inside {
+            diagnostic = diagnostic.with_note(note);
+        }
+        diagnostic = with_observed_note(cx, diagnostic, via, &name);
         if brought > 0 {
             let s = if brought == 1 { "" } else { "s" };
             diagnostic =
                 diagnostic.with_note(format!("it brings {brought} more new module{s} with it"));
         }
-        if let Some(cost) = cx.measurements.and_then(|m| m.modules.get(name)) {
+        let measured = cx.measurements.map(|m| {
+            names
+                .iter()
+                .filter_map(|n| m.modules.get(*n))
+                .filter(|c| !c.parent.as_deref().is_some_and(|p| names.contains(&p)))
+                .map(|c| c.cumulative_us)
+                .sum::<f64>()
+        });
+        if let Some(cost_us) = measured.filter(|c| *c > 0.0) {
             diagnostic = diagnostic.with_note(format!(
                 "it costs {} on every cold start (measured, with what it imports)",
-                ms(cost.cumulative_us)
+                ms(cost_us)
             ));
         }
         if let Some(stated) = stated_via(cx.cold_path, via) {

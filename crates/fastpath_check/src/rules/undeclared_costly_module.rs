@@ -2,8 +2,8 @@
 
 use crate::context::Context;
 use crate::coverage::{
-    boundary_modules, chain, declared, is_declared, ms, take_off_cold_path, via_location,
-    with_observed_note,
+    boundary_modules, by_statement, chain, declared, group_name, is_declared, ms, submodules_note,
+    take_off_cold_path, via_location, with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::margin::{self, Call};
@@ -59,36 +59,57 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     let declared = declared(cx);
     let limit_us = cx.policy.tier1_max_ms * 1000.0;
-    for (index, via) in boundary_modules(cx) {
+    let undeclared = boundary_modules(cx).filter_map(|(index, _)| {
         let name = &cx.cold_path.modules[index].name;
         // Banned modules are FP003's, statically; one finding per problem.
-        if is_declared(&declared, name)
+        let skip = is_declared(&declared, name)
             || cx.policy.allowed(name)
             || cx.policy.banned_pattern(name).is_some()
-        {
-            continue;
-        }
-        let Some(cost) = measured.modules.get(name) else {
-            continue;
-        };
-        let call = margin::call(
-            cost.cumulative_interval(),
-            cost.cumulative_us,
-            limit_us,
-            measured.contended,
-        );
+            || !measured.modules.contains_key(name);
+        (!skip).then_some(index)
+    });
+    // One finding per statement and package, priced as a whole: `import a.b` pays `a`, then
+    // `a.b` beside it (importtime shows them as siblings), so their costs add up, except
+    // where one ran inside another's import.
+    for group in by_statement(cx, undeclared) {
+        let names: Vec<&str> = group
+            .iter()
+            .map(|&i| cx.cold_path.modules[i].name.as_str())
+            .collect();
+        let counted: Vec<_> = names
+            .iter()
+            .filter_map(|n| measured.modules.get(*n))
+            .filter(|c| !c.parent.as_deref().is_some_and(|p| names.contains(&p)))
+            .collect();
+        let cost_us: f64 = counted.iter().map(|c| c.cumulative_us).sum();
+        // The interval of a sum, bounded by the sums of the bounds (conservative).
+        let interval = counted.iter().fold((0.0, 0.0), |(low, high), c| {
+            let (l, h) = c.cumulative_interval();
+            (low + l, high + h)
+        });
+        let call = margin::call(interval, cost_us, limit_us, measured.contended);
         if call == Call::Under {
             continue;
         }
-        let diagnostic = Diagnostic::new(
-                &RULE,
-                format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost.cumulative_us)),
-                Some(via_location(cx, via)),
-            )
-            .with_chain(chain(cx, index))
-            .with_fix(Some(take_off_cold_path(cx, index, name)))
-            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
-        let diagnostic = with_observed_note(cx, diagnostic, via, name);
+        let (name, submodules) = group_name(&names);
+        let index = *group.last().unwrap_or(&0);
+        let Some(via) = &cx.cold_path.modules[index].via else {
+            continue;
+        };
+        let mut fix = take_off_cold_path(cx, index, &name);
+        fix.modules = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            format!("`{name}` costs {} on every cold start and is not declared in the manifest", ms(cost_us)),
+            Some(via_location(cx, via)),
+        )
+        .with_chain(chain(cx, index))
+        .with_fix(Some(fix))
+        .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        if let Some(note) = submodules_note(&submodules) {
+            diagnostic = diagnostic.with_note(note);
+        }
+        let diagnostic = with_observed_note(cx, diagnostic, via, &name);
         out.push(match call {
             Call::Over => diagnostic,
             _ => margin::too_close(diagnostic, measured.contended),

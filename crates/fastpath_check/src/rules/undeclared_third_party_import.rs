@@ -5,8 +5,8 @@ use fastpath_graph::{Module, Origin};
 
 use crate::context::Context;
 use crate::coverage::{
-    boundary_modules, chain, declared, is_declared, take_off_cold_path, via_location,
-    with_observed_note,
+    boundary_modules, by_statement, chain, declared, group_name, is_declared, submodules_note,
+    take_off_cold_path, via_location, with_observed_note,
 };
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleKind};
@@ -56,27 +56,39 @@ at run time, a package name bound by two imports) are unsafe and need `--unsafe-
 
 fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let declared = declared(cx);
-    for (index, via) in boundary_modules(cx) {
+    let undeclared = boundary_modules(cx).filter_map(|(index, _)| {
         let module = &cx.cold_path.modules[index];
-        if !is_third_party(module) {
-            continue;
-        }
-        if is_declared(&declared, &module.name)
+        let skip = !is_third_party(module)
+            || is_declared(&declared, &module.name)
             || cx.policy.allowed(&module.name)
-            || cx.policy.banned_pattern(&module.name).is_some()
-        {
+            || cx.policy.banned_pattern(&module.name).is_some();
+        (!skip).then_some(index)
+    });
+    // One finding per statement and package: `import packaging.utils` is one problem.
+    for group in by_statement(cx, undeclared) {
+        let names: Vec<&str> = group
+            .iter()
+            .map(|&i| cx.cold_path.modules[i].name.as_str())
+            .collect();
+        let (name, submodules) = group_name(&names);
+        let index = *group.last().unwrap_or(&0);
+        let Some(via) = &cx.cold_path.modules[index].via else {
             continue;
+        };
+        let mut fix = take_off_cold_path(cx, index, &name);
+        fix.modules = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut diagnostic = Diagnostic::new(
+            &RULE,
+            format!("`{name}` (third-party) is on the cold path but not declared in the manifest"),
+            Some(via_location(cx, via)),
+        )
+        .with_chain(chain(cx, index))
+        .with_fix(Some(fix))
+        .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
+        if let Some(note) = submodules_note(&submodules) {
+            diagnostic = diagnostic.with_note(note);
         }
-        let diagnostic =
-            Diagnostic::new(
-                &RULE,
-                format!("`{}` (third-party) is on the cold path but not declared in the manifest", module.name),
-                Some(via_location(cx, via)),
-            )
-            .with_chain(chain(cx, index))
-            .with_fix(Some(take_off_cold_path(cx, index, &module.name)))
-            .with_help("import it inside the functions that use it, or declare it in the manifest with its cost");
-        out.push(with_observed_note(cx, diagnostic, via, &module.name));
+        out.push(with_observed_note(cx, diagnostic, via, &name));
     }
 }
 

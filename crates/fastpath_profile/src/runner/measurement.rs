@@ -217,7 +217,8 @@ impl<'a> Session<'a> {
             modules: report.modules,
             outcome,
         };
-        let untimed = untimed_modules(&run, &report.new, &report.asked, who);
+        let mut untimed = untimed_modules(&run, &report.new, &report.asked, who);
+        untimed.files = report.files;
         let cpu_us = finished.cpu.map(|c| c.as_micros() as f64);
         Ok((run, interpreter, untimed, cpu_us))
     }
@@ -461,6 +462,10 @@ impl<'a> Session<'a> {
             untimed: untimed
                 .as_ref()
                 .map(|u| u.modules.clone())
+                .unwrap_or_default(),
+            files: untimed
+                .as_ref()
+                .map(|u| u.files.clone())
                 .unwrap_or_default(),
             reattributed: untimed.map(|u| u.reattributed).unwrap_or_default(),
         })

@@ -292,6 +292,10 @@ pub struct Measurement {
     /// Timed modules whose importer, as the warm-up's finder saw it, is an untimed module:
     /// module -> that importer (importtime nests them under the nearest timed import instead).
     pub reattributed: std::collections::BTreeMap<String, String>,
+    /// The file each module the import added was loaded from (its spec's origin), from the
+    /// first run. Where the path search would find another file, or none, an import hook
+    /// loaded it (awscli's finder loads `awscli/botocore` as `botocore`).
+    pub files: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// Which kind of run a progress report or an error is about.

@@ -55,6 +55,8 @@ pub(super) struct Report {
     /// Module -> the module whose import was in progress when it was first asked for (`""`:
     /// the bootstrap itself).
     pub(super) asked: BTreeMap<String, String>,
+    /// Module -> the file it was loaded from, for the modules the import added.
+    pub(super) files: BTreeMap<String, std::path::PathBuf>,
 }
 
 /// Parses `key LEN\n<LEN bytes>\n` records.
@@ -109,6 +111,13 @@ pub(super) fn parse_report(bytes: &[u8], path: &Path) -> Result<Report, RunError
                     .split('\n')
                     .filter_map(|line| line.split_once(' '))
                     .map(|(module, importer)| (module.to_string(), importer.to_string()))
+                    .collect()
+            }
+            "files" => {
+                report.files = value
+                    .split('\n')
+                    .filter_map(|line| line.split_once(' '))
+                    .map(|(module, file)| (module.to_string(), std::path::PathBuf::from(file)))
                     .collect()
             }
             _ => {}

@@ -13,6 +13,8 @@ pub(super) struct Untimed {
     pub(super) modules: Vec<ObservedEdge>,
     /// See [`Measurement::reattributed`].
     pub(super) reattributed: BTreeMap<String, String>,
+    /// See [`super::Measurement::files`].
+    pub(super) files: BTreeMap<String, std::path::PathBuf>,
 }
 
 /// Modules in `new` (added by the import) without a loaded importtime row, with the module
@@ -63,6 +65,7 @@ pub(super) fn untimed_modules(
     Untimed {
         modules: untimed,
         reattributed,
+        files: Default::default(),
     }
 }
 

@@ -1,11 +1,18 @@
 //! `--output-format github`: GitHub Actions workflow commands, so findings show on the
-//! pull request's diff.
+//! pull request's diff. `file=` names a file of the repository from its root, at line 1 or
+//! later (see [`RepositoryFiles`]); a finding without one is annotated on the run.
 
 use std::io::{self, Write};
 
 use fastpath_check::{Diagnostic, Severity};
 
-pub fn render_github(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+use super::RepositoryFiles;
+
+pub fn render_github(
+    diagnostics: &[Diagnostic],
+    files: &RepositoryFiles,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for d in diagnostics {
         let mut message = d.message.clone();
         if !d.chain.is_empty() {
@@ -23,18 +30,24 @@ pub fn render_github(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Res
                 .collect();
             message.push_str(&format!("\nchain: {}", chain.join(" -> ")));
         }
+        for note in &d.notes {
+            message.push_str(&format!("\nnote: {note}"));
+        }
+        if let Some(help) = &d.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
         let title = format!("{} {}", d.rule.code, d.rule.name);
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        match &d.location {
+        match d.location.as_ref().and_then(|l| files.locate(l)) {
             Some(l) => writeln!(
                 out,
                 "::{level} title={},file={},line={},col={}::{}",
                 property(&title),
-                property(&l.path.display().to_string()),
+                property(&l.uri),
                 l.line,
                 l.column,
                 data(&message)

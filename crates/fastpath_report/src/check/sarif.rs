@@ -1,10 +1,14 @@
 //! `--output-format sarif`: SARIF 2.1.0, one result per finding; the import chain is its
 //! related locations. Hand-written types: the SARIF crates do not build lean (CRATES.md).
+//! Locations name files of the repository only, from its root (see [`RepositoryFiles`]); a
+//! statement outside it (inside an installed package) stays in the message's words.
 
 use std::io::{self, Write};
 
-use fastpath_check::{Diagnostic, Location, Severity, RULES};
+use fastpath_check::{Diagnostic, Severity, RULES};
 use serde::Serialize;
+
+use super::{RepositoryFiles, RepositoryLocation};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,16 +103,9 @@ struct Region {
     start_column: u32,
 }
 
-fn physical<'a>(location: &Location) -> Physical<'a> {
-    // SARIF URIs use forward slashes, relative to the project root (the run's base).
-    let uri = location
-        .path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+fn physical<'a>(location: RepositoryLocation) -> Physical<'a> {
     Physical {
-        artifact_location: Artifact { uri },
+        artifact_location: Artifact { uri: location.uri },
         region: Region {
             start_line: location.line,
             start_column: location.column,
@@ -117,7 +114,11 @@ fn physical<'a>(location: &Location) -> Physical<'a> {
     }
 }
 
-pub fn render_sarif(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+pub fn render_sarif(
+    diagnostics: &[Diagnostic],
+    files: &RepositoryFiles,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let rules = RULES
         .iter()
         .map(|r| SarifRule {
@@ -148,12 +149,11 @@ pub fn render_sarif(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Resu
                 Severity::Warning => "warning",
                 Severity::Note => "note",
             },
-            message: Text {
-                text: d.message.clone(),
-            },
+            message: Text { text: message(d) },
             locations: d
                 .location
                 .iter()
+                .filter_map(|l| files.locate(l))
                 .map(|l| SarifLocation {
                     id: None,
                     physical_location: physical(l),
@@ -163,10 +163,11 @@ pub fn render_sarif(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Resu
             related_locations: d
                 .chain
                 .iter()
+                .filter_map(|link| Some((files.locate(&link.location)?, link)))
                 .enumerate()
-                .map(|(i, link)| SarifLocation {
+                .map(|(i, (location, link))| SarifLocation {
                     id: Some(i),
-                    physical_location: physical(&link.location),
+                    physical_location: physical(location),
                     message: Some(Text {
                         text: link.message.clone(),
                     }),
@@ -191,4 +192,19 @@ pub fn render_sarif(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Resu
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The finding's message with its notes: code scanning shows only the message, and the notes
+/// carry what is outside the repository (the chain inside a dependency).
+fn message(d: &Diagnostic) -> String {
+    let mut text = d.message.clone();
+    for note in &d.notes {
+        text.push_str("\nnote: ");
+        text.push_str(note);
+    }
+    if let Some(help) = &d.help {
+        text.push_str("\nhelp: ");
+        text.push_str(help);
+    }
+    text
 }

@@ -136,6 +136,7 @@ import time:       200 |      27000 | app
             stopping: StoppingRule::fixed(3),
             decision: Decision::Converged,
             reattributed: Default::default(),
+            files: Default::default(),
             untimed: vec![ObservedEdge {
                 importer: Some("app".to_string()),
                 module: "plugin".to_string(),

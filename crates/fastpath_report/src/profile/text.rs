@@ -437,6 +437,7 @@ mod tests {
             decision: Decision::Converged,
             untimed: vec![],
             reattributed: Default::default(),
+            files: Default::default(),
         };
         if contended {
             m.contention.attempted = 9;
