@@ -530,7 +530,9 @@ PYTHONVERBOSE and an inherited PYTHONPROFILEIMPORTTIME are removed). A warm-up r
 (it writes .pyc files); then measured runs until the median import total is known within \
 ±2.5 % (10 to 40 runs), or exactly --runs N. `python -c pass` runs measure interpreter start-up, \
 so the report can say: cold start = interpreter start-up + imports. The interpreter is pinned \
-to one CPU for steadier figures unless --no-pin.
+to the least-busy CPU (one no other fastpath process holds, checked again between runs) for \
+steadier figures unless --no-pin; runs slowed by other processes are dropped and redone, and a \
+measurement that stays contended says so instead of claiming a precision.
 
 The report ranks the costliest modules, and what deferring each import statement would really \
 save: the modules that would no longer load at all (a dependency shared with another import is \

@@ -13,7 +13,9 @@ use fastpath_graph::InterpreterInfo;
 use fastpath_history::calibration::startup_cpu_us;
 use fastpath_history::reference::{RunSource, Side, SourceError};
 use fastpath_history::series::children_cpu_us;
-use fastpath_profile::runner::{measure, Call, Measurement, Run, RunError, RunnerConfig};
+use fastpath_profile::runner::{
+    measure, Call, ContentionRule, Measurement, Pinning, Run, RunError, RunnerConfig,
+};
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
@@ -27,7 +29,7 @@ pub enum Measured {
     /// Nothing was measured (`--static`, or no interpreter).
     Static,
     /// `--profile FILE`.
-    Saved(SavedProfile),
+    Saved(Box<SavedProfile>),
     /// Fresh runs now.
     Fresh(Box<Profile>),
 }
@@ -37,7 +39,7 @@ impl Measured {
     pub fn figures(&self) -> Option<SavedProfile> {
         match self {
             Measured::Static => None,
-            Measured::Saved(saved) => Some(saved.clone()),
+            Measured::Saved(saved) => Some((**saved).clone()),
             Measured::Fresh(profile) => Some(SavedProfile::of(profile)),
         }
     }
@@ -215,7 +217,7 @@ pub fn figures(
         return Ok(Measured::Static);
     }
     if let Some(saved) = saved {
-        return Ok(Measured::Saved(saved.clone()));
+        return Ok(Measured::Saved(Box::new(saved.clone())));
     }
     match &project.info {
         Some(info) => Ok(Measured::Fresh(Box::new(fresh(
@@ -234,6 +236,10 @@ pub struct GateRuns {
     current: RunnerConfig,
     reference: Option<RunnerConfig>,
     python: PathBuf,
+    /// The CPU the first batch chose, kept by every later one: the gate measures one run per
+    /// batch, and a fresh choice per run would cost a 100 ms look at the machine each time and
+    /// could move the two sides of a pair apart.
+    pinning: std::cell::Cell<Option<Pinning>>,
 }
 
 impl GateRuns {
@@ -257,6 +263,7 @@ impl GateRuns {
             current,
             reference,
             python: info.executable.clone(),
+            pinning: std::cell::Cell::new(None),
         }
     }
 
@@ -279,14 +286,28 @@ impl GateRuns {
         config.warmup = warmup;
         config.stopping = StoppingRule::fixed(runs);
         config.startup_runs = startup;
-        measure(&config, &mut |_| {}).map_err(|e| {
+        if let Some(pinning) = self.pinning.get() {
+            config.pinning = pinning;
+        }
+        // The gate judges each run's contention itself (CPU time per run): the runner redoes
+        // none, so a batch of one is one interpreter.
+        config.contention = Some(ContentionRule {
+            max_redo: 0,
+            ..ContentionRule::for_runs(runs)
+        });
+        let measurement = measure(&config, &mut |_| {}).map_err(|e| -> SourceError {
             format!(
                 "measuring `{}` in {} failed: {e}",
                 config.entry,
                 config.project_root.display()
             )
             .into()
-        })
+        })?;
+        if self.pinning.get().is_none() {
+            self.pinning
+                .set(Some(measurement.pinned.map_or(Pinning::Off, Pinning::Cpu)));
+        }
+        Ok(measurement)
     }
 }
 

@@ -21,8 +21,9 @@ pub struct LoadedManifest {
 }
 
 /// Measured costs, in microseconds (medians over runs, with the cumulative range where the
-/// pricing of a manifest import needs it). Rules only compare them with thresholds, so tests
-/// inject synthetic ones.
+/// pricing of a manifest import needs it, and the confidence intervals the measured rules
+/// decide on: see [`crate::margin`]). Rules only compare them with thresholds, so tests inject
+/// synthetic ones.
 #[derive(Debug, Clone, Default)]
 pub struct Measurements {
     pub modules: BTreeMap<String, ModuleCost>,
@@ -30,6 +31,11 @@ pub struct Measurements {
     pub imports_us: f64,
     /// The whole process: interpreter start-up plus imports.
     pub cold_start_us: f64,
+    /// The confidence interval of `cold_start_us` (`None`: a point at the median).
+    pub cold_start_ci_us: Option<(f64, f64)>,
+    /// The measurement was contended (a busy machine): its figures read high, so no rule may
+    /// conclude from it that something is over a threshold.
+    pub contended: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +47,24 @@ pub struct ModuleCost {
     pub cumulative_max_us: f64,
     /// The loaded module during whose import this one ran (importtime nesting), when known.
     pub parent: Option<String>,
+    /// The confidence interval of `cumulative_us` (`None`: a point at the median).
+    pub cumulative_ci_us: Option<(f64, f64)>,
+}
+
+impl ModuleCost {
+    /// The cumulative time's interval, `(low, high)`.
+    pub fn cumulative_interval(&self) -> (f64, f64) {
+        self.cumulative_ci_us
+            .unwrap_or((self.cumulative_us, self.cumulative_us))
+    }
+}
+
+impl Measurements {
+    /// The cold start's interval, `(low, high)`.
+    pub fn cold_start_interval(&self) -> (f64, f64) {
+        self.cold_start_ci_us
+            .unwrap_or((self.cold_start_us, self.cold_start_us))
+    }
 }
 
 impl ModuleCost {
@@ -52,6 +76,7 @@ impl ModuleCost {
             cumulative_min_us: cumulative_us,
             cumulative_max_us: cumulative_us,
             parent: None,
+            cumulative_ci_us: None,
         }
     }
 }
@@ -72,12 +97,15 @@ impl From<&SavedProfile> for Measurements {
                             cumulative_min_us: m.cumulative_us.min,
                             cumulative_max_us: m.cumulative_us.max,
                             parent: m.parent.clone(),
+                            cumulative_ci_us: m.cumulative_ci_us.map(|i| (i.low, i.high)),
                         },
                     )
                 })
                 .collect(),
             imports_us: profile.total_us.median,
             cold_start_us: profile.process_wall_us.median,
+            cold_start_ci_us: profile.process_wall_ci_us.map(|i| (i.low, i.high)),
+            contended: profile.contended(),
         }
     }
 }

@@ -26,6 +26,87 @@ pub struct StatementCost {
     pub median_us: f64,
     pub min_us: f64,
     pub max_us: f64,
+    /// The confidence interval of the median, `(low, high)`: the sum of the counted modules'
+    /// interval bounds (wider than the sum's own interval: conservative). `None` when a module
+    /// has no interval (a profile written before intervals existed).
+    pub interval_us: Option<(f64, f64)>,
+}
+
+/// The precision a written cost must be measured to, microseconds: one unit of its last digit
+/// as [`fastpath_manifest::format_ms`] writes it (0.1 ms under 10 ms, 1 ms from there), at
+/// least [`NOISE_US`], the tolerance FP105 grants a documented cost anyway, and at least
+/// [`RELATIVE_PRECISION`] of the cost: a slow import's own run-to-run spread (a 78 ms import
+/// varies by a few ms between fresh interpreters on a quiet machine) is no reason to refuse a
+/// figure that FP105 judges at 50 %.
+pub fn write_precision_us(median_us: f64) -> f64 {
+    let unit: f64 = if median_us < 9_950.0 { 100.0 } else { 1_000.0 };
+    unit.max(NOISE_US).max(median_us * RELATIVE_PRECISION)
+}
+
+/// The share of a cost its interval's half-width may reach and still be written: 5 %.
+pub const RELATIVE_PRECISION: f64 = 0.05;
+
+/// Why a measurement may not be written into the manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unwritable {
+    /// The measurement was contended: the machine is busy.
+    Contended,
+    /// A statement's cost is not known to the precision it would be written with: the entry
+    /// itself is noisy.
+    Loose {
+        /// The statement's first module.
+        module: String,
+        median_us: f64,
+        half_width_us: f64,
+        precision_us: f64,
+    },
+}
+
+impl std::fmt::Display for Unwritable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unwritable::Contended => f.write_str(
+                "the machine is busy: the measurement was contended (runs waited for a CPU or started up slowly)",
+            ),
+            Unwritable::Loose {
+                module,
+                median_us,
+                half_width_us,
+                precision_us,
+            } => write!(
+                f,
+                "the entry itself is noisy: `{module}` measured {:.1} ms ± {:.2} ms, not within the ± {:.1} ms its cost is written to",
+                median_us / 1000.0,
+                half_width_us / 1000.0,
+                precision_us / 1000.0
+            ),
+        }
+    }
+}
+
+impl StatementCost {
+    /// Whether this price may be written: `Err` says why not (see [`Unwritable`]). A price
+    /// without an interval (an old saved profile) cannot be judged and passes.
+    pub fn writable(&self, module: &str, contended: bool) -> Result<(), Unwritable> {
+        if contended {
+            return Err(Unwritable::Contended);
+        }
+        let Some((low, high)) = self.interval_us else {
+            return Ok(());
+        };
+        let half_width_us = (high - low) / 2.0;
+        let precision_us = write_precision_us(self.median_us);
+        if half_width_us <= precision_us {
+            Ok(())
+        } else {
+            Err(Unwritable::Loose {
+                module: module.to_owned(),
+                median_us: self.median_us,
+                half_width_us,
+                precision_us,
+            })
+        }
+    }
 }
 
 impl StatementCost {
@@ -85,11 +166,16 @@ pub fn manifest_costs(manifest: &Manifest, measured: &Measurements) -> Vec<Optio
                     median_us: 0.0,
                     min_us: 0.0,
                     max_us: 0.0,
+                    interval_us: Some((0.0, 0.0)),
                 });
                 if counted {
                     c.median_us += module.cumulative_us;
                     c.min_us += module.cumulative_min_us;
                     c.max_us += module.cumulative_max_us;
+                    c.interval_us = match (c.interval_us, module.cumulative_ci_us) {
+                        (Some((low, high)), Some((l, h))) => Some((low + l, high + h)),
+                        _ => None,
+                    };
                 }
             }
             cost
@@ -108,6 +194,7 @@ mod tests {
             cumulative_us: cumulative,
             cumulative_min_us: cumulative - 100.0,
             cumulative_max_us: cumulative + 100.0,
+            cumulative_ci_us: None,
             parent: parent.map(str::to_owned),
         }
     }
@@ -169,8 +256,51 @@ mod tests {
             median_us: 3000.0,
             min_us: 2800.0,
             max_us: 3600.0,
+            interval_us: None,
         };
         assert!(c.agrees_with(2.4) && c.agrees_with(4.0));
         assert!(!c.agrees_with(2.2) && !c.agrees_with(4.2));
+    }
+
+    #[test]
+    fn a_cost_is_written_only_from_a_tight_uncontended_measurement() {
+        let mut c = StatementCost {
+            median_us: 8_700.0,
+            min_us: 8_000.0,
+            max_us: 9_900.0,
+            interval_us: Some((8_400.0, 9_000.0)),
+        };
+        // 8.7 ms is written to 0.1 ms, but FP105 grants 0.5 ms: ±0.3 ms is tight enough.
+        assert_eq!(c.writable("json", false), Ok(()));
+        assert_eq!(c.writable("json", true), Err(Unwritable::Contended));
+        // A contended-looking spread: 17 ms within [9, 25].
+        c.median_us = 17_000.0;
+        c.interval_us = Some((9_000.0, 25_000.0));
+        let err = c.writable("typing", false).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the entry itself is noisy: `typing` measured 17.0 ms ± 8.00 ms"),
+            "{err}"
+        );
+        assert!(Unwritable::Contended
+            .to_string()
+            .starts_with("the machine is busy"));
+        // No interval (an old saved profile): cannot be judged, passes.
+        c.interval_us = None;
+        assert_eq!(c.writable("typing", false), Ok(()));
+        assert_eq!(write_precision_us(25_000.0), 1_250.0);
+        assert_eq!(write_precision_us(12_000.0), 1_000.0);
+        assert_eq!(write_precision_us(800.0), 500.0);
+    }
+
+    #[test]
+    fn a_statement_interval_is_the_sum_of_its_modules() {
+        let mut m = measured(&[("x", 3000.0, None), ("x.sub", 700.0, None)]);
+        for cost in m.modules.values_mut() {
+            cost.cumulative_ci_us = Some((cost.cumulative_us - 50.0, cost.cumulative_us + 50.0));
+        }
+        let (manifest, _) = fastpath_manifest::Manifest::parse(b"from x import sub  # 3ms\n");
+        let prices = manifest_costs(&manifest, &m);
+        assert_eq!(prices[0].unwrap().interval_us, Some((3_600.0, 3_800.0)));
     }
 }

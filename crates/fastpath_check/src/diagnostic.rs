@@ -42,6 +42,9 @@ pub struct Label {
 pub enum Severity {
     Error,
     Warning,
+    /// Not a finding: a measured rule's result too close to call (see [`crate::margin`]).
+    /// [`crate::check`] leaves these out; [`crate::check_with_notes`] returns them apart.
+    Note,
 }
 
 /// Whether applying a fix can change what the program observes (ruff's applicability).

@@ -11,6 +11,7 @@ pub mod cost;
 mod coverage;
 pub use crate::coverage::stated_via;
 mod diagnostic;
+pub mod margin;
 mod policy;
 mod registry;
 mod regression;
@@ -23,8 +24,22 @@ pub use crate::registry::{rule_by_code, Rule, RuleKind, RULES};
 pub use crate::regression::{ModuleRegression, Regression, ShiftFinding};
 
 /// Runs every rule that applies: static rules always, measured ones when the context carries
-/// measurements. Diagnostics come back sorted by file, line, column and code.
+/// measurements. Diagnostics come back sorted by file, line, column and code. Results too close
+/// to call are left out (see [`check_with_notes`]).
 pub fn check(context: &Context<'_>) -> Vec<Diagnostic> {
+    check_with_notes(context).0
+}
+
+/// [`check`], with the measured rules' results too close to call returned apart: findings
+/// first, then the notes ([`Severity::Note`]) that `check` prints on stderr (unless `-q`) and the JSON lists under `close_calls`.
+pub fn check_with_notes(context: &Context<'_>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let (notes, findings) = run_rules(context)
+        .into_iter()
+        .partition(|d| d.severity == Severity::Note);
+    (findings, notes)
+}
+
+fn run_rules(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for rule in RULES {
         if rule.kind == RuleKind::Measured && context.measurements.is_none() {

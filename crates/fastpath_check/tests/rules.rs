@@ -119,6 +119,8 @@ fn measurements(case: &Value) -> Option<Measurements> {
         modules,
         imports_us: m["imports_us"].as_f64().unwrap_or(0.0),
         cold_start_us: m["cold_start_us"].as_f64().unwrap_or(0.0),
+        cold_start_ci_us: None,
+        contended: m["contended"].as_bool().unwrap_or(false),
     })
 }
 

@@ -631,6 +631,8 @@ import time:       100 | {:>10} | app\n",
             runs,
             startup_wall_us: vec![10_000.0],
             pinned: None,
+            placement: Default::default(),
+            contention: Default::default(),
             bytecode: BytecodeReport {
                 mode: Bytecode::Cached,
                 note: None,

@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use crate::importtime::{ImportTime, NodeId};
 use crate::observed::ObservedEdge;
-use crate::runner::{BytecodeReport, Interpreter, Measurement, Run};
+use crate::runner::{BytecodeReport, Contention, Interpreter, Measurement, Placement, Run};
 use crate::savings::Saving;
-use crate::stats::{median_ci, Decision, StoppingRule, Summary};
+use crate::stats::{median_ci, Decision, Interval, StoppingRule, Summary};
 
 /// Schema tag of the JSON form.
 pub const SCHEMA: &str = "fastpath.profile/1";
@@ -41,6 +41,10 @@ pub struct ModuleStats {
     pub self_us: Summary,
     /// Cumulative time over runs, microseconds.
     pub cumulative_us: Summary,
+    /// Confidence interval of the median self time (same coverage as the total's).
+    pub self_ci_us: Interval,
+    /// Confidence interval of the median cumulative time.
+    pub cumulative_ci_us: Interval,
 }
 
 /// How stable the total is.
@@ -58,7 +62,8 @@ pub struct Stability {
     pub relative_half_width: f64,
     /// The stopping rule's target for that ratio.
     pub target: f64,
-    /// Whether the runs stopped because the target was met (`false`: the maximum was hit).
+    /// Whether the runs stopped because the target was met (`false`: the maximum was hit, or
+    /// the measurement was contended: see [`Profile::contention`]).
     pub converged: bool,
 }
 
@@ -75,8 +80,12 @@ pub struct Profile {
     pub runs: usize,
     /// Discarded warm-up runs.
     pub warmup: usize,
-    /// CPU the interpreter was pinned to, if any.
+    /// CPU the interpreter was pinned to, if any (for the last measured run).
     pub pinned: Option<usize>,
+    /// How that CPU was chosen, moves between runs, and why it ran unpinned when it did.
+    pub placement: Placement,
+    /// Runs dropped as slowed by other processes, and whether the measurement is contended.
+    pub contention: Contention,
     /// Bytecode mode.
     pub bytecode: BytecodeReport,
     /// Environment variables removed for the measurement.
@@ -85,6 +94,8 @@ pub struct Profile {
     pub total_us: Summary,
     /// Whole-process wall time of the measured runs (start-up + imports), microseconds.
     pub process_wall_us: Summary,
+    /// Confidence interval of the median whole-process wall time.
+    pub process_wall_ci_us: Option<Interval>,
     /// Wall time of `-c pass`: interpreter start-up alone, microseconds.
     pub startup_us: Option<Summary>,
     /// Stability of the total.
@@ -197,6 +208,7 @@ impl Profile {
                     .collect();
                 let selfs: Vec<f64> = samples.iter().map(|s| s.0).collect();
                 let cums: Vec<f64> = samples.iter().map(|s| s.1).collect();
+                let confidence = m.stopping.confidence;
                 Some(ModuleStats {
                     name,
                     parent,
@@ -205,6 +217,8 @@ impl Profile {
                     runs: samples.len(),
                     self_us: Summary::of(&selfs)?,
                     cumulative_us: Summary::of(&cums)?,
+                    self_ci_us: Interval::of(&selfs, confidence)?,
+                    cumulative_ci_us: Interval::of(&cums, confidence)?,
                 })
             })
             .collect();
@@ -222,7 +236,7 @@ impl Profile {
                 _ => 0.0,
             },
             target: rule.relative_half_width,
-            converged: m.decision == Decision::Converged,
+            converged: m.decision == Decision::Converged && !m.contention.contended,
         };
         Profile {
             schema: SCHEMA,
@@ -231,10 +245,13 @@ impl Profile {
             runs: m.runs.len(),
             warmup: m.warmup,
             pinned: m.pinned,
+            placement: m.placement.clone(),
+            contention: m.contention.clone(),
             bytecode: m.bytecode.clone(),
             env_removed: m.env_removed.clone(),
             total_us: total,
             process_wall_us: Summary::of(&walls).unwrap_or(ZERO),
+            process_wall_ci_us: Interval::of(&walls, rule.confidence),
             startup_us: Summary::of(&m.startup_wall_us),
             stability,
             anomalies: m.runs.iter().map(|r| r.imports.anomalies.len()).sum(),
@@ -254,6 +271,27 @@ impl Profile {
                 })
                 .collect(),
         }
+    }
+
+    /// Confidence interval of the median import total (the figure the stability line states).
+    pub fn total_ci_us(&self) -> Interval {
+        Interval {
+            median: self.total_us.median,
+            low: self.stability.ci_low_us,
+            high: self.stability.ci_high_us,
+            confidence: self.stability.confidence,
+        }
+    }
+
+    /// The module named `name`, if it loaded.
+    pub fn module(&self, name: &str) -> Option<&ModuleStats> {
+        self.modules.iter().find(|m| m.name == name)
+    }
+
+    /// Whether the figures can be trusted to their intervals: not contended (see
+    /// [`Contention::contended`]). A contended profile's intervals describe a busy machine.
+    pub fn trustworthy(&self) -> bool {
+        !self.contention.contended
     }
 
     /// Median self time of every loaded module, for [`crate::savings::compute`].
@@ -351,6 +389,8 @@ mod tests {
             runs,
             startup_wall_us: vec![10_000.0, 11_000.0, 10_500.0],
             pinned: Some(1),
+            placement: Placement::default(),
+            contention: Contention::default(),
             bytecode: BytecodeReport {
                 mode: Bytecode::Cached,
                 note: None,
@@ -407,6 +447,46 @@ mod tests {
         assert!(p.stability.converged);
         assert!(!p.entry_preloaded);
         assert_eq!(p.schema, "fastpath.profile/1");
+    }
+
+    #[test]
+    fn a_contended_measurement_never_counts_as_converged() {
+        let mut m = measurement(vec![
+            run(&rows(10, 20, 1), LOADED, 20_000.0),
+            run(&rows(12, 22, 1), LOADED, 21_000.0),
+        ]);
+        assert!(Profile::from_measurement(&m).trustworthy());
+        m.contention.contended = true;
+        let p = Profile::from_measurement(&m);
+        assert!(!p.stability.converged);
+        assert!(!p.trustworthy());
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["contention"]["contended"], true);
+        assert!(v["placement"].is_object());
+    }
+
+    #[test]
+    fn every_module_figure_has_an_interval() {
+        let m = measurement(vec![
+            run(&rows(10, 20, 1), LOADED, 20_000.0),
+            run(&rows(12, 22, 1), LOADED, 21_000.0),
+            run(&rows(11, 21, 1), LOADED, 22_000.0),
+        ]);
+        let p = Profile::from_measurement(&m);
+        let json = p.module("json").unwrap();
+        assert_eq!(
+            (
+                json.self_ci_us.low,
+                json.self_ci_us.median,
+                json.self_ci_us.high
+            ),
+            (10.0, 11.0, 12.0)
+        );
+        assert_eq!(json.cumulative_ci_us.median, json.cumulative_us.median);
+        let total = p.total_ci_us();
+        assert_eq!(total.median, p.total_us.median);
+        assert!(total.low <= total.median && total.median <= total.high);
+        assert!(total.tight_enough(1_000.0));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::profile::{Profile, SCHEMA};
-use crate::stats::Summary;
+use crate::stats::{Interval, Summary};
 
 /// Why a saved profile cannot be used.
 #[derive(Debug, Error)]
@@ -103,6 +103,29 @@ pub struct SavedModule {
     pub parent: Option<String>,
     pub self_us: Spread,
     pub cumulative_us: Spread,
+    /// Confidence intervals of the medians (absent from profiles written before they existed:
+    /// see [`SavedModule::cumulative_interval`]).
+    #[serde(default)]
+    pub self_ci_us: Option<Interval>,
+    #[serde(default)]
+    pub cumulative_ci_us: Option<Interval>,
+}
+
+impl SavedModule {
+    /// The cumulative time's confidence interval; a point at the median when the document has
+    /// none.
+    pub fn cumulative_interval(&self) -> Interval {
+        self.cumulative_ci_us
+            .unwrap_or_else(|| Interval::point(self.cumulative_us.median))
+    }
+}
+
+/// The part of `stability` a reader needs: the total's interval.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct SavedStability {
+    pub ci_low_us: f64,
+    pub ci_high_us: f64,
+    pub confidence: f64,
 }
 
 /// The figures of a profile that the commands read: `check`'s rules, `update`, `init`,
@@ -120,6 +143,22 @@ pub struct SavedProfile {
     pub process_wall_us: Spread,
     /// Loaded modules, in the writer's order.
     pub modules: Vec<SavedModule>,
+    /// The total's interval (absent from hand-written documents).
+    #[serde(default)]
+    pub stability: Option<SavedStability>,
+    /// The whole process's interval (absent from profiles written before it existed).
+    #[serde(default)]
+    pub process_wall_ci_us: Option<Interval>,
+    /// What contention did to the measurement (absent from profiles written before it existed).
+    #[serde(default)]
+    pub contention: Option<SavedContention>,
+}
+
+/// The part of `contention` a reader needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct SavedContention {
+    /// See [`crate::runner::Contention::contended`].
+    pub contended: bool,
 }
 
 #[derive(Deserialize)]
@@ -176,9 +215,47 @@ impl SavedProfile {
                     parent: m.parent.clone(),
                     self_us: (&m.self_us).into(),
                     cumulative_us: (&m.cumulative_us).into(),
+                    self_ci_us: Some(m.self_ci_us),
+                    cumulative_ci_us: Some(m.cumulative_ci_us),
                 })
                 .collect(),
+            stability: Some(SavedStability {
+                ci_low_us: profile.stability.ci_low_us,
+                ci_high_us: profile.stability.ci_high_us,
+                confidence: profile.stability.confidence,
+            }),
+            process_wall_ci_us: profile.process_wall_ci_us,
+            contention: Some(SavedContention {
+                contended: profile.contention.contended,
+            }),
         }
+    }
+
+    /// The import total's confidence interval; a point at the median when the document has
+    /// none.
+    pub fn total_interval(&self) -> Interval {
+        match self.stability {
+            Some(s) => Interval {
+                median: self.total_us.median,
+                low: s.ci_low_us,
+                high: s.ci_high_us,
+                confidence: s.confidence,
+            },
+            None => Interval::point(self.total_us.median),
+        }
+    }
+
+    /// The whole process's confidence interval; a point at the median when the document has
+    /// none.
+    pub fn process_wall_interval(&self) -> Interval {
+        self.process_wall_ci_us
+            .unwrap_or_else(|| Interval::point(self.process_wall_us.median))
+    }
+
+    /// Whether the measurement was contended (see [`crate::runner::Contention::contended`]): its figures
+    /// describe a busy machine and read high.
+    pub fn contended(&self) -> bool {
+        self.contention.as_ref().is_some_and(|c| c.contended)
     }
 
     /// A module's times, by name.
@@ -223,6 +300,36 @@ mod tests {
             (json.cumulative_us.min, json.cumulative_us.max),
             (800.0, 800.0)
         );
+    }
+
+    #[test]
+    fn intervals_and_contention_are_read_when_present() {
+        let saved = SavedProfile::parse(DOC, Path::new("p.json")).unwrap();
+        // An older document: points at the medians, not contended.
+        assert_eq!(saved.total_interval().low, 900.0);
+        assert_eq!(
+            saved.module("json").unwrap().cumulative_interval().high,
+            800.0
+        );
+        assert!(!saved.contended());
+        let doc = DOC
+            .replace(
+                r#""runs": 3,"#,
+                r#""runs": 3, "stability": {"ci_low_us": 870.0, "ci_high_us": 950.0, "confidence": 0.96},
+                "contention": {"attempted": 5, "dropped": [], "contended": true, "kept_contended": []},"#,
+            )
+            .replace(
+                r#""cumulative_us": {"median": 800.0"#,
+                r#""cumulative_ci_us": {"median": 800.0, "low": 780.0, "high": 820.0, "confidence": 0.96},
+                   "cumulative_us": {"median": 800.0"#,
+            );
+        let saved = SavedProfile::parse(&doc, Path::new("p.json")).unwrap();
+        assert_eq!(saved.total_interval().high, 950.0);
+        assert_eq!(
+            saved.module("json").unwrap().cumulative_interval().low,
+            780.0
+        );
+        assert!(saved.contended());
     }
 
     #[test]

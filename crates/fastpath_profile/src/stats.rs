@@ -126,6 +126,94 @@ pub fn median_ci(samples: &[f64], confidence: f64) -> Option<MedianCi> {
     })
 }
 
+/// A figure's median with its confidence interval: what a rule compares with a threshold and
+/// what `update`/`init` check before writing a cost.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Interval {
+    /// The median.
+    pub median: f64,
+    /// Lower bound of its confidence interval.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Coverage of the interval (see [`MedianCi::confidence`]).
+    pub confidence: f64,
+}
+
+/// Where an interval lies against a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    /// The whole interval is above the threshold (by more than the margin).
+    Above,
+    /// The whole interval is below it.
+    Below,
+    /// The threshold lies inside the interval (widened by the margin): too close to call.
+    TooClose,
+}
+
+impl Interval {
+    /// The median of `samples` with its confidence interval; `None` for no samples.
+    pub fn of(samples: &[f64], confidence: f64) -> Option<Interval> {
+        let summary = Summary::of(samples)?;
+        let ci = median_ci(samples, confidence)?;
+        Some(Interval {
+            median: summary.median,
+            low: ci.low,
+            high: ci.high,
+            confidence: ci.confidence,
+        })
+    }
+
+    /// A figure known only by its value: an interval of width zero (nothing says how precise
+    /// it is).
+    pub fn point(value: f64) -> Interval {
+        Interval {
+            median: value,
+            low: value,
+            high: value,
+            confidence: 0.0,
+        }
+    }
+
+    /// Half the interval's width.
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / 2.0
+    }
+
+    /// Half-width relative to the median (0 for a median that is not positive).
+    pub fn relative_half_width(&self) -> f64 {
+        if self.median > 0.0 {
+            self.half_width() / self.median
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether the median may be written as a cost with precision `precision` (same unit as the
+    /// interval; e.g. 100 µs for a figure written as `8.7ms`): the interval's half-width is at
+    /// most one unit of the last digit written, so the written figure is off by at most that,
+    /// at the interval's confidence. A non-positive precision is never met, nor is any by a
+    /// [`Interval::point`] (nothing says how precise it is).
+    pub fn tight_enough(&self, precision: f64) -> bool {
+        precision > 0.0 && self.confidence > 0.0 && self.half_width() <= precision
+    }
+
+    /// Where the interval lies against `threshold`, after widening it by `margin` on both
+    /// sides (a relative tolerance for what the interval does not cover, e.g. the machine's
+    /// drift between measurements): a rule reports only [`Side::Above`] (or [`Side::Below`]),
+    /// and a result too close to call is [`Side::TooClose`].
+    pub fn side_of(&self, threshold: f64, margin: f64) -> Side {
+        if self.low - margin > threshold {
+            Side::Above
+        } else if self.high + margin < threshold {
+            Side::Below
+        } else {
+            Side::TooClose
+        }
+    }
+}
+
 /// When to stop taking measurements.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StoppingRule {
@@ -297,6 +385,43 @@ mod tests {
             }
         }
         assert_eq!(decided_at, Some(9));
+    }
+
+    #[test]
+    fn intervals_decide_against_a_threshold_with_a_margin() {
+        let samples: Vec<f64> = (1..=10).map(f64::from).collect();
+        let i = Interval::of(&samples, 0.95).unwrap();
+        assert_eq!((i.low, i.median, i.high), (2.0, 5.5, 9.0));
+        assert_eq!(i.side_of(1.0, 0.0), Side::Above);
+        assert_eq!(i.side_of(1.0, 1.5), Side::TooClose);
+        assert_eq!(i.side_of(9.5, 0.0), Side::Below);
+        assert_eq!(i.side_of(5.0, 0.0), Side::TooClose);
+        assert!(Interval::of(&[], 0.95).is_none());
+    }
+
+    #[test]
+    fn an_interval_is_tight_enough_for_a_precision_within_one_unit() {
+        // 8.6-8.8 ms around 8.7: good for "8.7ms" (0.1 ms) only just, and for "9ms" (1 ms).
+        let i = Interval {
+            median: 8_700.0,
+            low: 8_600.0,
+            high: 8_800.0,
+            confidence: 0.95,
+        };
+        assert!(i.tight_enough(100.0));
+        assert!(i.tight_enough(1_000.0));
+        assert!(!i.tight_enough(50.0));
+        assert!(!i.tight_enough(0.0));
+        assert!(!Interval::point(8_700.0).tight_enough(1_000.0));
+        // A contended figure, 17 ms within [9, 25]: not even to the millisecond.
+        let shaky = Interval {
+            median: 17_000.0,
+            low: 9_000.0,
+            high: 25_000.0,
+            confidence: 0.95,
+        };
+        assert!(!shaky.tight_enough(1_000.0));
+        assert!((i.relative_half_width() - 100.0 / 8_700.0).abs() < 1e-12);
     }
 
     #[test]

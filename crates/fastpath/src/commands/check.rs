@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
-use fastpath_check::{check, Context, Diagnostic, Measurements};
+use fastpath_check::{check_with_notes, Context, Diagnostic, Measurements};
 use fastpath_graph::{EntryError, InterpreterInfo};
 use fastpath_history::baseline::Baseline;
 use fastpath_history::blame::repository;
@@ -17,7 +17,7 @@ use fastpath_manifest::format_ms;
 use fastpath_profile::saved::SavedProfile;
 use fastpath_profile::Profile;
 use fastpath_report::check::{
-    render_concise, render_full, render_github, render_html, render_json, render_sarif,
+    render_concise, render_full, render_github, render_html, render_json_with_notes, render_sarif,
     RepositoryFiles,
 };
 
@@ -50,6 +50,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     // What each entry measured, for the summary of a clean check.
     let mut figures: Vec<(String, f64, f64)> = Vec::new();
+    // Measured results too close to call: no finding; on stderr and in the JSON.
+    let mut close_calls: Vec<Diagnostic> = Vec::new();
     for entry in &entries {
         let module = &entry.module;
         let target = info.map(InterpreterInfo::target);
@@ -145,7 +147,16 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             regression: gated.regression.as_ref(),
             usage: usage.as_ref(),
         };
-        for diagnostic in check(&context) {
+        let (findings, notes) = check_with_notes(&context);
+        for note in notes {
+            if !close_calls
+                .iter()
+                .any(|d| d.rule.code == note.rule.code && d.message == note.message)
+            {
+                close_calls.push(note);
+            }
+        }
+        for diagnostic in findings {
             // Several entries share the manifest: report its findings once.
             if !diagnostics.iter().any(|d| {
                 d.rule.code == diagnostic.rule.code
@@ -157,6 +168,12 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
         }
     }
 
+    for note in &close_calls {
+        printer.progress(format!(
+            "note: {} not reported, too close to call: {}",
+            note.rule.code, note.message
+        ));
+    }
     let mut out = printer.stdout();
     let measured = !args.static_only;
     let root = project.root();
@@ -179,7 +196,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, printer: &Printer) -> Result<ExitStatus>
             }
         }
         OutputFormat::Concise => render_concise(&diagnostics, &mut out)?,
-        OutputFormat::Json => render_json(&diagnostics, measured, &mut out)?,
+        OutputFormat::Json => {
+            render_json_with_notes(&diagnostics, &close_calls, measured, &mut out)?
+        }
         OutputFormat::Sarif => render_sarif(
             &diagnostics,
             &repository_files(root, &diagnostics),

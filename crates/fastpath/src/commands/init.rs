@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{bail, Context as _, Result};
 use fastpath_check::cost::manifest_costs;
+use fastpath_check::cost::{StatementCost, Unwritable};
 use fastpath_check::Measurements;
 use fastpath_fix::{unified_diff, FixOptions, FixSession, Outcome, Request, SourceFile};
 use fastpath_graph::InterpreterInfo;
@@ -481,21 +482,69 @@ fn parse_hot(values: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// The entry's figures: `--profile FILE`, else fresh runs.
+/// Measurements `init` takes at most before it gives up writing.
+const MEASURE_ATTEMPTS: usize = 3;
+
+/// The entry's figures: `--profile FILE`, else fresh runs, measured again (up to a bound)
+/// until the costs of the entry's imports are known to the precision they are written with.
 fn measure_entry(
     project: &Project,
     args: &InitArgs,
     entry: &Entry,
     printer: &Printer,
 ) -> Result<Measurements> {
-    if let Some(saved) = measure::saved(&args.measure)? {
-        return Ok((&saved).into());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let measured: Measurements = if let Some(saved) = measure::saved(&args.measure)? {
+            (&saved).into()
+        } else {
+            let Some(info) = &project.info else {
+                bail!(
+                    "no Python interpreter to measure with: pass --python PATH (or --profile FILE)"
+                );
+            };
+            let profile = measure::fresh(project, info, entry, &args.measure.run, printer)?;
+            (&fastpath_profile::saved::SavedProfile::of(&profile)).into()
+        };
+        let Err(why) = writable(&measured, &entry.module) else {
+            return Ok(measured);
+        };
+        // `--profile FILE` is the user's own choice of figures, and `--diff` writes nothing:
+        // both go ahead, saying what is wrong with the figures.
+        if args.measure.profile.is_some() || args.diff {
+            printer.warn(format!("these costs are not to be trusted: {why}"));
+            return Ok(measured);
+        }
+        if attempt >= MEASURE_ATTEMPTS {
+            bail!(
+                "nothing was written: {why} (after {attempt} measurement{})",
+                if attempt == 1 { "" } else { "s" }
+            );
+        }
+        printer.progress(format!("{why}; measuring again ..."));
     }
-    let Some(info) = &project.info else {
-        bail!("no Python interpreter to measure with: pass --python PATH (or --profile FILE)");
-    };
-    let profile = measure::fresh(project, info, entry, &args.measure.run, printer)?;
-    Ok((&fastpath_profile::saved::SavedProfile::of(&profile)).into())
+}
+
+/// Whether the costs `init` writes (the entry's own imports) are known to the precision they
+/// are written with, from a measurement that was not contended.
+fn writable(measured: &Measurements, entry: &str) -> Result<(), Unwritable> {
+    if measured.contended {
+        return Err(Unwritable::Contended);
+    }
+    for (name, cost) in &measured.modules {
+        if cost.parent.as_deref() != Some(entry) {
+            continue;
+        }
+        StatementCost {
+            median_us: cost.cumulative_us,
+            min_us: cost.cumulative_min_us,
+            max_us: cost.cumulative_max_us,
+            interval_us: cost.cumulative_ci_us,
+        }
+        .writable(name, false)?;
+    }
+    Ok(())
 }
 
 /// The modules importing these statement modules loads, by the static graph (`from x import

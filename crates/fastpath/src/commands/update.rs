@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use fastpath_check::cost::manifest_costs;
+use fastpath_check::cost::{manifest_costs, Unwritable};
 use fastpath_check::{Measurements, ModuleCost};
 use fastpath_fix::{unified_diff, SourceFile};
 use fastpath_history::clock;
@@ -49,17 +49,49 @@ pub fn run(cli: &Cli, args: &UpdateArgs, printer: &Printer) -> Result<ExitStatus
             )
         }
     }
-    let mut measured = measure_entries(&project, args, printer)?;
-    // A module loaded at interpreter start-up costs the entry nothing: it is never in a
-    // measurement of the entry.
-    if let Some(info) = &project.info {
-        for module in &info.preloaded {
-            measured
-                .modules
-                .entry(module.clone())
-                .or_insert_with(|| ModuleCost::new(0.0, 0.0));
+    // Measured until every cost to write is known to the precision it is written with, up to
+    // a bound; else nothing is written (see `fastpath_check::cost::StatementCost::writable`).
+    let mut attempt = 0;
+    let measured = loop {
+        attempt += 1;
+        let mut measured = measure_entries(&project, args, printer)?;
+        // A module loaded at interpreter start-up costs the entry nothing: it is never in a
+        // measurement of the entry.
+        if let Some(info) = &project.info {
+            for module in &info.preloaded {
+                measured
+                    .modules
+                    .entry(module.clone())
+                    .or_insert_with(|| ModuleCost::new(0.0, 0.0));
+            }
         }
-    }
+        let mut why = None;
+        for path in &paths {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            if let Err(error) = writable(&Manifest::parse(&bytes).0, &measured) {
+                why = Some((path.clone(), error));
+                break;
+            }
+        }
+        let Some((path, why)) = why else {
+            break measured;
+        };
+        // `--profile FILE` is the user's own choice of figures, and `--diff` writes nothing:
+        // both go ahead, saying what is wrong with the figures.
+        if args.measure.profile.is_some() || args.diff {
+            printer.warn(format!("these costs are not to be trusted: {why}"));
+            break measured;
+        }
+        if attempt >= MEASURE_ATTEMPTS {
+            bail!(
+                "{} was not changed: {why} (after {attempt} measurement{})",
+                display(&path, &project.settings),
+                if attempt == 1 { "" } else { "s" }
+            );
+        }
+        printer.progress(format!("{why}; measuring again ..."));
+    };
     for path in &paths {
         update_manifest(&project, args, path, &measured, printer)?;
     }
@@ -276,6 +308,40 @@ fn shown(import: &ManifestImport) -> String {
         .join(", ")
 }
 
+/// Measurements `update` takes at most before it gives up writing.
+const MEASURE_ATTEMPTS: usize = 3;
+
+/// Whether every cost `update` would write is known to the precision it is written with (and
+/// the measurement was not contended): the first reason not, else `Ok`.
+fn writable(manifest: &Manifest, measured: &Measurements) -> Result<(), Unwritable> {
+    if measured.contended {
+        return Err(Unwritable::Contended);
+    }
+    for (import, price) in manifest
+        .imports
+        .iter()
+        .zip(manifest_costs(manifest, measured))
+    {
+        let (Some(price), Some(item)) = (price, import.items.first()) else {
+            continue;
+        };
+        let written = import
+            .annotation
+            .as_ref()
+            .and_then(|a| a.cost.as_ref())
+            .map(|c| c.ms);
+        let ms = price.median_us / 1000.0;
+        let rewrite = match written {
+            None => true,
+            Some(old) => format_ms(old) != format_ms(ms) && !price.agrees_with(old),
+        };
+        if rewrite {
+            price.writable(&item.module, false)?;
+        }
+    }
+    Ok(())
+}
+
 /// The figures of every entry (a module measured under several entries keeps the first), or
 /// of `--profile FILE`.
 fn measure_entries(
@@ -297,6 +363,7 @@ fn measure_entries(
         for (name, cost) in figures.modules {
             all.modules.entry(name).or_insert(cost);
         }
+        all.contended |= figures.contended;
     }
     Ok(all)
 }

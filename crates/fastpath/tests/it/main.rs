@@ -2,6 +2,7 @@
 //! paths, interpreter versions and timings filtered. One binary, one module per feature.
 
 mod bad_input;
+mod busy;
 mod calls;
 mod check;
 mod fix;

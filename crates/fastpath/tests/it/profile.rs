@@ -68,6 +68,10 @@ fn filter_profile(mut json: Value) -> Value {
         placeholder(object.get_mut(key).unwrap());
     }
     object.insert("pinned".into(), "[CPU]".into());
+    placeholder(object.get_mut("process_wall_ci_us").unwrap());
+    // Which CPU, what was dropped and why depend on the machine's load: the shapes stay.
+    object.insert("placement".into(), "[PLACEMENT]".into());
+    object.insert("contention".into(), "[CONTENTION]".into());
     object.insert("interpreter".into(), "[PYTHON]".into());
     object["observed"]["key"] = "[KEY]".into();
     let pulled_in = object["pulled_in"].as_object_mut().unwrap();
@@ -79,6 +83,8 @@ fn filter_profile(mut json: Value) -> Value {
     for module in modules.iter_mut() {
         placeholder(&mut module["self_us"]);
         placeholder(&mut module["cumulative_us"]);
+        placeholder(&mut module["self_ci_us"]);
+        placeholder(&mut module["cumulative_ci_us"]);
     }
     let savings = object["savings"].as_array_mut().unwrap();
     savings.retain(|s| {

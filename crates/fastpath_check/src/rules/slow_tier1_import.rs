@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::cost::manifest_costs;
 use crate::coverage::ms;
 use crate::diagnostic::Diagnostic;
+use crate::margin::{self, Call};
 use crate::registry::{Rule, RuleKind};
 use crate::rules::{span_location, tier};
 
@@ -15,6 +16,13 @@ pub(crate) static RULE: Rule = Rule {
     explanation: r#"## What it does
 Measures each import of the manifest's Tier 1 section and reports those whose cost (what
 importing it adds to the cold start) is at or over `tier1-max-ms`.
+
+Decided on the confidence interval, not on one median: reported only when the interval of the
+measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
+for the machine's drift between measurements, lies wholly over the threshold. A result too
+close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
+a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
+of an unchanged project therefore give the same findings.
 
 ## Why is this bad?
 Tier 1 means "import time <10ms": it is the list reviewers skim. A heavy import there is a
@@ -51,21 +59,31 @@ fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(price) = price else {
             continue;
         };
-        if price.median_us >= limit_us {
+        let call = margin::call(
+            price
+                .interval_us
+                .unwrap_or((price.median_us, price.median_us)),
+            price.median_us,
+            limit_us,
+            measured.contended,
+        );
+        if call != Call::Under {
             let names: Vec<&str> = import.items.iter().map(|i| i.bound.as_str()).collect();
-            out.push(
-                Diagnostic::new(
-                    &RULE,
-                    format!(
-                        "Tier 1 import `{}` costs {}; Tier 1 is for imports under {}",
-                        names.join("`, `"),
-                        ms(price.median_us),
-                        ms(limit_us)
-                    ),
-                    Some(span_location(cx, &import.span)),
-                )
-                .with_help("move it to Tier 2 with usage data, or import it at function level"),
-            );
+            let diagnostic = Diagnostic::new(
+                &RULE,
+                format!(
+                    "Tier 1 import `{}` costs {}; Tier 1 is for imports under {}",
+                    names.join("`, `"),
+                    ms(price.median_us),
+                    ms(limit_us)
+                ),
+                Some(span_location(cx, &import.span)),
+            )
+            .with_help("move it to Tier 2 with usage data, or import it at function level");
+            out.push(match call {
+                Call::Over => diagnostic,
+                _ => margin::too_close(diagnostic, measured.contended),
+            });
         }
     }
 }

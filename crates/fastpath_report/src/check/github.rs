@@ -40,6 +40,7 @@ pub fn render_github(
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         match d.location.as_ref().and_then(|l| files.locate(l)) {
             Some(l) => writeln!(

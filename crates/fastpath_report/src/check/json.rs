@@ -35,6 +35,9 @@ struct JsonCheck<'a> {
     /// Whether measured rules ran.
     measured: bool,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Measured results too close to call: no finding (see `fastpath explain FP101`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    close_calls: Vec<JsonDiagnostic<'a>>,
 }
 
 pub fn render_json(
@@ -42,32 +45,45 @@ pub fn render_json(
     measured: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_json_with_notes(diagnostics, &[], measured, out)
+}
+
+fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    JsonDiagnostic {
+        code: d.rule.code,
+        name: d.rule.name,
+        message: &d.message,
+        file: d.location.as_ref().map(|l| l.path.as_path()),
+        line: d.location.as_ref().map(|l| l.line),
+        column: d.location.as_ref().map(|l| l.column),
+        chain: d
+            .chain
+            .iter()
+            .map(|l| JsonLink {
+                file: &l.location.path,
+                line: l.location.line,
+                column: l.location.column,
+                statement: &l.message,
+            })
+            .collect(),
+        notes: &d.notes,
+        help: d.help.as_deref(),
+    }
+}
+
+/// [`render_json`] with the measured rules' results too close to call, under `close_calls`
+/// (left out when there are none, so older readers see the same document).
+pub fn render_json_with_notes(
+    diagnostics: &[Diagnostic],
+    close_calls: &[Diagnostic],
+    measured: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let json = JsonCheck {
         schema: "fastpath.check/1",
         measured,
-        diagnostics: diagnostics
-            .iter()
-            .map(|d| JsonDiagnostic {
-                code: d.rule.code,
-                name: d.rule.name,
-                message: &d.message,
-                file: d.location.as_ref().map(|l| l.path.as_path()),
-                line: d.location.as_ref().map(|l| l.line),
-                column: d.location.as_ref().map(|l| l.column),
-                chain: d
-                    .chain
-                    .iter()
-                    .map(|l| JsonLink {
-                        file: &l.location.path,
-                        line: l.location.line,
-                        column: l.location.column,
-                        statement: &l.message,
-                    })
-                    .collect(),
-                notes: &d.notes,
-                help: d.help.as_deref(),
-            })
-            .collect(),
+        diagnostics: diagnostics.iter().map(json_diagnostic).collect(),
+        close_calls: close_calls.iter().map(json_diagnostic).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -11,7 +11,7 @@ pub use concise::render_concise;
 pub use full::render_full;
 pub use github::render_github;
 pub use html::render_html;
-pub use json::render_json;
+pub use json::{render_json, render_json_with_notes};
 pub use sarif::render_sarif;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -147,6 +147,7 @@ pub fn render_sarif(
             level: match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             },
             message: Text { text: message(d) },
             locations: d

@@ -126,6 +126,8 @@ import time:       200 |      27000 | app
             runs: vec![run(40_000.0), run(41_000.0), run(42_000.0)],
             startup_wall_us: vec![10_000.0, 10_000.0, 10_000.0],
             pinned: Some(1),
+            placement: Default::default(),
+            contention: Default::default(),
             bytecode: BytecodeReport {
                 mode: Bytecode::Cached,
                 note: None,

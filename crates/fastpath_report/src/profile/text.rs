@@ -256,18 +256,37 @@ fn header(p: &Profile, out: &mut dyn Write) -> io::Result<()> {
         ms(s.ci_low_us),
         ms(s.ci_high_us),
         100.0 * s.robust_cv,
-        if s.converged {
+        if p.contention.contended {
+            "contended: no precision is claimed".to_string()
+        } else if s.converged {
             format!("met the ±{:.1} % target", 100.0 * s.target)
         } else {
             format!("the ±{:.1} % target was not met in {} runs", 100.0 * s.target, p.runs)
         }
     )?;
+    if let Some(line) = p.contention.describe() {
+        writeln!(out, "  {line}")?;
+    }
     match p.pinned {
         Some(cpu) => writeln!(
             out,
             "  pinned to CPU {cpu}: steadier figures; an unpinned process can differ (--no-pin)"
         )?,
         None => writeln!(out, "  not pinned to a CPU: figures are noisier")?,
+    }
+    for moved in &p.placement.moves {
+        let cpu = |c: Option<usize>| c.map_or("no CPU".to_string(), |c| format!("CPU {c}"));
+        writeln!(
+            out,
+            "  moved from {} to {} after run {}: other processes took {:.0} % of it",
+            cpu(moved.from),
+            cpu(moved.to),
+            moved.after_run,
+            moved.foreign_busy_percent
+        )?;
+    }
+    if let Some(note) = &p.placement.note {
+        writeln!(out, "  note: {note}")?;
     }
     match p.bytecode.mode {
         Bytecode::Cached => writeln!(
@@ -373,4 +392,86 @@ fn observed(view: &ProfileView<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fastpath_profile::importtime::parse;
+    use fastpath_profile::runner::contention::{Contended, DroppedRun};
+    use fastpath_profile::runner::{
+        BytecodeReport, EntryOutcome, Interpreter, Measurement, Placement, Run,
+    };
+    use fastpath_profile::stats::{Decision, StoppingRule};
+
+    fn header_of(contended: bool) -> String {
+        let run = Run {
+            wall_us: 30_000.0,
+            imports: parse("import time:       100 |      20000 | app\n"),
+            modules: ["app".to_string()].into(),
+            outcome: EntryOutcome::Imported,
+        };
+        let mut m = Measurement {
+            entry: "app".to_string(),
+            interpreter: Interpreter {
+                requested: "python3".into(),
+                executable: "/usr/bin/python3".to_string(),
+                version: "3.11.7".to_string(),
+                implementation: "cpython".to_string(),
+            },
+            warmup: 1,
+            runs: vec![run.clone(), run.clone(), run],
+            startup_wall_us: vec![10_000.0],
+            pinned: None,
+            placement: Placement {
+                note: Some("every allowed CPU was busy: ran unpinned".to_string()),
+                ..Placement::default()
+            },
+            contention: Default::default(),
+            bytecode: BytecodeReport {
+                mode: Bytecode::Cached,
+                note: None,
+            },
+            env_removed: vec![],
+            stopping: StoppingRule::fixed(3),
+            decision: Decision::Converged,
+            untimed: vec![],
+            reattributed: Default::default(),
+            files: Default::default(),
+        };
+        if contended {
+            m.contention.attempted = 9;
+            m.contention.contended = true;
+            m.contention.dropped = vec![DroppedRun {
+                run: 1,
+                why: Contended::CpuShare { cpu_share: 0.4 },
+            }];
+        }
+        let mut out = Vec::new();
+        header(&Profile::from_measurement(&m), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_contended_measurement_claims_no_target() {
+        let quiet = header_of(false);
+        assert!(quiet.contains("met the ±2.5 % target"), "{quiet}");
+        assert!(!quiet.contains("contended"), "{quiet}");
+        let busy = header_of(true);
+        assert!(!busy.contains("met the"), "{busy}");
+        assert!(
+            busy.contains("; contended: no precision is claimed"),
+            "{busy}"
+        );
+        assert!(
+            busy.contains(
+                "  contended: 1 of 9 runs were slowed by other processes (1 waited for a CPU)"
+            ),
+            "{busy}"
+        );
+        assert!(
+            busy.contains("note: every allowed CPU was busy: ran unpinned"),
+            "{busy}"
+        );
+    }
 }
