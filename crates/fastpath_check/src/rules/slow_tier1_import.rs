@@ -22,7 +22,8 @@ measured figure, widened on both sides by a margin of 10 % of the threshold (at 
 for the machine's drift between measurements, lies wholly over the threshold. A result too
 close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
 a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
-of an unchanged project therefore give the same findings.
+of an unchanged project give the same findings, except for a figure within the margin of
+its threshold: that one is a note whichever side it falls.
 
 ## Why is this bad?
 Tier 1 means "import time <10ms": it is the list reviewers skim. A heavy import there is a
