@@ -59,11 +59,7 @@ impl Entry {
             .as_deref()
             .and_then(Path::file_stem)
             .is_some_and(|s| s == "__init__");
-        if is_package {
-            &self.module
-        } else {
-            self.module.rsplit_once('.').map_or("", |(p, _)| p)
-        }
+        fastpath_graph::package_of(&self.module, is_package)
     }
 }
 

@@ -724,14 +724,7 @@ impl Walk<'_> {
         {
             return; // defined at module level: `__getattr__` is not called
         }
-        let package = if base.kind == ModuleKind::Package {
-            base.name.clone()
-        } else {
-            base.name
-                .rsplit_once('.')
-                .map(|(p, _)| p.to_string())
-                .unwrap_or_default()
-        };
+        let package = crate::package_of(&base.name, base.kind == ModuleKind::Package).to_owned();
         for site in scan
             .sites
             .iter()

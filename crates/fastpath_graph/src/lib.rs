@@ -42,3 +42,23 @@ pub fn module_name_for_file(file: &Path) -> Option<(String, PathBuf)> {
     parts.reverse();
     (!parts.is_empty()).then(|| (parts.join("."), dir))
 }
+
+/// The package a module's relative imports start from (`__package__`): the module itself for a
+/// package (`pkg/__init__.py`), else its parent (`pkg` for `pkg.mod`, empty at the top level).
+pub fn package_of(module: &str, is_package: bool) -> &str {
+    if is_package {
+        module
+    } else {
+        module.rsplit_once('.').map_or("", |(parent, _)| parent)
+    }
+}
+
+#[cfg(test)]
+mod package_tests {
+    #[test]
+    fn a_package_is_its_own_package_and_a_module_its_parents() {
+        assert_eq!(super::package_of("pkg.sub", true), "pkg.sub");
+        assert_eq!(super::package_of("pkg.sub.mod", false), "pkg.sub");
+        assert_eq!(super::package_of("app", false), "");
+    }
+}

@@ -674,11 +674,7 @@ fn packages_of(views: &[EntryView]) -> BTreeMap<PathBuf, String> {
         .filter_map(|m| {
             let path = m.path.as_deref()?;
             let is_package = path.file_name().is_some_and(|n| n == "__init__.py");
-            let package = if is_package {
-                m.name.clone()
-            } else {
-                m.name.rsplit_once('.').map_or("", |(p, _)| p).to_owned()
-            };
+            let package = fastpath_graph::package_of(&m.name, is_package).to_owned();
             Some((canonical(path), package))
         })
         .collect()

@@ -119,14 +119,8 @@ fn replay_events(
     {
         let Some(path) = &m.path else { continue };
         let scan = sources.scan(path, None);
-        let package = if path.file_name().is_some_and(|f| f == "__init__.py") {
-            m.name.clone()
-        } else {
-            m.name
-                .rsplit_once('.')
-                .map(|(p, _)| p.to_string())
-                .unwrap_or_default()
-        };
+        let is_package = path.file_name().is_some_and(|f| f == "__init__.py");
+        let package = fastpath_graph::package_of(&m.name, is_package).to_owned();
         for site in scan
             .sites
             .iter()
