@@ -464,20 +464,36 @@ impl<'m> Editor<'m> {
         };
         let eol = self.eol();
         let Some(doc) = &self.manifest.docstring else {
-            let at = self
-                .manifest
-                .first_statement
-                .map_or(self.text().len() as u32, |s| {
-                    self.manifest.source.line_start(s)
-                });
+            // Before the first statement, else before the first import this edit adds (a file
+            // of comments whose tier headings receive imports: a docstring at the end would
+            // follow them and not be the docstring; found by the `manifest` fuzz target), else
+            // at the end.
+            let source = &self.manifest.source;
+            let before_adds = || {
+                let mut adds = Vec::new();
+                self.add_edits(&mut adds);
+                adds.iter().map(|add| source.line_start(add.start)).min()
+            };
+            let at = match self.manifest.first_statement {
+                Some(statement) => Some(source.line_start(statement)),
+                None => before_adds(),
+            };
             let mut text = format!("\"\"\"{eol}Last profiled: {date}{eol}\"\"\"{eol}");
-            if self.manifest.first_statement.is_some() {
-                text.push_str(eol);
-            } else if !self.text().is_empty() && !self.text().ends_with(['\n', '\r']) {
-                // A file of comments without a final newline: the docstring must not join the
-                // last comment (found by the `manifest` fuzz target).
-                text.insert_str(0, eol);
-            }
+            let Some(at) = at else {
+                if !self.text().is_empty() && !self.text().ends_with(['\n', '\r']) {
+                    // A file of comments without a final newline: the docstring must not join
+                    // the last comment (found by the `manifest` fuzz target).
+                    text.insert_str(0, eol);
+                }
+                let end = self.text().len() as u32;
+                out.push(Replacement {
+                    start: end,
+                    end,
+                    text,
+                });
+                return;
+            };
+            text.push_str(eol);
             out.push(Replacement {
                 start: at,
                 end: at,

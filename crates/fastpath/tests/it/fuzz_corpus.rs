@@ -308,3 +308,14 @@ fn scan_backslash_at_the_end_of_the_file() {
         checks::scan::check,
     );
 }
+
+/// Comments holding NUL bytes, then the manifest's only docstring: adding an import and
+/// `Last profiled` must edit that docstring, not insert a second one.
+#[test]
+fn manifest_docstring_after_comments_with_nul_bytes() {
+    regression(
+        "manifest",
+        "docstring_after_nul_comment_is_found.bin",
+        checks::manifest::check,
+    );
+}

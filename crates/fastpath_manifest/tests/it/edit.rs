@@ -205,6 +205,23 @@ fn last_profiled_line_added_to_a_docstring_without_one() {
     );
 }
 
+/// A file of comments whose tier heading receives an import: the new docstring goes above the
+/// import, where it is still the module's docstring, so the edit is idempotent.
+#[test]
+fn new_docstring_goes_above_an_import_added_to_a_file_of_comments() {
+    let before = b"# Tier 1: Critical\n# (nothing yet)\n";
+    let edit = |e: &mut Editor<'_>| {
+        e.set_last_profiled(date("2025-11-08"));
+        e.add_import(new_import("json", 1, 0.9)).unwrap();
+    };
+    let out = apply(before, edit);
+    assert_eq!(
+        text(&out),
+        "\"\"\"\nLast profiled: 2025-11-08\n\"\"\"\n\n# Tier 1: Critical\nimport json           # 0.9ms, every request\n# (nothing yet)\n"
+    );
+    assert_eq!(apply(&out, edit), out);
+}
+
 #[test]
 fn history_appended_to_the_block_or_a_new_one() {
     let seed = fixture("seed.py");
