@@ -450,6 +450,23 @@ impl Walk<'_> {
         for call in calls {
             self.follow_eager_call(index, source, call);
         }
+        // The program calls the entry function once the import is done: the functions of other
+        // modules it certainly calls run their imports then (its own module's ran above).
+        if let Some((_, function)) = self.entry_call.clone().filter(|(m, _)| *m == module.name) {
+            let at = CallSite {
+                module: index,
+                path: source.to_path_buf(),
+                line: 1,
+            };
+            if let Some((defined_in, qualname)) = self.resolve_callee(index, &function, 0) {
+                let step = Call {
+                    callee: function,
+                    module: self.path.modules[defined_in].name.clone(),
+                    function: qualname,
+                };
+                self.enter_function(&at, vec![step], defined_in);
+            }
+        }
     }
 
     /// Runs one import site: `from` is the module whose body is running (the edges start
@@ -1345,6 +1362,56 @@ mod tests {
         );
         let via = called.modules[2].via.as_ref().unwrap();
         assert_eq!((via.line, via.context), (4, Context::Deferred));
+    }
+
+    #[test]
+    fn a_function_entry_follows_its_calls_into_other_modules() {
+        let dir = project(&[
+            ("cli/__init__.py", ""),
+            (
+                "cli/__main__.py",
+                "from cli.app import run\nimport cli.util as util\n\ndef main():\n    run()\n    util.show()\n",
+            ),
+            (
+                "cli/app.py",
+                "def run():\n    import cli.commands\n    if flag:\n        import cli.maybe\n\ndef unused():\n    import cli.never\n",
+            ),
+            ("cli/util.py", "def show():\n    from . import output\n"),
+            ("cli/commands.py", ""),
+            ("cli/output.py", ""),
+            ("cli/maybe.py", ""),
+            ("cli/never.py", ""),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let sources = Sources::default();
+        let none = HashSet::new();
+        let called = cold_path_of_call(
+            "cli.__main__",
+            Some("main"),
+            &resolver,
+            &sources,
+            None,
+            &none,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            names(&called),
+            [
+                "cli",
+                "cli.__main__",
+                "cli.app",
+                "cli.util",
+                "cli.commands",
+                "cli.output"
+            ]
+        );
+        let via = called.modules[4].via.as_ref().unwrap();
+        assert_eq!(via.module, "cli.__main__");
+        assert_eq!(
+            via.statement,
+            "main() → cli/__main__.py run() → cli/app.py:2 import cli.commands"
+        );
     }
 
     #[test]
