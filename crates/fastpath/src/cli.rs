@@ -512,7 +512,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "entry")]
     pub all: Option<PathBuf>,
 
-    /// Extra import root searched after the project root (repeatable), e.g. `--src src`.
+    /// Extra import root searched after the project root (repeatable), e.g. `--src lib`; a `src`
+    /// folder that is not a package is one by default.
     #[arg(long = "src", value_name = "DIR")]
     pub src: Vec<PathBuf>,
 
@@ -561,7 +562,7 @@ pub struct ProfileArgs {
     pub entry: Option<String>,
 
     /// Extra import root, put on the measured interpreter's path after the project root
-    /// (repeatable), e.g. `--src src`.
+    /// (repeatable), e.g. `--src lib`; a `src` folder that is not a package is one by default.
     #[arg(long = "src", value_name = "DIR")]
     pub src: Vec<PathBuf>,
 

@@ -180,8 +180,12 @@ impl Settings {
                 source: Source::File,
             }
         } else {
+            // A src layout is found without configuration, as ruff's default `src = [".",
+            // "src"]` finds it: a `src` folder that is not itself a package.
+            let layout = root.join("src");
+            let found = layout.is_dir() && !layout.join("__init__.py").exists();
             Setting {
-                value: Vec::new(),
+                value: if found { vec![layout] } else { Vec::new() },
                 source: Source::Default,
             }
         };
@@ -478,6 +482,25 @@ mod tests {
         };
         let settings = Settings::resolve(&nested, &flags).unwrap();
         assert_eq!(settings.python.source, Source::Flag);
+    }
+
+    #[test]
+    fn a_src_layout_is_a_root_by_default_unless_src_is_a_package() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fastpath.toml"), "entry = 'app'\n").unwrap();
+        let settings = Settings::resolve(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(settings.src.value, Vec::<PathBuf>::new());
+        std::fs::create_dir_all(dir.path().join("src/app")).unwrap();
+        let settings = Settings::resolve(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(settings.src.value, vec![dir.path().join("src")]);
+        assert_eq!(settings.src.source, Source::Default);
+        std::fs::write(dir.path().join("src/__init__.py"), "").unwrap();
+        let settings = Settings::resolve(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(
+            settings.src.value,
+            Vec::<PathBuf>::new(),
+            "`src` is a package"
+        );
     }
 
     #[test]
