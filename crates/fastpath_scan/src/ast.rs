@@ -570,6 +570,29 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                 self.state = outer;
                 return;
             }
+            Expr::Attribute(_) if scope::runs_at_import(self.state.context) => {
+                if let Some(chain) = dotted_text(self.scanner.source, expr) {
+                    let (line, _) = self.scanner.position(expr.start().to_u32());
+                    let first = self
+                        .scanner
+                        .scan
+                        .eager_attributes
+                        .entry(chain.into_owned())
+                        .or_insert(line);
+                    *first = (*first).min(line);
+                    // A parenthesised part, `(a.b).c`, is a chain of its own (the fast
+                    // scanner meets its end at the `)`); nothing else is left to visit.
+                    let mut inner = expr;
+                    while let Expr::Attribute(attribute) = inner {
+                        inner = &attribute.value;
+                        if inner.start() != expr.start() {
+                            self.visit_expr(inner);
+                            break;
+                        }
+                    }
+                    return;
+                }
+            }
             Expr::Call(call) => {
                 if let (Context::Deferred, false, Some(function)) = (
                     self.state.context,

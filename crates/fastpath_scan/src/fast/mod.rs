@@ -58,7 +58,11 @@ pub fn try_scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsur
     while let Some(indent) = lexer.next_line(&mut toks)? {
         let in_match = scanner.indentation(indent)?;
         let mut parser = Parser::new(source, &toks, lexer.records(), &mut out);
-        parser.line(in_match, scanner.records_calls())?;
+        parser.line(
+            in_match,
+            scanner.records_calls(),
+            scanner.records_attributes(),
+        )?;
         scanner.apply(&toks, &out)?;
     }
     scanner.finish()
@@ -269,6 +273,12 @@ impl<'a> Scanner<'a> {
             && state.context == Context::Deferred
             && !state.conditional
             && state.function.is_some()
+    }
+
+    /// Whether the current line may run at import time, so its attribute chains are kept (a
+    /// `def` line's inline body is told apart by its header event).
+    fn records_attributes(&self) -> bool {
+        scope::runs_at_import(self.levels[self.levels.len() - 1].state.context)
     }
 
     /// Opens or closes levels for a logical line's indentation; says whether the line sits in
@@ -514,6 +524,15 @@ impl<'a> Scanner<'a> {
                         self.scan.eager_calls.push(name);
                         self.scan.eager_call_lines.push(line);
                     }
+                }
+            }
+            Event::Attribute { chain, lambdas } => {
+                if lambdas == 0 && scope::runs_at_import(state.context) {
+                    let name = self.dotted(toks, chain);
+                    let offset = toks[chain.first as usize].start as usize;
+                    let (line, _) = self.lines.line_column(self.source, offset);
+                    let first = self.scan.eager_attributes.entry(name).or_insert(line);
+                    *first = (*first).min(line);
                 }
             }
             Event::ModuleAssign {
