@@ -1,6 +1,7 @@
 //! `fastpath graph` follows calls made at import time into other modules' functions: one
 //! entry of the `calls` fixture per shape (imported function, `m.f()`, decorator, class
-//! body, base class `__init_subclass__`, metaclass, literal loop, a callee's version branch),
+//! body, base class `__init_subclass__`, metaclass, literal loop, a callee's version branch,
+//! an attribute read at import time through a module `__getattr__`),
 //! and the precision guard (an import behind an argument test stays off the cold path). Each
 //! entry's modules were checked against `sys.modules` after a real import.
 
@@ -80,5 +81,13 @@ fn import_behind_an_argument_test_stays_off() {
     require_python!();
     let output = graph("precision_guard");
     assert!(!output.contains("leaf_guarded"), "{output}");
+    insta::assert_snapshot!(output);
+}
+
+#[test]
+fn attribute_read_at_import_runs_the_module_getattr() {
+    require_python!();
+    let output = graph("module_attribute_getattr");
+    assert!(!output.contains("lazy.fft"), "{output}");
     insta::assert_snapshot!(output);
 }
