@@ -1429,6 +1429,23 @@ mod tests {
         assert_eq!(via.statement, "a.f() → a.py b.g() → b.py:4 import leaf");
     }
 
+    /// The cold path of `cli.__main__:main` in the project `dir`.
+    fn main_called(dir: &tempfile::TempDir) -> ColdPath {
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let sources = Sources::default();
+        cold_path_of_call(
+            "cli.__main__",
+            Some("main"),
+            &resolver,
+            &sources,
+            None,
+            &none,
+            &[],
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_function_entry_runs_its_imports_and_those_of_the_functions_it_calls() {
         let dir = project(&[
@@ -1443,20 +1460,11 @@ mod tests {
             ("cli/never.py", ""),
         ]);
         let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
-        let sources = Sources::default();
         let none = HashSet::new();
-        let module_only = cold_path("cli.__main__", &resolver, &sources, None, &none).unwrap();
+        let module_only =
+            cold_path("cli.__main__", &resolver, &Sources::default(), None, &none).unwrap();
         assert_eq!(names(&module_only), ["cli", "cli.__main__"]);
-        let called = cold_path_of_call(
-            "cli.__main__",
-            Some("main"),
-            &resolver,
-            &sources,
-            None,
-            &none,
-            &[],
-        )
-        .unwrap();
+        let called = main_called(&dir);
         assert_eq!(
             names(&called),
             [
@@ -1520,19 +1528,7 @@ mod tests {
             ("cli/maybe.py", ""),
             ("cli/never.py", ""),
         ]);
-        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
-        let sources = Sources::default();
-        let none = HashSet::new();
-        let called = cold_path_of_call(
-            "cli.__main__",
-            Some("main"),
-            &resolver,
-            &sources,
-            None,
-            &none,
-            &[],
-        )
-        .unwrap();
+        let called = main_called(&dir);
         assert_eq!(
             names(&called),
             [

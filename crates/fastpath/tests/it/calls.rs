@@ -12,6 +12,13 @@ fn graph(entry: &str) -> String {
     run(fastpath(&dir).args(["graph", entry, "--python", "python3"]))
 }
 
+/// `graph(entry)`, which must leave `module` off the cold path.
+fn graph_without(entry: &str, module: &str) -> String {
+    let output = graph(entry);
+    assert!(!output.contains(module), "{output}");
+    output
+}
+
 #[test]
 fn imported_function_and_what_it_calls() {
     require_python!();
@@ -71,23 +78,17 @@ fn loop_over_a_literal_tuple() {
 #[test]
 fn callee_branch_the_target_rules_out() {
     require_python!();
-    let output = graph("version_branch");
-    assert!(!output.contains("leaf_python2"), "{output}");
-    insta::assert_snapshot!(output);
+    insta::assert_snapshot!(graph_without("version_branch", "leaf_python2"));
 }
 
 #[test]
 fn import_behind_an_argument_test_stays_off() {
     require_python!();
-    let output = graph("precision_guard");
-    assert!(!output.contains("leaf_guarded"), "{output}");
-    insta::assert_snapshot!(output);
+    insta::assert_snapshot!(graph_without("precision_guard", "leaf_guarded"));
 }
 
 #[test]
 fn attribute_read_at_import_runs_the_module_getattr() {
     require_python!();
-    let output = graph("module_attribute_getattr");
-    assert!(!output.contains("lazy.fft"), "{output}");
-    insta::assert_snapshot!(output);
+    insta::assert_snapshot!(graph_without("module_attribute_getattr", "lazy.fft"));
 }
