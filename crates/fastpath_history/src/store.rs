@@ -60,6 +60,8 @@ pub const MIGRATIONS: &[&str] = &[
          report TEXT NOT NULL
      );
      CREATE INDEX lambda_reports_by_entry ON lambda_reports (entry, id);",
+    // 4: whether the measurement was contended (other processes slowed its runs).
+    "ALTER TABLE records ADD COLUMN contended INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Where a project's history lives: `.fastpath/history.db` under its root.
@@ -116,6 +118,8 @@ pub struct Record {
     pub imports_us: f64,
     /// Median whole-process cold start.
     pub cold_start_us: f64,
+    /// Other processes slowed the measurement's runs: its figures may read high.
+    pub contended: bool,
     /// Module medians, by name.
     pub modules: Vec<RecordedModule>,
 }
@@ -270,8 +274,8 @@ impl Store {
         tx.execute(
             "INSERT INTO records (commit_id, recorded_at, entry, python_version, runs, imports_us,
                                   cold_start_us, branch, dirty, python_implementation,
-                                  python_executable, platform, cpu)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                  python_executable, platform, cpu, contended)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 record.commit,
                 record.recorded_at,
@@ -286,6 +290,7 @@ impl Store {
                 env.python_executable,
                 env.platform,
                 env.cpu,
+                record.contended,
             ],
         )
         .map_err(sqlite)?;
@@ -315,7 +320,7 @@ impl Store {
             .prepare(
                 "SELECT id, commit_id, branch, dirty, recorded_at, entry, python_version,
                         python_implementation, python_executable, platform, cpu, runs,
-                        imports_us, cold_start_us
+                        imports_us, cold_start_us, contended
                  FROM records WHERE ?1 IS NULL OR entry = ?1 ORDER BY id",
             )
             .map_err(&sqlite)?;
@@ -338,6 +343,7 @@ impl Store {
                     runs: r.get::<_, i64>(11)? as usize,
                     imports_us: r.get(12)?,
                     cold_start_us: r.get(13)?,
+                    contended: r.get(14)?,
                     modules: Vec::new(),
                 })
             })
@@ -446,6 +452,7 @@ mod tests {
             runs: 10,
             imports_us,
             cold_start_us: imports_us + 11_000.0,
+            contended: false,
             modules: vec![
                 RecordedModule {
                     module: "heavy".into(),
@@ -469,14 +476,16 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let a = store.append(&record("app", "aaaa", 30_000.0)).unwrap();
         let b = store.append(&record("cli", "bbbb", 40_000.0)).unwrap();
-        let c = store.append(&record("app", "cccc", 35_000.0)).unwrap();
+        let mut busy = record("app", "cccc", 35_000.0);
+        busy.contended = true;
+        let c = store.append(&busy).unwrap();
         assert!(a < b && b < c);
         let all = store.records(None).unwrap();
         assert_eq!(all.len(), 3);
         let app = store.records(Some("app")).unwrap();
         assert_eq!(app.len(), 2);
         assert_eq!(app[1].commit.as_deref(), Some("cccc"));
-        let mut expected = record("app", "cccc", 35_000.0);
+        let mut expected = busy;
         expected.id = c;
         assert_eq!(app[1], expected);
         // WAL is on.
@@ -515,6 +524,10 @@ mod tests {
         assert_eq!(old.commit.as_deref(), Some("old1"));
         assert_eq!(old.branch, None);
         assert_eq!(old.environment.python_implementation, "cpython");
+        assert!(
+            !old.contended,
+            "a record from before the column is not contended"
+        );
         assert_eq!(old.modules[0].cumulative_us, 28_000.0);
         store.append(&record("app", "new1", 31_000.0)).unwrap();
         let again = Store::open(&path).unwrap();

@@ -89,11 +89,16 @@ fn cost(record: &Record, module: &str) -> Option<f64> {
         .map(|m| m.cumulative_us)
 }
 
+/// The commit (`+`: with uncommitted changes; `*`: a contended measurement).
 fn label(r: &Record) -> String {
-    match &r.commit {
+    let mut label = match &r.commit {
         Some(c) => format!("{}{}", &c[..7.min(c.len())], if r.dirty { "+" } else { "" }),
         None => format!("#{}", r.id),
+    };
+    if r.contended {
+        label.push('*');
     }
+    label
 }
 
 /// The table of one entry's records, with a column for each of `modules`.
@@ -150,6 +155,12 @@ pub fn render_table(
             "modules: cumulative cost (what importing them adds), median of each record's runs"
         )?;
     }
+    if rows.iter().any(|r| r.contended) {
+        writeln!(
+            out,
+            "*: measured while other processes slowed the runs; those figures may read high"
+        )?;
+    }
     Ok(())
 }
 
@@ -160,5 +171,56 @@ fn truncate(text: &str, width: usize) -> String {
         let mut t: String = text.chars().take(width - 1).collect();
         t.push('…');
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fastpath_history::environment::Environment;
+
+    use super::*;
+
+    fn record(id: i64, imports_ms: f64, contended: bool) -> Record {
+        Record {
+            id,
+            commit: Some(format!("{id:0>7}abcdef")),
+            branch: Some("main".into()),
+            dirty: false,
+            recorded_at: "2026-12-01T09:30:00Z".into(),
+            entry: "app".into(),
+            environment: Environment {
+                python_version: "3.11.7".into(),
+                python_implementation: "cpython".into(),
+                python_executable: "/usr/bin/python3".into(),
+                platform: "linux-x86_64".into(),
+                cpu: "cpu".into(),
+            },
+            runs: 10,
+            imports_us: imports_ms * 1000.0,
+            cold_start_us: imports_ms * 1000.0 + 11_000.0,
+            contended,
+            modules: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_contended_record_is_marked_and_explained() {
+        let (quiet, busy) = (record(1, 30.0, false), record(2, 41.5, true));
+        let mut out = Vec::new();
+        render_table(&mut out, "app", &[&quiet, &busy], &[], "history.db").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[2].contains("0000001 ") && !lines[2].contains('*'),
+            "{text}"
+        );
+        assert!(lines[3].contains("0000002*"), "{text}");
+        assert!(
+            lines[4].starts_with("*: measured while other processes"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        render_table(&mut out, "app", &[&quiet], &[], "history.db").unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("*:"));
     }
 }

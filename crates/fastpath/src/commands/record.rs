@@ -63,12 +63,17 @@ pub fn run(cli: &Cli, args: &RecordArgs, printer: &Printer) -> Result<ExitStatus
         };
         writeln!(
             out,
-            "recorded #{id}: `{}` imports in {:.1} ms, cold start {:.1} ms{at}{} -> {}",
+            "recorded #{id}: `{}` imports in {:.1} ms, cold start {:.1} ms{at}{}{} -> {}",
             r.entry,
             r.imports_us / 1000.0,
             r.cold_start_us / 1000.0,
             if r.dirty {
                 " with uncommitted changes"
+            } else {
+                ""
+            },
+            if r.contended {
+                " (contended: other processes slowed the runs; the figures may read high)"
             } else {
                 ""
             },
@@ -141,6 +146,7 @@ fn record(profile: &SavedProfile) -> Record {
         runs: profile.runs,
         imports_us: profile.total_us.median,
         cold_start_us: profile.process_wall_us.median,
+        contended: profile.contention.as_ref().is_some_and(|c| c.contended),
         modules: profile
             .modules
             .iter()
