@@ -466,32 +466,31 @@ impl<'m> Editor<'m> {
         let Some(doc) = &self.manifest.docstring else {
             // Before the first statement and before the first import this edit adds (tier
             // headings above the first statement receive imports: a docstring below them would
-            // not be the docstring; found by the `manifest` fuzz target), else at the end.
+            // not be the docstring), else at the end; never above a shebang or an encoding
+            // declaration, which must stay on the first lines (all found by the `manifest`
+            // fuzz target).
             let source = &self.manifest.source;
             let mut adds = Vec::new();
             self.add_edits(&mut adds);
+            let end = self.text().len() as u32;
             let at = adds
                 .iter()
                 .map(|add| add.start)
                 .chain(self.manifest.first_statement)
                 .map(|offset| source.line_start(offset))
-                .min();
+                .min()
+                .unwrap_or(end)
+                .max(self.header_end());
             let mut text = format!("\"\"\"{eol}Last profiled: {date}{eol}\"\"\"{eol}");
-            let Some(at) = at else {
+            if at == end {
                 if !self.text().is_empty() && !self.text().ends_with(['\n', '\r']) {
                     // A file of comments without a final newline: the docstring must not join
-                    // the last comment (found by the `manifest` fuzz target).
+                    // the last comment.
                     text.insert_str(0, eol);
                 }
-                let end = self.text().len() as u32;
-                out.push(Replacement {
-                    start: end,
-                    end,
-                    text,
-                });
-                return;
-            };
-            text.push_str(eol);
+            } else {
+                text.push_str(eol);
+            }
             out.push(Replacement {
                 start: at,
                 end: at,
@@ -532,6 +531,45 @@ impl<'m> Editor<'m> {
                 });
             }
         }
+    }
+
+    /// Where the lines CPython reads before the code end: a shebang on line 1 and a PEP 263
+    /// encoding declaration on line 1 or 2 (after a comment or blank line 1). Nothing may be
+    /// inserted above them.
+    fn header_end(&self) -> u32 {
+        let text = self.text();
+        let mut end = 0usize;
+        for line in 0..2 {
+            let rest = &text[end..];
+            let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
+            let content = rest[..length].trim_start_matches([' ', '\t', '\x0c']);
+            let header = (line == 0 && content.starts_with("#!"))
+                || (content.starts_with('#') && declares_encoding(content));
+            if header {
+                let next = end + length + line_break_len(&rest[length..]);
+                return self.header_end_from(next, line);
+            }
+            if !(content.is_empty() || content.starts_with('#')) {
+                return 0;
+            }
+            end += length + line_break_len(&rest[length..]);
+        }
+        0
+    }
+
+    /// After a header line ending at `next` (line `line`, 0-based): a second line that
+    /// declares the encoding belongs to the header too.
+    fn header_end_from(&self, next: usize, line: usize) -> u32 {
+        let text = self.text();
+        if line == 0 {
+            let rest = &text[next..];
+            let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
+            let content = rest[..length].trim_start_matches([' ', '\t', '\x0c']);
+            if content.starts_with('#') && declares_encoding(content) {
+                return (next + length + line_break_len(&rest[length..])) as u32;
+            }
+        }
+        next as u32
     }
 
     /// Deletes removed imports; returns the bound names that no longer have an import.
@@ -1052,6 +1090,21 @@ impl<'m> Editor<'m> {
         }
         Ok(bytes.into_owned())
     }
+}
+
+/// A comment line that declares the source encoding: `coding[:=]` followed by a name (PEP 263).
+fn declares_encoding(comment: &str) -> bool {
+    comment.match_indices("coding").any(|(at, _)| {
+        let rest = &comment[at + "coding".len()..];
+        rest.strip_prefix([':', '='])
+            .map(|value| value.trim_start_matches([' ', '\t']))
+            .is_some_and(|value| {
+                value
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            })
+    })
 }
 
 fn line_break_len(rest: &str) -> usize {

@@ -330,3 +330,14 @@ fn manifest_docstring_above_imports_added_before_the_first_statement() {
         checks::manifest::check,
     );
 }
+
+/// A latin-1 manifest whose only line is its encoding declaration: the new docstring went
+/// above it, the declaration left the first two lines, and the file no longer read as latin-1.
+#[test]
+fn manifest_docstring_below_the_encoding_declaration() {
+    regression(
+        "manifest",
+        "docstring_below_the_encoding_declaration.bin",
+        checks::manifest::check,
+    );
+}

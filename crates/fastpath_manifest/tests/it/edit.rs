@@ -222,6 +222,21 @@ fn new_docstring_goes_above_an_import_added_to_a_file_of_comments() {
     assert_eq!(apply(&out, edit), out);
 }
 
+/// The encoding declaration (and a shebang) keep the first lines: a new docstring goes below.
+#[test]
+fn new_docstring_stays_below_the_encoding_declaration() {
+    let edit = |e: &mut Editor<'_>| {
+        e.set_last_profiled(date("2025-11-08"));
+        e.add_import(new_import("json", 1, 0.9)).unwrap();
+    };
+    let out = apply(b"#!/usr/bin/env python3\n# -*- coding: latin-1 -*-", edit);
+    assert_eq!(
+        text(&out),
+        "#!/usr/bin/env python3\n# -*- coding: latin-1 -*-\n\"\"\"\nLast profiled: 2025-11-08\n\"\"\"\n\nimport json           # 0.9ms, every request"
+    );
+    assert_eq!(apply(&out, edit), out);
+}
+
 #[test]
 fn history_appended_to_the_block_or_a_new_one() {
     let seed = fixture("seed.py");
