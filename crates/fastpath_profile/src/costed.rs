@@ -343,3 +343,429 @@ pub fn needed(comparison: &Comparison, merged: Option<&ColdPath>) -> Vec<Observe
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use fastpath_graph::{Module, Via};
+
+    use super::*;
+
+    /// A project `pkg` (entry `pkg.app`) and an installed package `fastlib`, written to disk so
+    /// that the statements are read from real source; the cold path over them is synthetic.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        tmp: PathBuf,
+        root: PathBuf,
+        site: PathBuf,
+        path: ColdPath,
+    }
+
+    const APP: &str = "\
+import os, json
+from . import util
+import fastlib
+import pkg.late
+import pkg.unused
+";
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().to_path_buf();
+        let root = tmp.join("proj");
+        let site = tmp.join("site");
+        let files = [
+            (root.join("pkg/__init__.py"), ""),
+            (root.join("pkg/app.py"), APP),
+            (root.join("pkg/util.py"), ""),
+            (root.join("pkg/late.py"), ""),
+            (root.join("pkg/unused.py"), ""),
+            (site.join("fastlib/__init__.py"), "from . import core\n"),
+            (site.join("fastlib/core.py"), ""),
+            (site.join("plugin_x.py"), ""),
+        ];
+        for (file, text) in &files {
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        let app = root.join("pkg/app.py");
+        let fastlib = site.join("fastlib/__init__.py");
+        let stdlib = tmp.join("stdlib");
+        let via = |module: &str, path: &Path, line: u32, context: Context, statement: &str| {
+            Some(Via {
+                module: module.to_string(),
+                path: path.to_path_buf(),
+                line,
+                column: if line == 0 { 0 } else { 1 },
+                context,
+                statement: statement.to_string(),
+                call: None,
+            })
+        };
+        let eager = Context::Eager;
+        use ModuleKind::{Package, Source};
+        use Origin::{Project, Stdlib, ThirdParty};
+        let modules = vec![
+            module("pkg", Package, Project, root.join("pkg/__init__.py"), None),
+            module("pkg.app", Source, Project, app.clone(), None),
+            module(
+                "os",
+                Source,
+                Stdlib,
+                stdlib.join("os.py"),
+                via("pkg.app", &app, 1, eager, "import os"),
+            ),
+            module(
+                "json",
+                Package,
+                Stdlib,
+                stdlib.join("json/__init__.py"),
+                via("pkg.app", &app, 1, eager, "import json"),
+            ),
+            module(
+                "pkg.util",
+                Source,
+                Project,
+                root.join("pkg/util.py"),
+                via("pkg.app", &app, 2, eager, "from . import util"),
+            ),
+            module(
+                "fastlib",
+                Package,
+                ThirdParty,
+                fastlib.clone(),
+                via("pkg.app", &app, 3, eager, "import fastlib"),
+            ),
+            module(
+                "fastlib.core",
+                Source,
+                ThirdParty,
+                site.join("fastlib/core.py"),
+                via("fastlib", &fastlib, 1, eager, "from . import core"),
+            ),
+            module(
+                "pkg.late",
+                Source,
+                Project,
+                root.join("pkg/late.py"),
+                via("pkg.app", &app, 4, eager, "import pkg.late"),
+            ),
+            module(
+                "pkg.unused",
+                Source,
+                Project,
+                root.join("pkg/unused.py"),
+                via("pkg.app", &app, 5, eager, "import pkg.unused"),
+            ),
+            module(
+                "plugin_x",
+                Source,
+                ThirdParty,
+                site.join("plugin_x.py"),
+                via("fastlib", &fastlib, 0, Context::Observed, "<observed>"),
+            ),
+        ];
+        let edge = |from, to, line, context| Edge {
+            from,
+            to,
+            line,
+            column: if line == 0 { 0 } else { 1 },
+            context,
+        };
+        let edges = vec![
+            // Listed first, so that the statement below must win over it.
+            edge(1, 4, 0, Context::Observed),
+            edge(1, 2, 1, eager),
+            edge(1, 3, 1, eager),
+            edge(1, 4, 2, eager),
+            edge(1, 5, 3, eager),
+            edge(1, 7, 4, eager),
+            edge(1, 8, 5, eager),
+            edge(5, 6, 1, eager),
+            edge(5, 9, 0, Context::Observed),
+        ];
+        let path = ColdPath {
+            entry: "pkg.app".to_string(),
+            modules,
+            unresolved: Vec::new(),
+            preloaded: Vec::new(),
+            edges,
+            problems: Vec::new(),
+        };
+        Fixture {
+            _dir: dir,
+            tmp,
+            root,
+            site,
+            path,
+        }
+    }
+
+    fn module(
+        name: &str,
+        kind: ModuleKind,
+        origin: Origin,
+        path: PathBuf,
+        via: Option<Via>,
+    ) -> Module {
+        Module {
+            name: name.to_string(),
+            path: Some(path),
+            origin,
+            kind,
+            via,
+        }
+    }
+
+    fn loaded(edges: &[(Option<&str>, &str)]) -> Vec<ObservedEdge> {
+        edges
+            .iter()
+            .map(|(importer, module)| ObservedEdge {
+                importer: importer.map(str::to_string),
+                module: module.to_string(),
+            })
+            .collect()
+    }
+
+    /// What the profile of `pkg.app` measured: every module of the fixture except
+    /// `pkg.unused`, plus `_cext` (imported by `fastlib` as it initialises) and `stray` (no
+    /// importer known, not on the static path).
+    fn measured() -> Vec<ObservedEdge> {
+        loaded(&[
+            (None, "pkg"),
+            (None, "pkg.app"),
+            (Some("pkg.app"), "os"),
+            (Some("pkg.app"), "json"),
+            (Some("pkg.app"), "pkg.util"),
+            (Some("pkg.app"), "fastlib"),
+            (Some("fastlib"), "fastlib.core"),
+            (Some("fastlib"), "plugin_x"),
+            (Some("fastlib"), "_cext"),
+            (None, "pkg.late"),
+            (None, "stray"),
+        ])
+    }
+
+    fn target() -> Target {
+        Target::new(3, 11, "linux")
+    }
+
+    fn statement(file: &str, line: u32, statement: &str) -> PulledIn {
+        PulledIn::Statement {
+            file: file.to_string(),
+            line,
+            statement: statement.to_string(),
+        }
+    }
+
+    #[test]
+    fn each_loaded_module_gets_what_pulled_it_in() {
+        let fixture = fixture();
+        let (sources, target) = (Sources::default(), target());
+        // The shallower directory also holds `site/`: the deepest one is shown relative to.
+        let search = [fixture.tmp.as_path(), fixture.site.as_path()];
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &search);
+        let pulled = pulled_in(&statements, &measured());
+        let runtime = |importer: &str| PulledIn::RunTime {
+            importer: importer.to_string(),
+        };
+        let expected = BTreeMap::from([
+            // Entry: the entry, and the package its own name loads first.
+            ("pkg".to_string(), PulledIn::Entry),
+            ("pkg.app".to_string(), PulledIn::Entry),
+            // Statement: `import os, json` is two sites at one position, one per name.
+            ("os".to_string(), statement("pkg/app.py", 1, "import os")),
+            (
+                "json".to_string(),
+                statement("pkg/app.py", 1, "import json"),
+            ),
+            // The statement wins over an observed edge between the same modules.
+            (
+                "pkg.util".to_string(),
+                statement("pkg/app.py", 2, "from . import util"),
+            ),
+            (
+                "fastlib".to_string(),
+                statement("pkg/app.py", 3, "import fastlib"),
+            ),
+            // A file outside the project, relative to the search directory holding it.
+            (
+                "fastlib.core".to_string(),
+                statement("fastlib/__init__.py", 1, "from . import core"),
+            ),
+            // Observed: an edge no statement shows, with the importer's file.
+            (
+                "plugin_x".to_string(),
+                PulledIn::Observed {
+                    importer: "fastlib".to_string(),
+                    file: "fastlib/__init__.py".to_string(),
+                },
+            ),
+            // RunTime: a measured importer, and no edge of the cold path for it.
+            ("_cext".to_string(), runtime("fastlib")),
+            // No measured importer: the static path's first importer and its statement.
+            (
+                "pkg.late".to_string(),
+                statement("pkg/app.py", 4, "import pkg.late"),
+            ),
+            // Unknown: no importer measured, and not on the static path.
+            ("stray".to_string(), PulledIn::Unknown),
+        ]);
+        assert_eq!(pulled, expected);
+    }
+
+    #[test]
+    fn a_file_under_no_search_directory_is_shown_whole() {
+        let fixture = fixture();
+        let (sources, target) = (Sources::default(), target());
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &[]);
+        let pulled = pulled_in(&statements, &loaded(&[(Some("fastlib"), "plugin_x")]));
+        let file = fixture.site.join("fastlib/__init__.py");
+        assert_eq!(
+            pulled["plugin_x"],
+            PulledIn::Observed {
+                importer: "fastlib".to_string(),
+                file: file.display().to_string(),
+            }
+        );
+    }
+
+    #[test]
+    fn the_cold_graph_keeps_what_loaded_and_adds_the_measured_imports_no_statement_shows() {
+        let fixture = fixture();
+        let (sources, target) = (Sources::default(), target());
+        let search = [fixture.site.as_path()];
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &search);
+        let graph = cold_graph(&statements, &measured());
+        let edges: Vec<(&str, &str, Option<String>)> = graph
+            .edges()
+            .iter()
+            .map(|e| {
+                let site = e.site.map(|s| {
+                    let site = &graph.sites()[s];
+                    format!("{}:{} {}", site.file, site.line, site.statement)
+                });
+                (
+                    graph.modules()[e.from].as_str(),
+                    graph.modules()[e.to].as_str(),
+                    site,
+                )
+            })
+            .collect();
+        let site = |s: &str| Some(s.to_string());
+        assert_eq!(
+            edges,
+            vec![
+                // `import pkg.app` runs `pkg` first: the walk starts there.
+                ("pkg", "pkg.app", None),
+                // The cold path's edges between loaded modules, each statement a site; an
+                // observed edge has none. `pkg.unused` never loaded: its edge is left out.
+                ("pkg.app", "pkg.util", None),
+                ("pkg.app", "os", site("pkg/app.py:1 import os")),
+                ("pkg.app", "json", site("pkg/app.py:1 import json")),
+                (
+                    "pkg.app",
+                    "pkg.util",
+                    site("pkg/app.py:2 from . import util")
+                ),
+                ("pkg.app", "fastlib", site("pkg/app.py:3 import fastlib")),
+                ("pkg.app", "pkg.late", site("pkg/app.py:4 import pkg.late")),
+                (
+                    "fastlib",
+                    "fastlib.core",
+                    site("fastlib/__init__.py:1 from . import core")
+                ),
+                ("fastlib", "plugin_x", None),
+                // Measured imports the cold path has no edge for: an extension initialising,
+                // and a module with no known importer, hung under the entry.
+                ("fastlib", "_cext", None),
+                ("pkg.app", "stray", None),
+            ]
+        );
+        assert_eq!(graph.modules()[graph.root()], "pkg");
+    }
+
+    #[test]
+    fn only_the_statements_the_user_can_edit_are_listed_as_savings() {
+        let fixture = fixture();
+        let (sources, target) = (Sources::default(), target());
+        let search = [fixture.site.as_path()];
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &search);
+        let graph = cold_graph(&statements, &measured());
+        let run: BTreeMap<String, f64> = [
+            ("fastlib", 100.0),
+            ("fastlib.core", 50.0),
+            ("plugin_x", 10.0),
+            ("_cext", 5.0),
+            ("json", 20.0),
+        ]
+        .into_iter()
+        .map(|(name, us)| (name.to_string(), us))
+        .collect();
+        let found = savings(&statements, &graph, &[run.clone(), run]);
+        let listed: Vec<(&str, &str, f64)> = found
+            .iter()
+            .map(|s| (s.importer.as_str(), s.site.statement.as_str(), s.saved_us))
+            .collect();
+        // `from . import core` saves 50 µs too, but `fastlib` is not the project's to edit;
+        // `from . import util` saves nothing, an observed edge keeps `pkg.util` loaded.
+        assert_eq!(
+            listed,
+            vec![
+                ("pkg.app", "import fastlib", 165.0),
+                ("pkg.app", "import json", 20.0),
+                ("pkg.app", "import os", 0.0),
+                ("pkg.app", "import pkg.late", 0.0),
+                ("pkg.app", "from . import util", 0.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_installed_package_profiled_as_the_entry_owns_its_modules() {
+        let mut fixture = fixture();
+        let (sources, target) = (Sources::default(), target());
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &[]);
+        assert!(editable(&statements, "pkg.app"));
+        assert!(!editable(&statements, "fastlib"));
+        assert!(!editable(&statements, "stray"));
+
+        fixture.path.entry = "fastlib".to_string();
+        let statements = Statements::new(&fixture.path, &sources, &target, &fixture.root, &[]);
+        assert!(editable(&statements, "fastlib"));
+        assert!(editable(&statements, "fastlib.core"));
+        assert!(
+            editable(&statements, "pkg.app"),
+            "a project module stays editable"
+        );
+        assert!(!editable(&statements, "plugin_x"));
+        assert!(!editable(&statements, "json"));
+    }
+
+    #[test]
+    fn only_imports_no_statement_explains_are_recorded() {
+        let fixture = fixture();
+        let comparison = Comparison {
+            unpredicted: loaded(&[
+                (Some("fastlib"), "plugin_x"),
+                (Some("pkg.app"), "pkg.util"),
+                (Some("fastlib"), "_cext"),
+                (None, "stray"),
+            ]),
+            not_loaded: vec!["pkg.unused".to_string()],
+        };
+        assert_eq!(
+            needed(&comparison, Some(&fixture.path)),
+            loaded(&[(Some("fastlib"), "plugin_x"), (Some("fastlib"), "_cext")])
+        );
+        assert_eq!(
+            needed(&comparison, None),
+            loaded(&[
+                (Some("fastlib"), "plugin_x"),
+                (Some("pkg.app"), "pkg.util"),
+                (Some("fastlib"), "_cext"),
+            ])
+        );
+    }
+}
