@@ -142,6 +142,9 @@ struct Level {
     last: Last,
     /// A decorator was seen: a `def` or `class` must come next.
     decorated: bool,
+    /// The last line here was `NAME = <literal strings>` alone: a `for` over NAME on the
+    /// next line walks those strings.
+    strings: Option<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +183,8 @@ struct Scanner<'a> {
     lambda_nodes: Vec<(u32, u32)>,
     /// `for NAME in <literal strings>`: the name and the strings.
     loops: Vec<(&'a str, Vec<String>)>,
+    /// The line before the current one in its block, when it was `NAME = <literal strings>`.
+    previous_strings: Option<(String, Vec<String>)>,
     /// For each node, its index in `call_lists` (or `NONE`).
     call_list_of: Vec<u32>,
     /// The callees of a function node, in the order first met.
@@ -216,6 +221,7 @@ impl<'a> Scanner<'a> {
                 in_match: false,
                 last: Last::None,
                 decorated: false,
+                strings: None,
             }],
             pending: None,
             nodes: vec![Node {
@@ -225,6 +231,7 @@ impl<'a> Scanner<'a> {
             }],
             lambda_nodes: Vec::new(),
             loops: Vec::new(),
+            previous_strings: None,
             call_list_of: vec![NONE],
             call_lists: Vec::new(),
             tries: Vec::new(),
@@ -295,6 +302,7 @@ impl<'a> Scanner<'a> {
                 in_match,
                 last: Last::None,
                 decorated: false,
+                strings: None,
             });
             return Ok(in_match);
         }
@@ -342,6 +350,8 @@ impl<'a> Scanner<'a> {
         };
         let is_decorator = first_kind == K::At;
         let top = self.levels.len() - 1;
+        let assigned = self.strings_assigned(toks)?;
+        self.previous_strings = std::mem::replace(&mut self.levels[top].strings, assigned);
         {
             let level = &mut self.levels[top];
             let continues = matches!(
@@ -371,6 +381,26 @@ impl<'a> Scanner<'a> {
             self.event(toks, out, top, &mut state, event)?;
         }
         Ok(())
+    }
+
+    /// `NAME = <literal strings>`, alone on its line (a trailing `;` aside).
+    fn strings_assigned(&self, toks: &[Tok]) -> Result<Option<(String, Vec<String>)>, Unsure> {
+        if toks.len() < 4 || toks[0].kind != K::Name || toks[1].kind != K::Equal {
+            return Ok(None);
+        }
+        let Some(mut end) = toks.iter().position(|t| t.kind == K::Newline) else {
+            return Ok(None);
+        };
+        if toks[end - 1].kind == K::Semi {
+            end -= 1;
+        }
+        if toks[2..end].iter().any(|t| t.kind == K::Semi) {
+            return Ok(None);
+        }
+        let values = literal::literal_strings(self.source.as_bytes(), &toks[2..end])?;
+        Ok(values
+            .filter(|values| !values.is_empty())
+            .map(|values| (self.text(toks, 0).to_string(), values)))
     }
 
     fn event(
@@ -759,7 +789,18 @@ impl<'a> Scanner<'a> {
         iter: (u32, u32),
     ) -> Result<State, Unsure> {
         let iter = &toks[iter.0 as usize..iter.1 as usize];
-        let strings = literal::literal_strings(self.source.as_bytes(), iter)?;
+        let mut strings = literal::literal_strings(self.source.as_bytes(), iter)?;
+        // A name the line just before bound to a literal of strings.
+        if let ([only], None) = (iter, &strings) {
+            if only.kind == K::Name {
+                let name = &self.source[only.start as usize..only.end as usize];
+                strings = self
+                    .previous_strings
+                    .take()
+                    .filter(|(previous, _)| previous == name)
+                    .map(|(_, values)| values);
+            }
+        }
         match strings {
             Some(values) if !values.is_empty() && name != NONE => {
                 if !state.live {

@@ -382,3 +382,16 @@ fn attribute_chains_evaluated_at_import_are_kept_with_their_first_line() {
     );
     assert_eq!(fast.eager_attributes, reference.eager_attributes);
 }
+
+#[test]
+fn a_loop_over_a_name_bound_to_literal_strings_just_before_imports_them() {
+    let source = "_deps = (\"numpy\", \"dateutil\")\n\nfor _dep in _deps:\n    __import__(_dep)\n\
+                  other = ('a',)\nx = 1\nfor o in other:\n    __import__(o)\n\
+                  y = 1; late = ('b',)\nfor l in late:\n    __import__(l)\n";
+    assert_eq!(
+        render(source, None),
+        "4:5 numpy eager\n4:5 dateutil eager\n"
+    );
+    let fast = super::try_scan(source, None).unwrap();
+    assert_eq!(fast, crate::scan_source_reference(source, None));
+}
