@@ -5,8 +5,11 @@
 //! Data flows one way: [`runner`] produces raw runs, [`importtime`] parses each run's report,
 //! [`profile`] summarises runs with [`stats`] into a serialisable [`Profile`], [`savings`] prices
 //! deferrable import sites on a cold-path graph, and [`observed`] records what loaded but was not
-//! predicted; [`saved`] reads a profile written earlier. Nothing here prints: progress goes through a callback.
+//! predicted; [`costed`] joins a profile with the static cold path (`fastpath_graph`): which
+//! statement pulled each module in, and the graph [`savings`] prices; [`saved`] reads a profile
+//! written earlier. Nothing here prints: progress goes through a callback.
 
+pub mod costed;
 pub mod importtime;
 pub mod observed;
 pub mod profile;

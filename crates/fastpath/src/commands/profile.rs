@@ -12,36 +12,27 @@
 //! explains once the others are merged (a plugin found through a computed name is recorded;
 //! the imports written in the plugin's source are read from it).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use fastpath_graph::cold_path::Edge;
-use fastpath_graph::cold_path::{absolute_module, statement};
-use fastpath_graph::{
-    cold_path_of_call, ColdPath, InterpreterInfo, ModuleKind, ObservedImport, Origin, Resolver,
-    Sources,
-};
+use fastpath_graph::{cold_path_of_call, InterpreterInfo, ObservedImport, Resolver, Sources};
 use fastpath_manifest::{read_file, write_atomic};
+use fastpath_profile::costed::{cold_graph, needed, pulled_in, savings, Statements};
 use fastpath_profile::observed::{
     compare, interpreter_key, store_path, Comparison, ObservedEdge, ObservedStore,
 };
 use fastpath_profile::runner::{
     measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
 };
-use fastpath_profile::savings::{
-    compute_over_runs, resolve_defer, set_saving, ColdGraph, ImportSite,
-};
+use fastpath_profile::savings::{resolve_defer, set_saving};
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
-use fastpath_report::paths::display_path;
 use fastpath_report::profile::{
     render_folded, render_html, render_json, render_text, HtmlContext, ObservedView, ProfileView,
-    PulledIn,
 };
-use fastpath_scan::{Context, Target};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, ProfileArgs, ProfileFormat};
@@ -189,12 +180,10 @@ pub fn run(cli: &Cli, args: &ProfileArgs, printer: &Printer) -> Result<ExitStatu
     let (pulled_in, graph) = match &merged {
         Some(path) => {
             let statements = Statements::new(path, &sources, &target, project.root(), &search);
-            let graph = cold_graph(&statements, &profile);
-            profile.savings = compute_over_runs(&graph, &profile.self_samples)
-                .into_iter()
-                .filter(|s| editable(&statements, &s.importer))
-                .collect();
-            (pulled_in(&statements, &profile), Some(graph))
+            let loaded = profile.loaded();
+            let graph = cold_graph(&statements, &loaded);
+            profile.savings = savings(&statements, &graph, &profile.self_samples);
+            (pulled_in(&statements, &loaded), Some(graph))
         }
         None => (BTreeMap::new(), None),
     };
@@ -358,35 +347,6 @@ fn explain(project: &Project, error: RunError) -> anyhow::Error {
     }
 }
 
-/// The unpredicted imports worth recording: those with a known importer that no statement of
-/// that importer makes in the merged cold path.
-fn needed(comparison: &Comparison, merged: Option<&ColdPath>) -> Vec<ObservedEdge> {
-    let stated: HashSet<(&str, &str)> = merged
-        .map(|path| {
-            path.edges
-                .iter()
-                .filter(|e| e.context != Context::Observed)
-                .map(|e| {
-                    (
-                        path.modules[e.from].name.as_str(),
-                        path.modules[e.to].name.as_str(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    comparison
-        .unpredicted
-        .iter()
-        .filter(|e| {
-            e.importer
-                .as_deref()
-                .is_some_and(|importer| !stated.contains(&(importer, e.module.as_str())))
-        })
-        .cloned()
-        .collect()
-}
-
 /// Records `edges` in the store. Returns whether the store holds them now, and how many were
 /// new. A store that cannot be read or written is a warning: the profile stands.
 fn record(
@@ -413,256 +373,4 @@ fn record(
             (false, 0)
         }
     }
-}
-
-/// Whether the statements of `module` are the user's to defer: a project module; or, when the
-/// entry itself is an installed package (profiling `requests`), a module of that package.
-fn editable(statements: &Statements<'_>, module: &str) -> bool {
-    let path = statements.path;
-    let origin = |name: &str| statements.index.get(name).map(|&i| path.modules[i].origin);
-    match origin(module) {
-        Some(Origin::Project) => true,
-        Some(_) if origin(&path.entry) != Some(Origin::Project) => {
-            let top = path.entry.split('.').next().unwrap_or_default();
-            module == top || module.strip_prefix(top).is_some_and(|r| r.starts_with('.'))
-        }
-        _ => false,
-    }
-}
-
-/// The merged cold path's statements, looked up by edge and shown as a user reads them.
-struct Statements<'a> {
-    path: &'a ColdPath,
-    sources: &'a Sources,
-    target: &'a Target,
-    root: &'a Path,
-    /// Directories a file outside the project is shown relative to (the interpreter's path).
-    search: &'a [&'a Path],
-    /// The file each module's statements were read from: its source, or, for an extension
-    /// compiled from Python, the file its imports were read from.
-    files: HashMap<&'a str, &'a Path>,
-    /// The edge between two modules, a statement's in preference to an observed one (and the
-    /// first statement in the file when there are several).
-    edges: HashMap<(usize, usize), &'a Edge>,
-    index: HashMap<&'a str, usize>,
-}
-
-impl<'a> Statements<'a> {
-    fn new(
-        path: &'a ColdPath,
-        sources: &'a Sources,
-        target: &'a Target,
-        root: &'a Path,
-        search: &'a [&'a Path],
-    ) -> Self {
-        let mut files: HashMap<&str, &Path> = HashMap::new();
-        for m in &path.modules {
-            if let Some(p) = m
-                .path
-                .as_deref()
-                .filter(|p| p.extension().is_some_and(|e| e == "py"))
-            {
-                files.insert(m.name.as_str(), p);
-            }
-        }
-        for m in &path.modules {
-            if let Some(via) = m.via.as_ref().filter(|v| v.context != Context::Observed) {
-                files
-                    .entry(via.module.as_str())
-                    .or_insert(via.path.as_path());
-            }
-        }
-        let mut edges: HashMap<(usize, usize), &Edge> = HashMap::new();
-        for edge in &path.edges {
-            let rank = |e: &Edge| (e.context == Context::Observed, e.line, e.column);
-            edges
-                .entry((edge.from, edge.to))
-                .and_modify(|kept| {
-                    if rank(edge) < rank(kept) {
-                        *kept = edge;
-                    }
-                })
-                .or_insert(edge);
-        }
-        let index = path
-            .modules
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.name.as_str(), i))
-            .collect();
-        Statements {
-            path,
-            sources,
-            target,
-            root,
-            search,
-            files,
-            edges,
-            index,
-        }
-    }
-
-    /// Relative to the project root, else to the deepest search-path directory holding it.
-    fn display(&self, file: &Path) -> String {
-        if file.starts_with(self.root) {
-            return display_path(file, self.root).display().to_string();
-        }
-        self.search
-            .iter()
-            .filter(|dir| file.starts_with(dir))
-            .max_by_key(|dir| dir.as_os_str().len())
-            .map_or_else(
-                || file.display().to_string(),
-                |dir| display_path(file, dir).display().to_string(),
-            )
-    }
-
-    /// The statement behind `edge`; `None` for an observed edge or a site no longer found.
-    fn site(&self, edge: &Edge) -> Option<ImportSite> {
-        if edge.context == Context::Observed {
-            return None;
-        }
-        let importer = &self.path.modules[edge.from];
-        let file = self.files.get(importer.name.as_str())?;
-        let scan = self.sources.scan(file, Some(self.target));
-        // `import a, b` is one site per name at the same position: pick the one that names
-        // the edge's module (or a package on its way, or a submodule of it).
-        let package = if importer.kind == ModuleKind::Package {
-            importer.name.as_str()
-        } else {
-            importer.name.rsplit_once('.').map_or("", |(p, _)| p)
-        };
-        let to = self.path.modules[edge.to].name.as_str();
-        let names = |module: &str| {
-            module == to
-                || (to.starts_with(module) && to.as_bytes().get(module.len()) == Some(&b'.'))
-                || (module.starts_with(to) && module.as_bytes().get(to.len()) == Some(&b'.'))
-        };
-        let at = |s: &&fastpath_scan::ImportSite| s.line == edge.line && s.column == edge.column;
-        let site = scan
-            .sites
-            .iter()
-            .filter(at)
-            .find(|s| absolute_module(s, package).is_some_and(|m| names(&m)))
-            .or_else(|| scan.sites.iter().find(at))?;
-        Some(ImportSite {
-            file: self.display(file),
-            line: edge.line,
-            statement: statement(site),
-        })
-    }
-
-    /// The edge `importer -> module`, if the merged cold path has one.
-    fn edge(&self, importer: &str, module: &str) -> Option<&'a Edge> {
-        let from = *self.index.get(importer)?;
-        let to = *self.index.get(module)?;
-        self.edges.get(&(from, to)).copied()
-    }
-
-    /// What an edge shows about how `importer` pulls its module in.
-    fn pulled_by(&self, importer: &str, edge: &Edge) -> PulledIn {
-        match self.site(edge) {
-            Some(site) => PulledIn::Statement {
-                file: site.file,
-                line: site.line,
-                statement: site.statement,
-            },
-            None => PulledIn::Observed {
-                importer: importer.to_string(),
-                file: self
-                    .files
-                    .get(importer)
-                    .copied()
-                    .or_else(|| self.path.modules[edge.from].path.as_deref())
-                    .map(|f| self.display(f))
-                    .unwrap_or_else(|| importer.to_string()),
-            },
-        }
-    }
-}
-
-/// What pulled each loaded module in: the measured importer's statement when its source has
-/// one; an observed import; or, when the importer is known but no statement of its source
-/// imports the module (an extension initialising, a call at import time), just the importer.
-fn pulled_in(statements: &Statements<'_>, profile: &Profile) -> BTreeMap<String, PulledIn> {
-    let path = statements.path;
-    let entry = path.entry.as_str();
-    profile
-        .loaded()
-        .into_iter()
-        .map(|loaded| {
-            let module = loaded.module.as_str();
-            let of_entry = module == entry
-                || (entry.starts_with(module) && entry.as_bytes().get(module.len()) == Some(&b'.'));
-            let pulled = match loaded.importer.as_deref() {
-                None if of_entry => PulledIn::Entry,
-                Some(importer) => match statements.edge(importer, module) {
-                    Some(edge) => statements.pulled_by(importer, edge),
-                    None => PulledIn::RunTime {
-                        importer: importer.to_string(),
-                    },
-                },
-                // No measured importer: the static graph's first importer, if any.
-                None => statements
-                    .index
-                    .get(module)
-                    .and_then(|&i| path.modules[i].via.as_ref())
-                    .and_then(|via| {
-                        let edge = statements.edge(&via.module, module)?;
-                        Some(statements.pulled_by(&via.module, edge))
-                    })
-                    .unwrap_or(PulledIn::Unknown),
-            };
-            (loaded.module, pulled)
-        })
-        .collect()
-}
-
-/// The graph the savings are computed on: the merged cold path restricted to the modules that
-/// really loaded, each statement a site; plus, as edges no statement shows (never deferrable),
-/// every measured import the static graph has no edge for: observed imports, an extension's
-/// imports as it initialises, and modules outside the static view.
-fn cold_graph(statements: &Statements<'_>, profile: &Profile) -> ColdGraph {
-    let path = statements.path;
-    let loaded: Vec<ObservedEdge> = profile.loaded();
-    let loaded_names: HashSet<&str> = loaded.iter().map(|e| e.module.as_str()).collect();
-    // The walk starts at the entry's top-level package: `import pkg.app` runs `pkg` first.
-    let top = path
-        .modules
-        .first()
-        .map_or(path.entry.as_str(), |m| m.name.as_str());
-    let mut graph = ColdGraph::new(top);
-    let mut parent = top.to_string();
-    let mut rest = path.entry.strip_prefix(top).unwrap_or("");
-    while let Some(stripped) = rest.strip_prefix('.') {
-        let next = stripped.find('.').unwrap_or(stripped.len());
-        let child = format!("{parent}.{}", &stripped[..next]);
-        let (from, to) = (graph.module(&parent), graph.module(&child));
-        graph.edge(from, to, None);
-        parent = child;
-        rest = &stripped[next..];
-    }
-
-    let is_loaded = |name: &str| name == path.entry || loaded_names.contains(name);
-    for edge in &path.edges {
-        let (from, to) = (&path.modules[edge.from].name, &path.modules[edge.to].name);
-        if !is_loaded(from) || !is_loaded(to) {
-            continue;
-        }
-        let site = statements.site(edge).map(|site| graph.site(site));
-        let (f, t) = (graph.module(from), graph.module(to));
-        graph.edge(f, t, site);
-    }
-    for edge in &loaded {
-        let module = edge.module.as_str();
-        let importer = match edge.importer.as_deref() {
-            Some(importer) if statements.edge(importer, module).is_none() => importer,
-            Some(_) => continue,
-            None if !statements.index.contains_key(module) => path.entry.as_str(),
-            None => continue,
-        };
-        let (from, to) = (graph.module(importer), graph.module(module));
-        graph.edge(from, to, None);
-    }
-    graph
 }

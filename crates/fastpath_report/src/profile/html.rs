@@ -13,12 +13,13 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use fastpath_graph::Origin;
+use fastpath_profile::costed::PulledIn;
 use fastpath_profile::profile::Stability;
 use fastpath_profile::savings::{ColdGraph, ImportSite};
 use fastpath_profile::stats::Summary;
 use serde::{Serialize, Serializer};
 
-use super::{ProfileView, PulledIn};
+use super::ProfileView;
 use crate::html::write_page;
 
 /// The page's own script.

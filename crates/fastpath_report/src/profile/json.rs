@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use fastpath_profile::costed::PulledIn;
 use fastpath_profile::observed::ObservedEdge;
 use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 use serde::Serialize;
 
-use super::{ProfileView, PulledIn};
+use super::ProfileView;
 use crate::paths::display_path;
 
 #[derive(Serialize)]

@@ -2,8 +2,9 @@
 //! `fastpath.profile/1` document (json), folded stacks for flame graphs (folded), and one
 //! self-contained interactive page (html).
 //!
-//! The command measures, prices the savings and compares with the static graph; these
-//! renderers only lay the results out.
+//! The command measures, `fastpath_profile` prices the savings and says what pulled each
+//! module in (`costed`), and compares with the static graph; these renderers only lay the
+//! results out.
 
 mod folded;
 mod html;
@@ -13,10 +14,10 @@ mod text;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use fastpath_profile::costed::PulledIn;
 use fastpath_profile::observed::{Comparison, ObservedEdge};
 use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
-use serde::Serialize;
 
 pub use folded::render_folded;
 pub use html::{render_html, HtmlContext};
@@ -37,30 +38,6 @@ pub struct ObservedView<'a> {
     pub store: Option<&'a Path>,
     /// How many of the recorded edges were new to the store.
     pub added: usize,
-}
-
-/// What pulled a loaded module in, as the command found it: the measured importer, and the
-/// statement of that importer's source that imports it when there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum PulledIn {
-    /// The entry, or a package the entry's own name loads (`pkg` for `pkg.app`).
-    Entry,
-    /// An import statement: `file` is as it should be shown (relative to the project root, or
-    /// to the search-path directory that holds it).
-    Statement {
-        file: String,
-        line: u32,
-        statement: String,
-    },
-    /// An import no statement shows, recorded by an earlier profile (`observed`): the
-    /// importer, and the file whose code made it.
-    Observed { importer: String, file: String },
-    /// Loaded by `importer` at run time with no statement of its source to show for it (a
-    /// compiled extension as it initialises, a call made at import time).
-    RunTime { importer: String },
-    /// Not on the static cold path, and no importer is known.
-    Unknown,
 }
 
 /// Everything a profile renderer shows.

@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use fastpath_profile::costed::PulledIn;
 use fastpath_profile::runner::Bytecode;
 use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 
-use super::{ProfileView, PulledIn};
+use super::ProfileView;
 use crate::paths::display_path;
 
 /// Rows in each ranked table.
