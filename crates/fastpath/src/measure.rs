@@ -1,8 +1,8 @@
 //! One way to measure: [`runner_config`] is the only place that turns the project and the
 //! measuring flags into the runner's configuration (the entry's roots, the other import roots
-//! on `PYTHONPATH`, runs, pinning, timeout), so a src layout, `--runs` and `--timeout` mean the
-//! same thing in every command that runs the entries; and [`saved`] is the only way a command
-//! reads `--profile FILE`.
+//! on `PYTHONPATH`, runs, pinning, timeout, the bytecode cache), so a src layout, `--runs` and
+//! `--timeout` mean the same thing in every command that runs the entries; and [`saved`] is
+//! the only way a command reads `--profile FILE`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,9 @@ pub fn runner_config(
         .unwrap_or_else(|| project.root().to_path_buf());
     let mut config = RunnerConfig::new(python.to_path_buf(), first, entry.module.clone());
     config.timeout = Duration::from_secs_f64(run.timeout);
+    // The warm-up's `.pyc` files go to fastpath's cache (one per interpreter), never into the
+    // project or site-packages; without a cache directory, to a temporary one.
+    config.bytecode_cache = fastpath_graph::default_cache_dir();
     // 1. flag  2. `runs` in the file  3. adaptive
     if let Some(runs) = run.runs.or(project.settings.runs) {
         config.stopping = StoppingRule::fixed(runs.max(1) as usize);
