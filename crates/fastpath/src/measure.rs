@@ -238,6 +238,9 @@ pub fn figures(
 pub struct GateRuns {
     current: RunnerConfig,
     reference: Option<RunnerConfig>,
+    /// The revision's bytecode cache: its worktree is temporary, and its `.pyc` files would
+    /// stay in fastpath's cache under a path that never comes back. Removed with the runs.
+    _reference_cache: Option<tempfile::TempDir>,
     python: PathBuf,
     /// The CPU the first batch chose, kept by every later one: the gate measures one run per
     /// batch, and a fresh choice per run would cost a 100 ms look at the machine each time and
@@ -255,16 +258,27 @@ impl GateRuns {
         reference_root: Option<&Path>,
     ) -> GateRuns {
         let current = runner_config(project, &info.executable, entry, run);
+        let reference_cache = reference_root.and_then(|_| {
+            tempfile::Builder::new()
+                .prefix("fastpath-pycache-")
+                .tempdir()
+                .ok()
+        });
         let reference = reference_root.map(|other| {
             let moved = Entry {
                 roots: crate::project::map_roots(&entry.roots, project.root(), other),
                 ..entry.clone()
             };
-            runner_config(project, &info.executable, &moved, run)
+            let mut config = runner_config(project, &info.executable, &moved, run);
+            if let Some(cache) = &reference_cache {
+                config.bytecode_cache = Some(cache.path().to_path_buf());
+            }
+            config
         });
         GateRuns {
             current,
             reference,
+            _reference_cache: reference_cache,
             python: info.executable.clone(),
             pinning: std::cell::Cell::new(None),
         }

@@ -26,10 +26,12 @@
 //! [`Bytecode::Fresh`] gets `-B` plus an empty prefix (3.8+): every module, standard library
 //! included, compiles from source, and nothing is written.
 
+use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -133,9 +135,33 @@ pub(super) struct Probed {
 /// (Python 2 answers too; its refusal comes from the first run, with its reason).
 const PROBE: &str = "import sys; sys.stdout.write('%s\\n%d %d\\n%s' % (sys.executable, sys.version_info[0], sys.version_info[1], sys.version))";
 
-/// Asks `python` its executable and version (see the module doc). `Ok(None)` when it answers
-/// nothing usable: the first run then reports the real trouble.
+/// The probe's answers by interpreter path, for the life of this process: the regression gate
+/// measures one run per session, and a probe in each would add an interpreter, and its CPU
+/// time, to every run it judges.
+static PROBED: Mutex<BTreeMap<PathBuf, Option<Probed>>> = Mutex::new(BTreeMap::new());
+
+/// Asks `python` its executable and version (see the module doc), once per process. `Ok(None)`
+/// when it answers nothing usable: the first run then reports the real trouble.
 pub(super) fn probe(
+    python: &Path,
+    removals: &[&str],
+    extra_env: &[(OsString, OsString)],
+    scratch: &Scratch,
+    timeout: Duration,
+) -> Result<Option<Probed>, RunError> {
+    let known = |probed: &BTreeMap<PathBuf, Option<Probed>>| probed.get(python).cloned();
+    if let Some(answer) = known(&PROBED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(answer);
+    }
+    let answer = probe_now(python, removals, extra_env, scratch, timeout)?;
+    PROBED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(python.to_path_buf(), answer.clone());
+    Ok(answer)
+}
+
+fn probe_now(
     python: &Path,
     removals: &[&str],
     extra_env: &[(OsString, OsString)],

@@ -571,4 +571,36 @@ mod tests {
             .as_deref()
             .is_some_and(|p| p.starts_with(fresh.scratch.dir.path())));
     }
+
+    #[test]
+    fn the_interpreter_is_probed_once_per_process() {
+        use std::os::unix::fs::PermissionsExt;
+        if !python3_runs() {
+            eprintln!("skipped: no python3 >= 3.8 on PATH");
+            return;
+        }
+        // An interpreter that counts how often it is started, then runs python3.
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python");
+        let calls = dir.path().join("calls");
+        fs::write(
+            &python,
+            format!(
+                "#!/bin/sh\necho started >> '{}'\nexec python3 \"$@\"\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+        let mut config = RunnerConfig::new(&python, dir.path(), "app");
+        config.pinning = Pinning::Off;
+        for _ in 0..3 {
+            let session = Session::new(&config).unwrap();
+            assert_eq!(
+                session.bytecode.report.source,
+                BytecodeSource::TemporaryCache
+            );
+        }
+        assert_eq!(fs::read_to_string(&calls).unwrap(), "started\n");
+    }
 }
