@@ -110,7 +110,7 @@ impl BytecodeReport {
                 cache()
             ),
             (Bytecode::Cached, BytecodeSource::BesideSources) => {
-                "cached, as far as __pycache__ beside the sources already had .pyc files (see the note)"
+                "cached only where __pycache__ beside the sources already had .pyc files (see the note)"
                     .to_string()
             }
             (Bytecode::Cached, BytecodeSource::Compiled) => {
@@ -244,20 +244,18 @@ pub(super) struct Inputs {
     pub(super) version: Option<(u32, u32)>,
     /// A `PYTHONPYCACHEPREFIX` the user set (non-empty).
     pub(super) user_prefix: Option<PathBuf>,
-    /// fastpath's cache directory for this interpreter, or why there is none.
-    pub(super) private: Result<PathBuf, String>,
     /// An empty directory inside the scratch, removed with it.
     pub(super) temporary: PathBuf,
 }
 
-/// Decides the child's bytecode flags (see the module doc). Creates nothing: the caller creates
-/// the directory the plan names.
-pub(super) fn plan(inputs: Inputs) -> Plan {
+/// Decides the child's bytecode flags (see the module doc). `private` gives fastpath's cache
+/// directory for this interpreter (created), or why there is none; it is asked only when the
+/// plan uses it.
+pub(super) fn plan(inputs: Inputs, private: impl FnOnce() -> Result<PathBuf, String>) -> Plan {
     let Inputs {
         mode,
         version,
         user_prefix,
-        private,
         temporary,
     } = inputs;
     let has_prefix = version.is_none_or(|v| v >= (3, 8));
@@ -289,18 +287,18 @@ pub(super) fn plan(inputs: Inputs) -> Plan {
             prefix: Some(temporary),
             report: report(BytecodeSource::Compiled, None, None),
         },
-        Bytecode::Cached => match (user_prefix, private) {
-            (Some(user), _) => Plan {
+        Bytecode::Cached => match user_prefix.ok_or_else(private) {
+            Ok(user) => Plan {
                 dont_write: false,
                 prefix: Some(user.clone()),
                 report: report(BytecodeSource::UserCache, Some(user), None),
             },
-            (None, Ok(dir)) => Plan {
+            Err(Ok(dir)) => Plan {
                 dont_write: false,
                 prefix: Some(dir.clone()),
                 report: report(BytecodeSource::FastpathCache, Some(dir), None),
             },
-            (None, Err(why)) => Plan {
+            Err(Err(why)) => Plan {
                 dont_write: false,
                 prefix: Some(temporary),
                 report: report(BytecodeSource::TemporaryCache, None, why_temporary(why)),
@@ -379,9 +377,18 @@ mod tests {
             mode,
             version,
             user_prefix: None,
-            private: Ok(PathBuf::from("/cache/pycache/0123")),
             temporary: PathBuf::from("/tmp/scratch/pycache"),
         }
+    }
+
+    /// The plan with fastpath's cache at `/cache/pycache/0123`.
+    fn planned(inputs: Inputs) -> Plan {
+        super::plan(inputs, || Ok(PathBuf::from("/cache/pycache/0123")))
+    }
+
+    /// The plan when fastpath's cache is not to be had, and why.
+    fn plan_without_cache(inputs: Inputs, why: &str) -> Plan {
+        super::plan(inputs, || Err(why.to_string()))
     }
 
     /// The variables and arguments a child gets from `plan`.
@@ -410,7 +417,7 @@ mod tests {
 
     #[test]
     fn cached_runs_write_to_fastpaths_cache_not_the_tree() {
-        let plan = plan(inputs(Bytecode::Cached, Some((3, 11))));
+        let plan = planned(inputs(Bytecode::Cached, Some((3, 11))));
         assert_eq!(child(&plan), (vec![], prefix("/cache/pycache/0123")));
         assert_eq!(plan.report.source, BytecodeSource::FastpathCache);
         assert_eq!(
@@ -428,16 +435,15 @@ mod tests {
 
     #[test]
     fn without_a_cache_directory_a_temporary_prefix_is_used() {
-        let mut given = inputs(Bytecode::Cached, Some((3, 8)));
-        given.private = Err(String::new());
-        let plan = plan(given);
+        let plan = plan_without_cache(inputs(Bytecode::Cached, Some((3, 8))), "");
         assert_eq!(child(&plan), (vec![], prefix("/tmp/scratch/pycache")));
         assert_eq!(plan.report.source, BytecodeSource::TemporaryCache);
         assert_eq!((plan.report.cache, plan.report.note), (None, None));
         // One that could not be created says why.
-        let mut given = inputs(Bytecode::Cached, Some((3, 8)));
-        given.private = Err("could not be created".to_string());
-        let plan = super::plan(given);
+        let plan = plan_without_cache(
+            inputs(Bytecode::Cached, Some((3, 8))),
+            "could not be created",
+        );
         assert_eq!(child(&plan), (vec![], prefix("/tmp/scratch/pycache")));
         assert_eq!(plan.report.note.as_deref(), Some("could not be created"));
     }
@@ -446,7 +452,7 @@ mod tests {
     fn the_users_own_prefix_is_kept_and_named() {
         let mut given = inputs(Bytecode::Cached, Some((3, 12)));
         given.user_prefix = Some(PathBuf::from("/home/ada/.pyc"));
-        let plan = plan(given);
+        let plan = planned(given);
         assert_eq!(child(&plan), (vec![], prefix("/home/ada/.pyc")));
         assert_eq!(plan.report.source, BytecodeSource::UserCache);
         assert!(plan
@@ -456,18 +462,31 @@ mod tests {
         // Fresh measures without any bytecode, whatever the user set.
         let mut given = inputs(Bytecode::Fresh, Some((3, 12)));
         given.user_prefix = Some(PathBuf::from("/home/ada/.pyc"));
-        let plan = super::plan(given);
+        let fresh = planned(given);
         assert_eq!(
-            child(&plan),
+            child(&fresh),
             (vec!["-B".to_string()], prefix("/tmp/scratch/pycache"))
         );
-        assert_eq!(plan.report.source, BytecodeSource::Compiled);
+        assert_eq!(fresh.report.source, BytecodeSource::Compiled);
+    }
+
+    #[test]
+    fn fastpaths_cache_is_made_only_when_used() {
+        let mut given = inputs(Bytecode::Cached, Some((3, 12)));
+        given.user_prefix = Some(PathBuf::from("/home/ada/.pyc"));
+        for given in [
+            given,
+            inputs(Bytecode::Cached, Some((3, 7))),
+            inputs(Bytecode::Fresh, Some((3, 12))),
+        ] {
+            super::plan(given, || panic!("fastpath's cache was made and not used"));
+        }
     }
 
     #[test]
     fn python_3_7_writes_nothing_and_says_what_it_read() {
         for mode in [Bytecode::Cached, Bytecode::Fresh] {
-            let plan = plan(inputs(mode, Some((3, 7))));
+            let plan = planned(inputs(mode, Some((3, 7))));
             assert_eq!(child(&plan), (vec!["-B".to_string()], vec![]), "{mode:?}");
             assert_eq!(plan.report.source, BytecodeSource::BesideSources);
             let note = plan.report.note.clone().unwrap();
@@ -482,7 +501,7 @@ mod tests {
 
     #[test]
     fn an_unknown_version_runs_as_3_8_and_the_report_follows_the_interpreter() {
-        let plan = plan(inputs(Bytecode::Cached, None));
+        let plan = planned(inputs(Bytecode::Cached, None));
         assert_eq!(child(&plan), (vec![], prefix("/cache/pycache/0123")));
         assert_eq!(plan.report("3.11.7"), plan.report);
         let late = plan.report("3.7.16");
@@ -496,7 +515,7 @@ mod tests {
 
     #[test]
     fn fresh_runs_compile_everything_and_write_nothing() {
-        let plan = plan(inputs(Bytecode::Fresh, Some((3, 13))));
+        let plan = planned(inputs(Bytecode::Fresh, Some((3, 13))));
         assert_eq!(
             child(&plan),
             (vec!["-B".to_string()], prefix("/tmp/scratch/pycache"))

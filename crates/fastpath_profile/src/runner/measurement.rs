@@ -73,17 +73,21 @@ impl<'a> Session<'a> {
             path: temporary.clone(),
             source,
         })?;
-        let bytecode = bytecode::plan(bytecode::Inputs {
-            mode: config.bytecode,
-            version: probed.as_ref().map(|p| p.version),
-            user_prefix: bytecode::user_prefix(&config.extra_env),
-            private: bytecode::private_cache(
-                config.bytecode_cache.as_deref(),
-                &config.python,
-                probed.as_ref(),
-            ),
-            temporary,
-        });
+        let bytecode = bytecode::plan(
+            bytecode::Inputs {
+                mode: config.bytecode,
+                version: probed.as_ref().map(|p| p.version),
+                user_prefix: bytecode::user_prefix(&config.extra_env),
+                temporary,
+            },
+            || {
+                bytecode::private_cache(
+                    config.bytecode_cache.as_deref(),
+                    &config.python,
+                    probed.as_ref(),
+                )
+            },
+        );
         let session = Session {
             config,
             root,
