@@ -415,13 +415,22 @@ impl Walk<'_> {
         if let Some((_, function)) = self.entry_call.as_ref().filter(|(m, _)| *m == module.name) {
             called.extend(functions_called_from(scan, function));
         }
-        // Calls made at import time run, in source order, between the statements around them.
-        let mut calls: Vec<(&str, u32)> = scan.eager_call_sites().collect();
-        calls.sort_by_key(|&(_, line)| line);
-        let mut calls = calls.into_iter().peekable();
+        // Calls and attribute chains evaluated at import time run, in source order, between
+        // the statements around them.
+        let mut steps: Vec<(u32, Step<'_>)> = scan
+            .eager_call_sites()
+            .map(|(callee, line)| (line, Step::Call(callee)))
+            .chain(
+                scan.eager_attributes
+                    .iter()
+                    .map(|(chain, &line)| (line, Step::Attribute(chain))),
+            )
+            .collect();
+        steps.sort_by_key(|&(line, _)| line);
+        let mut steps = steps.into_iter().peekable();
         for site in &scan.sites {
-            while let Some(call) = calls.next_if(|&(_, line)| line < site.line) {
-                self.follow_eager_call(index, source, call);
+            while let Some(step) = steps.next_if(|&(line, _)| line < site.line) {
+                self.eager_step(index, source, step);
             }
             let runs = match site.context {
                 Context::Eager => true,
@@ -447,8 +456,8 @@ impl Walk<'_> {
             };
             self.run_site(index, &package, &frame, &mut failed_tries);
         }
-        for call in calls {
-            self.follow_eager_call(index, source, call);
+        for step in steps {
+            self.eager_step(index, source, step);
         }
         // The program calls the entry function once the import is done: the functions of other
         // modules it certainly calls run their imports then (its own module's ran above).
@@ -521,6 +530,50 @@ impl Walk<'_> {
                 Load::Missing => self.missing(&target, frame, failed_tries),
                 Load::Preloaded | Load::Alias => {}
             }
+        }
+    }
+
+    fn eager_step(&mut self, index: usize, source: &Path, (line, step): (u32, Step<'_>)) {
+        match step {
+            Step::Call(callee) => self.follow_eager_call(index, source, (callee, line)),
+            Step::Attribute(chain) => self.follow_attribute(index, chain),
+        }
+    }
+
+    /// An attribute chain evaluated by the body of module `index` at import time, on a name
+    /// that one certain module-level import binds (`np.random.Generator` after `import numpy
+    /// as np`): each attribute that is not a loaded submodule is looked up on its module, whose
+    /// PEP 562 `__getattr__` runs the imports that bind that name. The walk goes on while the
+    /// chain names modules.
+    fn follow_attribute(&mut self, index: usize, chain: &str) {
+        let module = &self.path.modules[index];
+        let Some(source) = module.path.as_deref().filter(|p| is_python(p)) else {
+            return;
+        };
+        let Some((head, rest)) = chain.split_once('.') else {
+            return;
+        };
+        let scan = self.sources.scan(source, self.target);
+        let package = package_of(&module.name, module.kind == ModuleKind::Package);
+        let mut bindings = certain_bindings(&scan).filter_map(|s| binding(s, head, &package));
+        let Some((mut module_name, first)) = bindings.next() else {
+            return;
+        };
+        if bindings.next().is_some() {
+            return; // bound twice: which one holds is not certain
+        }
+        for part in first.as_deref().into_iter().chain(rest.split('.')) {
+            let submodule = format!("{module_name}.{part}");
+            if !self.loaded.contains_key(&submodule) {
+                let Some(&base) = self.loaded.get(&module_name) else {
+                    return;
+                };
+                self.run_getattr(base, part);
+                if !self.loaded.contains_key(&submodule) {
+                    return;
+                }
+            }
+            module_name = submodule;
         }
     }
 
@@ -665,17 +718,7 @@ impl Walk<'_> {
             None => (name.as_str(), None),
         };
         let package = package_of(&module.name, module.kind == ModuleKind::Package);
-        let mut bindings = scan
-            .sites
-            .iter()
-            .filter(|s| {
-                s.context == Context::Eager
-                    && s.function.is_none()
-                    && !s.conditional
-                    && !s.optional
-                    && s.fallback_for.is_none()
-            })
-            .filter_map(|s| binding(s, head, &package));
+        let mut bindings = certain_bindings(&scan).filter_map(|s| binding(s, head, &package));
         let bound = bindings.next()?;
         if bindings.next().is_some() {
             return None; // bound twice: which one holds at call time is not certain
@@ -962,6 +1005,27 @@ fn defined_function(scan: &FileScan, name: &str) -> Option<String> {
 
 /// What a module-level import binds to `head`: the module it names, and the first
 /// attribute taken from it (`from m import f` binds `f` to `m`'s `f`; `import a.b` binds `a`).
+/// The module-level import sites that certainly bind their names once the body has run: not
+/// in a function, a condition, a `try` that expects failure, or a fallback.
+fn certain_bindings(scan: &FileScan) -> impl Iterator<Item = &ImportSite> {
+    scan.sites.iter().filter(|s| {
+        s.context == Context::Eager
+            && s.function.is_none()
+            && !s.conditional
+            && !s.optional
+            && s.fallback_for.is_none()
+    })
+}
+
+/// What module-level code evaluates at import time, in source order with the import sites.
+#[derive(Clone, Copy)]
+enum Step<'s> {
+    /// A call, by its callee's dotted name.
+    Call(&'s str),
+    /// An attribute chain on a name.
+    Attribute(&'s str),
+}
+
 fn binding(site: &ImportSite, head: &str, package: &str) -> Option<(String, Option<String>)> {
     match site.kind {
         SiteKind::From => {
@@ -1362,6 +1426,33 @@ mod tests {
         );
         let via = called.modules[2].via.as_ref().unwrap();
         assert_eq!((via.line, via.context), (4, Context::Deferred));
+    }
+
+    #[test]
+    fn an_attribute_evaluated_at_import_runs_the_module_getattr() {
+        let dir = project(&[
+            (
+                "lazy/__init__.py",
+                "def __getattr__(attr):\n    if attr == 'random':\n        import lazy.random as random\n        return random\n    if attr == 'fft':\n        from . import fft\n        return fft\n    raise AttributeError(attr)\n",
+            ),
+            ("lazy/random.py", "import lazy.bits\n"),
+            ("lazy/bits.py", ""),
+            ("lazy/fft.py", ""),
+            (
+                "app.py",
+                "import lazy as lz\n\nKind = int | lz.random.Generator\n\ndef later():\n    return lz.fft.x\n",
+            ),
+        ]);
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let path = cold_path("app", &resolver, &Sources::default(), None, &none).unwrap();
+        // `lz.fft` is read only in a function: `lazy.fft` stays off the cold path.
+        assert_eq!(names(&path), ["app", "lazy", "lazy.random", "lazy.bits"]);
+        let via = path.modules[2].via.as_ref().unwrap();
+        assert_eq!(
+            (via.module.as_str(), via.line, via.statement.as_str()),
+            ("lazy", 3, "import lazy.random as random")
+        );
     }
 
     #[test]

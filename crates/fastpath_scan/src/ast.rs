@@ -30,6 +30,7 @@ pub(crate) fn scan(source: &str, target: Option<&Target>) -> FileScan {
         target,
         scan: FileScan::default(),
         next_try_id: 0,
+        previous_strings: None,
     };
     for error in parsed.errors().iter().take(MAX_SYNTAX_PROBLEMS) {
         let offset = error.location.start().to_u32();
@@ -124,13 +125,38 @@ struct Scanner<'a> {
     target: Option<&'a Target>,
     scan: FileScan,
     next_try_id: u32,
+    /// The statement before the one being scanned, in its block, when it is `NAME = <literal
+    /// strings>` alone on its line: a `for` over NAME right after it walks those strings.
+    previous_strings: Option<(String, Vec<String>)>,
 }
 
 impl Scanner<'_> {
     fn suite(&mut self, body: &[Stmt], state: &State) {
-        for stmt in body {
+        for (i, stmt) in body.iter().enumerate() {
+            self.previous_strings = i
+                .checked_sub(1)
+                .and_then(|j| self.strings_assigned(body, j));
             self.stmt(stmt, state);
         }
+    }
+
+    /// `NAME = <literal strings>` at `body[j]`, the first statement on its line.
+    fn strings_assigned(&self, body: &[Stmt], j: usize) -> Option<(String, Vec<String>)> {
+        let Stmt::Assign(assign) = &body[j] else {
+            return None;
+        };
+        let [Expr::Name(name)] = assign.targets.as_slice() else {
+            return None;
+        };
+        if let Some(before) = j.checked_sub(1) {
+            let (ends, _) = self.position(body[before].end().to_u32());
+            let (starts, _) = self.position(assign.start().to_u32());
+            if ends == starts {
+                return None; // `x = 1; NAME = (...)`
+            }
+        }
+        let values = literal_strings(&assign.value)?;
+        (!values.is_empty()).then(|| (name.id.to_string(), values))
     }
 
     fn position(&self, offset: u32) -> (u32, u32) {
@@ -204,8 +230,16 @@ impl Scanner<'_> {
             }
             Stmt::Try(try_stmt) => self.try_stmt(try_stmt, state),
             Stmt::For(for_stmt) => {
+                let previous = self.previous_strings.take();
                 self.exprs([&*for_stmt.target, &*for_stmt.iter], state);
-                let literal = match (&*for_stmt.target, literal_strings(&for_stmt.iter)) {
+                // A literal, or a name the statement just before bound to one.
+                let strings = literal_strings(&for_stmt.iter).or_else(|| match &*for_stmt.iter {
+                    Expr::Name(iter) => previous
+                        .filter(|(name, _)| name == iter.id.as_str())
+                        .map(|(_, values)| values),
+                    _ => None,
+                });
+                let literal = match (&*for_stmt.target, strings) {
                     (Expr::Name(name), Some(values)) if !values.is_empty() => {
                         Some((name.id.to_string(), values))
                     }
@@ -569,6 +603,29 @@ impl<'e> Visitor<'e> for DynamicImports<'_, '_> {
                 walk_expr(self, expr);
                 self.state = outer;
                 return;
+            }
+            Expr::Attribute(_) if scope::runs_at_import(self.state.context) => {
+                if let Some(chain) = dotted_text(self.scanner.source, expr) {
+                    let (line, _) = self.scanner.position(expr.start().to_u32());
+                    let first = self
+                        .scanner
+                        .scan
+                        .eager_attributes
+                        .entry(chain.into_owned())
+                        .or_insert(line);
+                    *first = (*first).min(line);
+                    // A parenthesised part, `(a.b).c`, is a chain of its own (the fast
+                    // scanner meets its end at the `)`); nothing else is left to visit.
+                    let mut inner = expr;
+                    while let Expr::Attribute(attribute) = inner {
+                        inner = &attribute.value;
+                        if inner.start() != expr.start() {
+                            self.visit_expr(inner);
+                            break;
+                        }
+                    }
+                    return;
+                }
             }
             Expr::Call(call) => {
                 if let (Context::Deferred, false, Some(function)) = (

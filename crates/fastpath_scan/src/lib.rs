@@ -239,6 +239,13 @@ pub struct FileScan {
     /// the graph names the call site when it follows a call into another module.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eager_call_lines: Vec<u32>,
+    /// Attribute chains on a name (`np.random.Generator`, `futures.ThreadPoolExecutor`) that
+    /// code running at import time evaluates, each with the 1-based line of its first
+    /// occurrence: the whole chain, read or written, anywhere in an eager expression (not in
+    /// annotations, lambdas, `del` or `with` targets). An attribute a module does not define
+    /// calls its `__getattr__` (PEP 562), which may import a submodule.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub eager_attributes: BTreeMap<String, u32>,
     /// The callees (dotted names) of the calls that certainly run in each function's own body
     /// (not in a conditional block, not in functions nested in it), keyed by the function's
     /// `__qualname__`: with `eager_calls` and

@@ -58,7 +58,11 @@ pub fn try_scan(source: &str, target: Option<&Target>) -> Result<FileScan, Unsur
     while let Some(indent) = lexer.next_line(&mut toks)? {
         let in_match = scanner.indentation(indent)?;
         let mut parser = Parser::new(source, &toks, lexer.records(), &mut out);
-        parser.line(in_match, scanner.records_calls())?;
+        parser.line(
+            in_match,
+            scanner.records_calls(),
+            scanner.records_attributes(),
+        )?;
         scanner.apply(&toks, &out)?;
     }
     scanner.finish()
@@ -138,6 +142,9 @@ struct Level {
     last: Last,
     /// A decorator was seen: a `def` or `class` must come next.
     decorated: bool,
+    /// The last line here was `NAME = <literal strings>` alone: a `for` over NAME on the
+    /// next line walks those strings.
+    strings: Option<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +183,8 @@ struct Scanner<'a> {
     lambda_nodes: Vec<(u32, u32)>,
     /// `for NAME in <literal strings>`: the name and the strings.
     loops: Vec<(&'a str, Vec<String>)>,
+    /// The line before the current one in its block, when it was `NAME = <literal strings>`.
+    previous_strings: Option<(String, Vec<String>)>,
     /// For each node, its index in `call_lists` (or `NONE`).
     call_list_of: Vec<u32>,
     /// The callees of a function node, in the order first met.
@@ -212,6 +221,7 @@ impl<'a> Scanner<'a> {
                 in_match: false,
                 last: Last::None,
                 decorated: false,
+                strings: None,
             }],
             pending: None,
             nodes: vec![Node {
@@ -221,6 +231,7 @@ impl<'a> Scanner<'a> {
             }],
             lambda_nodes: Vec::new(),
             loops: Vec::new(),
+            previous_strings: None,
             call_list_of: vec![NONE],
             call_lists: Vec::new(),
             tries: Vec::new(),
@@ -271,6 +282,12 @@ impl<'a> Scanner<'a> {
             && state.function.is_some()
     }
 
+    /// Whether the current line may run at import time, so its attribute chains are kept (a
+    /// `def` line's inline body is told apart by its header event).
+    fn records_attributes(&self) -> bool {
+        scope::runs_at_import(self.levels[self.levels.len() - 1].state.context)
+    }
+
     /// Opens or closes levels for a logical line's indentation; says whether the line sits in
     /// a `match` body.
     fn indentation(&mut self, indent: Indent) -> Result<bool, Unsure> {
@@ -285,6 +302,7 @@ impl<'a> Scanner<'a> {
                 in_match,
                 last: Last::None,
                 decorated: false,
+                strings: None,
             });
             return Ok(in_match);
         }
@@ -332,6 +350,8 @@ impl<'a> Scanner<'a> {
         };
         let is_decorator = first_kind == K::At;
         let top = self.levels.len() - 1;
+        let assigned = self.strings_assigned(toks)?;
+        self.previous_strings = std::mem::replace(&mut self.levels[top].strings, assigned);
         {
             let level = &mut self.levels[top];
             let continues = matches!(
@@ -361,6 +381,26 @@ impl<'a> Scanner<'a> {
             self.event(toks, out, top, &mut state, event)?;
         }
         Ok(())
+    }
+
+    /// `NAME = <literal strings>`, alone on its line (a trailing `;` aside).
+    fn strings_assigned(&self, toks: &[Tok]) -> Result<Option<(String, Vec<String>)>, Unsure> {
+        if toks.len() < 4 || toks[0].kind != K::Name || toks[1].kind != K::Equal {
+            return Ok(None);
+        }
+        let Some(mut end) = toks.iter().position(|t| t.kind == K::Newline) else {
+            return Ok(None);
+        };
+        if toks[end - 1].kind == K::Semi {
+            end -= 1;
+        }
+        if toks[2..end].iter().any(|t| t.kind == K::Semi) {
+            return Ok(None);
+        }
+        let values = literal::literal_strings(self.source.as_bytes(), &toks[2..end])?;
+        Ok(values
+            .filter(|values| !values.is_empty())
+            .map(|values| (self.text(toks, 0).to_string(), values)))
     }
 
     fn event(
@@ -514,6 +554,15 @@ impl<'a> Scanner<'a> {
                         self.scan.eager_calls.push(name);
                         self.scan.eager_call_lines.push(line);
                     }
+                }
+            }
+            Event::Attribute { chain, lambdas } => {
+                if lambdas == 0 && scope::runs_at_import(state.context) {
+                    let name = self.dotted(toks, chain);
+                    let offset = toks[chain.first as usize].start as usize;
+                    let (line, _) = self.lines.line_column(self.source, offset);
+                    let first = self.scan.eager_attributes.entry(name).or_insert(line);
+                    *first = (*first).min(line);
                 }
             }
             Event::ModuleAssign {
@@ -740,7 +789,18 @@ impl<'a> Scanner<'a> {
         iter: (u32, u32),
     ) -> Result<State, Unsure> {
         let iter = &toks[iter.0 as usize..iter.1 as usize];
-        let strings = literal::literal_strings(self.source.as_bytes(), iter)?;
+        let mut strings = literal::literal_strings(self.source.as_bytes(), iter)?;
+        // A name the line just before bound to a literal of strings.
+        if let ([only], None) = (iter, &strings) {
+            if only.kind == K::Name {
+                let name = &self.source[only.start as usize..only.end as usize];
+                strings = self
+                    .previous_strings
+                    .take()
+                    .filter(|(previous, _)| previous == name)
+                    .map(|(_, values)| values);
+            }
+        }
         match strings {
             Some(values) if !values.is_empty() && name != NONE => {
                 if !state.live {

@@ -354,3 +354,44 @@ fn class_bases_and_metaclass_are_eager_calls_of_their_hooks() {
         ]
     );
 }
+
+#[test]
+fn attribute_chains_evaluated_at_import_are_kept_with_their_first_line() {
+    let source = "import numpy as np\n\
+                  Kind = int | np.random.Generator\n\
+                  class C(base.K):\n    cls = futures.Pool\n    def m(self, d=np.dtypes.X) -> ann.T:\n        return np.fft.f\n\
+                  f = lambda: np.ma.x\nv: anno.T = np.random.Generator\nc.attr: int = 1\n\
+                  if TYPE_CHECKING:\n    t = np.typing.X\n";
+    let fast = super::try_scan(source, None).unwrap();
+    let reference = crate::scan_source_reference(source, None);
+    let chains: Vec<(&str, u32)> = fast
+        .eager_attributes
+        .iter()
+        .map(|(chain, &line)| (chain.as_str(), line))
+        .collect();
+    // Not kept: a method's body, a lambda, annotations, an annotated assignment's target, a
+    // `TYPE_CHECKING` block.
+    assert_eq!(
+        chains,
+        [
+            ("base.K", 3),
+            ("futures.Pool", 4),
+            ("np.dtypes.X", 5),
+            ("np.random.Generator", 2)
+        ]
+    );
+    assert_eq!(fast.eager_attributes, reference.eager_attributes);
+}
+
+#[test]
+fn a_loop_over_a_name_bound_to_literal_strings_just_before_imports_them() {
+    let source = "_deps = (\"numpy\", \"dateutil\")\n\nfor _dep in _deps:\n    __import__(_dep)\n\
+                  other = ('a',)\nx = 1\nfor o in other:\n    __import__(o)\n\
+                  y = 1; late = ('b',)\nfor l in late:\n    __import__(l)\n";
+    assert_eq!(
+        render(source, None),
+        "4:5 numpy eager\n4:5 dateutil eager\n"
+    );
+    let fast = super::try_scan(source, None).unwrap();
+    assert_eq!(fast, crate::scan_source_reference(source, None));
+}

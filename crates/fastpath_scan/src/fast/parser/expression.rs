@@ -70,7 +70,12 @@ impl Parser<'_> {
             return None;
         }
         let shape = match self.kind() {
-            kind @ (K::Name | K::Dotted) => Shape::name(kind, first),
+            K::Dotted => {
+                let shape = Shape::name(K::Dotted, first);
+                self.attribute_chain(&shape);
+                shape
+            }
+            K::Name => Shape::name(K::Name, first),
             K::Number | K::None | K::True | K::False | K::Ellipsis => Shape::new(SK::Other, first),
             K::Str => {
                 let flags = self.toks[first].flags;
@@ -227,9 +232,25 @@ impl Parser<'_> {
         }
     }
 
+    /// Reports `shape` when it is a whole attribute chain on a name: the chain ends here.
+    #[inline]
+    fn attribute_chain(&mut self, shape: &Shape) {
+        if self.attributes && self.walk && shape.kind == SK::Attr {
+            if let Some(chain) = shape.dotted() {
+                self.out.events.push(Event::Attribute {
+                    chain,
+                    lambdas: self.lambda_depth,
+                });
+            }
+        }
+    }
+
     pub(super) fn primary(&mut self) -> R<Shape> {
         let mut shape = self.atom()?;
         loop {
+            if self.kind() != K::Dot {
+                self.attribute_chain(&shape);
+            }
             match self.kind() {
                 K::Dot => {
                     self.bump();

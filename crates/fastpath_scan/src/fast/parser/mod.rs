@@ -111,6 +111,8 @@ pub(crate) enum Event {
     Register { key: (u32, u32) },
     /// A statement-level call (or decorator) whose callee is a dotted name.
     EagerCall { callee: Dotted },
+    /// A whole attribute chain on a name (`a.b.c`), on a line that may run at import.
+    Attribute { chain: Dotted, lambdas: u32 },
     /// A class statement's base (`metaclass: false`) or metaclass written as a dotted name:
     /// defining the class calls its `__init_subclass__`, or its `__new__` and `__init__`.
     ClassBase { class: Dotted, metaclass: bool },
@@ -285,6 +287,8 @@ pub(crate) struct Parser<'a> {
     /// Whether calls found now are reported: the reference scanner walks only some parts of a
     /// statement (not annotations, `with` targets, `del` targets, type aliases).
     walk: bool,
+    /// Whether attribute chains are reported (the line may run at import time).
+    attributes: bool,
     why: Cell<Unsure>,
 }
 
@@ -319,6 +323,7 @@ impl<'a> Parser<'a> {
             lambda_depth: 0,
             calls: true,
             walk: true,
+            attributes: false,
             why: Cell::new(Unsure::at("", 0)),
         }
     }
@@ -391,8 +396,15 @@ impl<'a> Parser<'a> {
     /// `calls`: whether the statements of this line record the calls they make (the scanner
     /// knows: in a function, outside its conditional blocks). Calls in lambdas, and on lines
     /// that define a function (its inline body records them), are reported regardless.
-    pub(crate) fn line(&mut self, in_match: bool, calls: bool) -> Result<(), Unsure> {
+    /// `attributes`: whether the line may run at import time, so its attribute chains matter.
+    pub(crate) fn line(
+        &mut self,
+        in_match: bool,
+        calls: bool,
+        attributes: bool,
+    ) -> Result<(), Unsure> {
         self.calls = calls || opens_block(self.kind());
+        self.attributes = attributes;
         self.statement_line(in_match).map_err(|Bail| self.reason())
     }
 }

@@ -617,6 +617,7 @@ impl Parser<'_> {
     }
 
     pub(super) fn expression_statement(&mut self) -> R<()> {
+        let target_events = self.out.events.len();
         let first = self.star_expressions(false)?;
         match self.kind() {
             K::Equal => {
@@ -657,6 +658,15 @@ impl Parser<'_> {
                     SK::Name | SK::Attr | SK::Subscript | SK::SysModules
                 ) {
                     return Err(self.unsure("annotated assignment target"));
+                }
+                // The reference does not walk an annotated assignment's target.
+                let mut at = target_events;
+                while at < self.out.events.len() {
+                    if matches!(self.out.events[at], Event::Attribute { .. }) {
+                        self.out.events.remove(at);
+                    } else {
+                        at += 1;
+                    }
                 }
                 self.bump();
                 self.annotation(false)?;
