@@ -1,6 +1,7 @@
 //! Entry candidates for a project with no `entry` configured: what `init` and
 //! `--show-settings` propose. They come from the places a deployment already names its entry
-//! points: `[project.scripts]` in `pyproject.toml` (console scripts, `pkg.mod:function`), a SAM
+//! points: `[project.scripts]` in `pyproject.toml` and `console_scripts` under
+//! `[options.entry_points]` in a setuptools `setup.cfg` (console scripts, `pkg.mod:function`), a SAM
 //! `template.yaml`/`template.yml` (`Handler`, searched under its function's `CodeUri`), and a
 //! Serverless `serverless.yml` (`handler: dir/module.function`).
 //!
@@ -46,6 +47,53 @@ pub fn console_scripts(pyproject: &Path) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// `console_scripts` under `[options.entry_points]` of a setuptools `setup.cfg`: script name to
+/// `pkg.mod:function` (extras in brackets left out). Read as configparser reads it: `key = value`
+/// or `key: value`, the value continued on indented lines, `#` and `;` comment lines.
+pub fn setup_cfg_console_scripts(setup_cfg: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(setup_cfg) else {
+        return BTreeMap::new();
+    };
+    let mut in_section = false;
+    let mut in_key = false;
+    let mut lines: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if trimmed.starts_with('[') && indent(line) == 0 {
+            in_section = trimmed == "[options.entry_points]";
+            in_key = false;
+            continue;
+        }
+        if !in_section || trimmed.is_empty() {
+            continue;
+        }
+        if indent(line) == 0 {
+            let Some(at) = line.find(['=', ':']) else {
+                in_key = false;
+                continue;
+            };
+            in_key = line[..at].trim() == "console_scripts";
+            if in_key {
+                lines.push(line[at + 1..].trim());
+            }
+        } else if in_key {
+            lines.push(trimmed);
+        }
+    }
+    lines
+        .into_iter()
+        .filter_map(|line| {
+            let (name, target) = line.split_once('=')?;
+            let target = target.split('[').next()?.trim();
+            (!name.trim().is_empty() && !target.is_empty())
+                .then(|| (name.trim().to_string(), target.to_string()))
+        })
+        .collect()
+}
+
 /// Every candidate under `root`, in a stable order: console scripts, SAM, Serverless.
 pub fn candidates(root: &Path) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -54,6 +102,13 @@ pub fn candidates(root: &Path) -> Vec<Candidate> {
             entry: target,
             src: None,
             origin: format!("pyproject.toml [project.scripts] {name}"),
+        });
+    }
+    for (name, target) in setup_cfg_console_scripts(&root.join("setup.cfg")) {
+        out.push(Candidate {
+            entry: target,
+            src: None,
+            origin: format!("setup.cfg [options.entry_points] console_scripts {name}"),
         });
     }
     for file in ["template.yaml", "template.yml"] {
@@ -253,6 +308,31 @@ Resources:
         );
         assert!(candidates(dir.path())[0].origin.contains("mycli"));
         assert!(console_scripts(&dir.path().join("missing.toml")).is_empty());
+    }
+
+    #[test]
+    fn console_scripts_are_read_from_setup_cfg() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("setup.cfg"),
+            "[metadata]\nname = httpie\n\n[options.entry_points]\n# the commands\n\
+             console_scripts = \n\thttp = httpie.__main__:main\n\thttpie = httpie.manager.__main__:main [cli]\n\
+             pygments.lexers =\n\tx = not.a:script\n\n[options]\nconsole_scripts = no = no:no\n",
+        )
+        .unwrap();
+        let scripts = setup_cfg_console_scripts(&dir.path().join("setup.cfg"));
+        assert_eq!(
+            scripts.into_iter().collect::<Vec<_>>(),
+            [
+                ("http".to_string(), "httpie.__main__:main".to_string()),
+                (
+                    "httpie".to_string(),
+                    "httpie.manager.__main__:main".to_string()
+                )
+            ]
+        );
+        assert_eq!(candidates(dir.path())[0].entry, "httpie.__main__:main");
+        assert!(setup_cfg_console_scripts(&dir.path().join("missing.cfg")).is_empty());
     }
 
     #[test]

@@ -321,14 +321,21 @@ impl Project {
         })
     }
 
-    /// `[project.scripts]` of the configuration's `pyproject.toml` (empty without one).
+    /// The project's console scripts: `console_scripts` of the root's `setup.cfg`, then
+    /// `[project.scripts]` of the configuration's `pyproject.toml`, which wins a name both
+    /// define.
     pub fn console_scripts(&self) -> BTreeMap<String, String> {
-        self.settings
-            .config_file
-            .as_deref()
-            .filter(|p| p.file_name().is_some_and(|n| n == "pyproject.toml"))
-            .map(crate::discover::console_scripts)
-            .unwrap_or_default()
+        let mut scripts =
+            crate::discover::setup_cfg_console_scripts(&self.settings.root.join("setup.cfg"));
+        scripts.extend(
+            self.settings
+                .config_file
+                .as_deref()
+                .filter(|p| p.file_name().is_some_and(|n| n == "pyproject.toml"))
+                .map(crate::discover::console_scripts)
+                .unwrap_or_default(),
+        );
+        scripts
     }
 
     /// Where the manifest of `entry` lives. A configured `manifest` is used as written; by

@@ -511,7 +511,7 @@ impl Walk<'_> {
                     let submodules = self.submodules_named_by(base_index, site);
                     for imported in &site.names {
                         if imported.name != "*" && !submodules.contains(&imported.name) {
-                            self.run_getattr(base_index, &imported.name);
+                            self.run_getattr(base_index, &imported.name, None);
                         }
                     }
                     for name in submodules {
@@ -536,7 +536,7 @@ impl Walk<'_> {
     fn eager_step(&mut self, index: usize, source: &Path, (line, step): (u32, Step<'_>)) {
         match step {
             Step::Call(callee) => self.follow_eager_call(index, source, (callee, line)),
-            Step::Attribute(chain) => self.follow_attribute(index, chain),
+            Step::Attribute(chain) => self.follow_attribute(index, chain, line),
         }
     }
 
@@ -545,16 +545,16 @@ impl Walk<'_> {
     /// as np`): each attribute that is not a loaded submodule is looked up on its module, whose
     /// PEP 562 `__getattr__` runs the imports that bind that name. The walk goes on while the
     /// chain names modules.
-    fn follow_attribute(&mut self, index: usize, chain: &str) {
+    fn follow_attribute(&mut self, index: usize, chain: &str, line: u32) {
         let module = &self.path.modules[index];
-        let Some(source) = module.path.as_deref().filter(|p| is_python(p)) else {
+        let Some(source) = module.path.clone().filter(|p| is_python(p)) else {
             return;
         };
         let Some((head, rest)) = chain.split_once('.') else {
             return;
         };
-        let scan = self.sources.scan(source, self.target);
-        let package = package_of(&module.name, module.kind == ModuleKind::Package);
+        let scan = self.sources.scan(&source, self.target);
+        let package = package_of(&module.name, module.kind == ModuleKind::Package).to_owned();
         let mut bindings = certain_bindings(&scan).filter_map(|s| binding(s, head, &package));
         let Some((mut module_name, first)) = bindings.next() else {
             return;
@@ -568,7 +568,13 @@ impl Walk<'_> {
                 let Some(&base) = self.loaded.get(&module_name) else {
                     return;
                 };
-                self.run_getattr(base, part);
+                let accessed = Access {
+                    module: index,
+                    path: source.to_path_buf(),
+                    line,
+                    chain: chain.to_string(),
+                };
+                self.run_getattr(base, part, Some(&accessed));
                 if !self.loaded.contains_key(&submodule) {
                     return;
                 }
@@ -757,7 +763,10 @@ impl Walk<'_> {
 
     /// `from pkg import name` where `pkg` defines no `name` but has a module `__getattr__`
     /// (PEP 562): the imports of `__getattr__` that bind `name` run.
-    fn run_getattr(&mut self, base_index: usize, name: &str) {
+    /// `accessed`: the attribute chain read at import time that made the lookup; the modules
+    /// loaded are then said to come through it (`np.random → numpy/__init__.py:718 import
+    /// numpy.random as random`).
+    fn run_getattr(&mut self, base_index: usize, name: &str, accessed: Option<&Access>) {
         let base = self.path.modules[base_index].clone();
         let Some(path) = base
             .path
@@ -793,12 +802,38 @@ impl Walk<'_> {
             let Some(target) = absolute_module(site, &package) else {
                 continue;
             };
+            let through = accessed.map(|access| Via {
+                module: self.path.modules[access.module].name.clone(),
+                path: access.path.clone(),
+                line: access.line,
+                column: 1,
+                context: Context::Eager,
+                statement: format!(
+                    "{} → {}:{} {}",
+                    access.chain,
+                    module_file(&base.name, &path),
+                    site.line,
+                    statement(site)
+                ),
+                // The chain read calls the module's `__getattr__`, which runs the import.
+                call: Some(CallChain {
+                    calls: vec![Call {
+                        callee: access.chain.clone(),
+                        module: base.name.clone(),
+                        function: "__getattr__".to_string(),
+                    }],
+                    module: base.name.clone(),
+                    path: path.clone(),
+                    line: site.line,
+                    statement: statement(site),
+                }),
+            });
             let frame = SiteFrame {
                 module: &base.name,
                 path: &path,
                 site,
                 statement: statement(site),
-                called: None,
+                called: through.as_ref(),
             };
             let target = match site
                 .names
@@ -1015,6 +1050,14 @@ fn certain_bindings(scan: &FileScan) -> impl Iterator<Item = &ImportSite> {
             && !s.optional
             && s.fallback_for.is_none()
     })
+}
+
+/// An attribute chain read at import time: by which module, where.
+struct Access {
+    module: usize,
+    path: PathBuf,
+    line: u32,
+    chain: String,
 }
 
 /// What module-level code evaluates at import time, in source order with the import sites.
@@ -1386,6 +1429,23 @@ mod tests {
         assert_eq!(via.statement, "a.f() → a.py b.g() → b.py:4 import leaf");
     }
 
+    /// The cold path of `cli.__main__:main` in the project `dir`.
+    fn main_called(dir: &tempfile::TempDir) -> ColdPath {
+        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
+        let none = HashSet::new();
+        let sources = Sources::default();
+        cold_path_of_call(
+            "cli.__main__",
+            Some("main"),
+            &resolver,
+            &sources,
+            None,
+            &none,
+            &[],
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_function_entry_runs_its_imports_and_those_of_the_functions_it_calls() {
         let dir = project(&[
@@ -1400,20 +1460,11 @@ mod tests {
             ("cli/never.py", ""),
         ]);
         let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
-        let sources = Sources::default();
         let none = HashSet::new();
-        let module_only = cold_path("cli.__main__", &resolver, &sources, None, &none).unwrap();
+        let module_only =
+            cold_path("cli.__main__", &resolver, &Sources::default(), None, &none).unwrap();
         assert_eq!(names(&module_only), ["cli", "cli.__main__"]);
-        let called = cold_path_of_call(
-            "cli.__main__",
-            Some("main"),
-            &resolver,
-            &sources,
-            None,
-            &none,
-            &[],
-        )
-        .unwrap();
+        let called = main_called(&dir);
         assert_eq!(
             names(&called),
             [
@@ -1451,7 +1502,11 @@ mod tests {
         let via = path.modules[2].via.as_ref().unwrap();
         assert_eq!(
             (via.module.as_str(), via.line, via.statement.as_str()),
-            ("lazy", 3, "import lazy.random as random")
+            (
+                "app",
+                3,
+                "lz.random.Generator → lazy/__init__.py:3 import lazy.random as random"
+            )
         );
     }
 
@@ -1473,19 +1528,7 @@ mod tests {
             ("cli/maybe.py", ""),
             ("cli/never.py", ""),
         ]);
-        let resolver = Resolver::new(vec![dir.path().to_path_buf()], None);
-        let sources = Sources::default();
-        let none = HashSet::new();
-        let called = cold_path_of_call(
-            "cli.__main__",
-            Some("main"),
-            &resolver,
-            &sources,
-            None,
-            &none,
-            &[],
-        )
-        .unwrap();
+        let called = main_called(&dir);
         assert_eq!(
             names(&called),
             [

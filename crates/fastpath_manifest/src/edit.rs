@@ -464,20 +464,18 @@ impl<'m> Editor<'m> {
         };
         let eol = self.eol();
         let Some(doc) = &self.manifest.docstring else {
-            // Before the first statement, else before the first import this edit adds (a file
-            // of comments whose tier headings receive imports: a docstring at the end would
-            // follow them and not be the docstring; found by the `manifest` fuzz target), else
-            // at the end.
+            // Before the first statement and before the first import this edit adds (tier
+            // headings above the first statement receive imports: a docstring below them would
+            // not be the docstring; found by the `manifest` fuzz target), else at the end.
             let source = &self.manifest.source;
-            let before_adds = || {
-                let mut adds = Vec::new();
-                self.add_edits(&mut adds);
-                adds.iter().map(|add| source.line_start(add.start)).min()
-            };
-            let at = match self.manifest.first_statement {
-                Some(statement) => Some(source.line_start(statement)),
-                None => before_adds(),
-            };
+            let mut adds = Vec::new();
+            self.add_edits(&mut adds);
+            let at = adds
+                .iter()
+                .map(|add| add.start)
+                .chain(self.manifest.first_statement)
+                .map(|offset| source.line_start(offset))
+                .min();
             let mut text = format!("\"\"\"{eol}Last profiled: {date}{eol}\"\"\"{eol}");
             let Some(at) = at else {
                 if !self.text().is_empty() && !self.text().ends_with(['\n', '\r']) {

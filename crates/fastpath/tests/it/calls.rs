@@ -1,6 +1,7 @@
 //! `fastpath graph` follows calls made at import time into other modules' functions: one
 //! entry of the `calls` fixture per shape (imported function, `m.f()`, decorator, class
-//! body, base class `__init_subclass__`, metaclass, literal loop, a callee's version branch),
+//! body, base class `__init_subclass__`, metaclass, literal loop, a callee's version branch,
+//! an attribute read at import time through a module `__getattr__`),
 //! and the precision guard (an import behind an argument test stays off the cold path). Each
 //! entry's modules were checked against `sys.modules` after a real import.
 
@@ -9,6 +10,13 @@ use crate::{fastpath, fixtures, require_python, run};
 fn graph(entry: &str) -> String {
     let dir = fixtures().join("calls");
     run(fastpath(&dir).args(["graph", entry, "--python", "python3"]))
+}
+
+/// `graph(entry)`, which must leave `module` off the cold path.
+fn graph_without(entry: &str, module: &str) -> String {
+    let output = graph(entry);
+    assert!(!output.contains(module), "{output}");
+    output
 }
 
 #[test]
@@ -70,15 +78,17 @@ fn loop_over_a_literal_tuple() {
 #[test]
 fn callee_branch_the_target_rules_out() {
     require_python!();
-    let output = graph("version_branch");
-    assert!(!output.contains("leaf_python2"), "{output}");
-    insta::assert_snapshot!(output);
+    insta::assert_snapshot!(graph_without("version_branch", "leaf_python2"));
 }
 
 #[test]
 fn import_behind_an_argument_test_stays_off() {
     require_python!();
-    let output = graph("precision_guard");
-    assert!(!output.contains("leaf_guarded"), "{output}");
-    insta::assert_snapshot!(output);
+    insta::assert_snapshot!(graph_without("precision_guard", "leaf_guarded"));
+}
+
+#[test]
+fn attribute_read_at_import_runs_the_module_getattr() {
+    require_python!();
+    insta::assert_snapshot!(graph_without("module_attribute_getattr", "lazy.fft"));
 }

@@ -319,3 +319,14 @@ fn manifest_docstring_after_comments_with_nul_bytes() {
         checks::manifest::check,
     );
 }
+
+/// Tier headings above the first statement receive imports while `Last profiled` creates the
+/// docstring: it went above the first statement, below the new imports, and was no docstring.
+#[test]
+fn manifest_docstring_above_imports_added_before_the_first_statement() {
+    regression(
+        "manifest",
+        "docstring_above_imports_added_before_the_first_statement.bin",
+        checks::manifest::check,
+    );
+}
