@@ -172,7 +172,7 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="fastpath-agreement-") as cwd:
         for entry in args.entries:
-            # Untimed: writes .pyc files, fills the interpreter cache, learns the CPU.
+            # Untimed: fills fastpath's bytecode and interpreter caches, learns the CPU.
             first = tool(binary, entry, python, 1, cwd, args.unpinned)
             cpu = None if args.unpinned else first["pinned"]
             bare(entry, python, 2, 1, cwd, cpu, False)

@@ -91,7 +91,7 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="fastpath-stability-") as cwd:
         for entry in args.entries:
-            profile(binary, entry, python, cwd, ["--runs", "1"])  # .pyc files, caches
+            profile(binary, entry, python, cwd, ["--runs", "1"])  # fastpath's bytecode and interpreter caches
             reps = []
             for r in range(args.reps):
                 a = profile(binary, entry, python, cwd, extra)

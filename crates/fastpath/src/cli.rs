@@ -528,7 +528,9 @@ Measure the cold start: what each import of ENTRY costs, over fresh interpreter 
 Runs project code: each run is a fresh `python -X importtime` process that imports ENTRY with \
 the project root first on sys.path, in your environment (PYTHONSTARTUP, PYTHONINSPECT, \
 PYTHONVERBOSE and an inherited PYTHONPROFILEIMPORTTIME are removed). A warm-up run comes first \
-(it writes .pyc files); then measured runs until the median import total is known within \
+(it compiles .pyc files into fastpath's cache through PYTHONPYCACHEPREFIX, one per interpreter, \
+never beside your sources; on Python 3.7, which has no such prefix, runs use -B and write \
+nothing); then measured runs until the median import total is known within \
 ±2.5 % (10 to 40 runs), or exactly --runs N. `python -c pass` runs measure interpreter start-up, \
 so the report can say: cold start = interpreter start-up + imports. The interpreter is pinned \
 to the least-busy CPU (one no other fastpath process holds, checked again between runs) for \
@@ -569,7 +571,7 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Discarded runs before measuring (they write the .pyc files).
+    /// Discarded runs before measuring (they fill fastpath's bytecode cache).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: usize,
 

@@ -1,8 +1,8 @@
 //! One way to measure: [`runner_config`] is the only place that turns the project and the
 //! measuring flags into the runner's configuration (the entry's roots, the other import roots
-//! on `PYTHONPATH`, runs, pinning, timeout), so a src layout, `--runs` and `--timeout` mean the
-//! same thing in every command that runs the entries; and [`saved`] is the only way a command
-//! reads `--profile FILE`.
+//! on `PYTHONPATH`, runs, pinning, timeout, the bytecode cache), so a src layout, `--runs` and
+//! `--timeout` mean the same thing in every command that runs the entries; and [`saved`] is
+//! the only way a command reads `--profile FILE`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,9 @@ pub fn runner_config(
         .unwrap_or_else(|| project.root().to_path_buf());
     let mut config = RunnerConfig::new(python.to_path_buf(), first, entry.module.clone());
     config.timeout = Duration::from_secs_f64(run.timeout);
+    // The warm-up's `.pyc` files go to fastpath's cache (one per interpreter), never into the
+    // project or site-packages; without a cache directory, to a temporary one.
+    config.bytecode_cache = fastpath_graph::default_cache_dir();
     // 1. flag  2. `runs` in the file  3. adaptive
     if let Some(runs) = run.runs.or(project.settings.runs) {
         config.stopping = StoppingRule::fixed(runs.max(1) as usize);
@@ -235,6 +238,9 @@ pub fn figures(
 pub struct GateRuns {
     current: RunnerConfig,
     reference: Option<RunnerConfig>,
+    /// The revision's bytecode cache: its worktree is temporary, and its `.pyc` files would
+    /// stay in fastpath's cache under a path that never comes back. Removed with the runs.
+    _reference_cache: Option<tempfile::TempDir>,
     python: PathBuf,
     /// The CPU the first batch chose, kept by every later one: the gate measures one run per
     /// batch, and a fresh choice per run would cost a 100 ms look at the machine each time and
@@ -252,16 +258,27 @@ impl GateRuns {
         reference_root: Option<&Path>,
     ) -> GateRuns {
         let current = runner_config(project, &info.executable, entry, run);
+        let reference_cache = reference_root.and_then(|_| {
+            tempfile::Builder::new()
+                .prefix("fastpath-pycache-")
+                .tempdir()
+                .ok()
+        });
         let reference = reference_root.map(|other| {
             let moved = Entry {
                 roots: crate::project::map_roots(&entry.roots, project.root(), other),
                 ..entry.clone()
             };
-            runner_config(project, &info.executable, &moved, run)
+            let mut config = runner_config(project, &info.executable, &moved, run);
+            if let Some(cache) = &reference_cache {
+                config.bytecode_cache = Some(cache.path().to_path_buf());
+            }
+            config
         });
         GateRuns {
             current,
             reference,
+            _reference_cache: reference_cache,
             python: info.executable.clone(),
             pinning: std::cell::Cell::new(None),
         }

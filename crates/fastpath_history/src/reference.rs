@@ -594,9 +594,7 @@ mod tests {
 
     use fastpath_graph::{ModuleKind, Origin, Via};
     use fastpath_profile::importtime;
-    use fastpath_profile::runner::{
-        Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
-    };
+    use fastpath_profile::runner::{BytecodeReport, EntryOutcome, Interpreter, Measurement, Run};
     use fastpath_profile::stats::{Decision, StoppingRule};
 
     use super::*;
@@ -633,10 +631,7 @@ import time:       100 | {:>10} | app\n",
             pinned: None,
             placement: Default::default(),
             contention: Default::default(),
-            bytecode: BytecodeReport {
-                mode: Bytecode::Cached,
-                note: None,
-            },
+            bytecode: BytecodeReport::cached("/cache/pycache/0123"),
             env_removed: Vec::new(),
             stopping: StoppingRule::fixed(1),
             decision: Decision::Converged,

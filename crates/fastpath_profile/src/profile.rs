@@ -360,7 +360,7 @@ pub fn folded(profile: &Profile) -> String {
 mod tests {
     use super::*;
     use crate::importtime::parse;
-    use crate::runner::{Bytecode, EntryOutcome};
+    use crate::runner::EntryOutcome;
     use std::collections::BTreeSet;
     use std::path::PathBuf;
 
@@ -391,10 +391,7 @@ mod tests {
             pinned: Some(1),
             placement: Placement::default(),
             contention: Contention::default(),
-            bytecode: BytecodeReport {
-                mode: Bytecode::Cached,
-                note: None,
-            },
+            bytecode: BytecodeReport::cached("/cache/pycache/0123"),
             env_removed: vec![],
             stopping: StoppingRule::default(),
             decision: Decision::Converged,

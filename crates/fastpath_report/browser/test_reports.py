@@ -402,7 +402,7 @@ def main():
         print(f"note: the browser itself tried, before any report: {SINK.seen}")
     try:
         network_control(driver, work)
-        # The seed example, copied: a profile writes .pyc files and .fastpath/ in the project.
+        # The seed example, copied: a profile may write .fastpath/ in the project.
         seed = work / "lambda-seed"
         shutil.copytree(REPO / "examples" / "lambda-seed", seed)
         profile_checks(driver, fastpath, seed, None, None,

@@ -65,12 +65,17 @@ pub fn run(cli: &Cli, args: &ReviewArgs, printer: &Printer) -> Result<ExitStatus
                     roots: map_roots(&entry.roots, &root, &other_root),
                     ..entry.clone()
                 };
-                for (snapshot, entry, label) in [
-                    (&mut head, entry, "the working tree"),
-                    (&mut base, &other, args.against.as_str()),
+                // The revision's worktree is temporary: its `.pyc` files go to a cache that
+                // goes with the measurement (the warm-up fills it), not to fastpath's.
+                for (snapshot, entry, label, kept) in [
+                    (&mut head, entry, "the working tree", true),
+                    (&mut base, &other, args.against.as_str(), false),
                 ] {
                     printer.progress(format!("measuring `{}` in {label} ...", entry.module));
-                    let config = runner_config(&project, &info.executable, entry, &args.run);
+                    let mut config = runner_config(&project, &info.executable, entry, &args.run);
+                    if !kept {
+                        config.bytecode_cache = None;
+                    }
                     let measurement = measure(&config, &mut |_| {})
                         .with_context(|| format!("measuring `{}` in {label}", entry.module))?;
                     add_costs(

@@ -12,6 +12,7 @@ mod html;
 mod init;
 mod model;
 mod profile;
+mod pycache;
 mod readonly;
 mod regression;
 mod sarif;

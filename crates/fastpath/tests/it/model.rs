@@ -297,7 +297,7 @@ fn runs_and_timeout_must_be_positive_everywhere() {
 }
 
 /// The other read-only ways to run: previews (`--diff`), static checks, the graph, `explain`.
-/// Figures come from a saved profile so that no `.pyc` file is written either.
+/// Figures come from a saved profile, so nothing is measured.
 #[test]
 fn read_only_flags_write_nothing() {
     require_python!();
@@ -309,7 +309,7 @@ fn read_only_flags_write_nothing() {
         output(fastpath(d).args(["profile", "--runs", "1", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");
     std::fs::write(&profile, json).unwrap();
-    // Profiling leaves `.pyc` files and perhaps observed imports: the tree is taken after it.
+    // Profiling may record observed imports: the tree is taken after it.
     let before = tree(d);
     let saved = profile.to_str().unwrap();
     let commands: &[&[&str]] = &[

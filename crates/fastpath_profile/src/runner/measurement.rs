@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
+use super::bytecode::{self, Plan};
 use super::contention::{
     classify, kept, Contended, Contention, ContentionRule, DroppedRun, RunSignals,
 };
@@ -14,10 +15,7 @@ use super::error::describe_status;
 use super::process::{self, removed_variables, tail, Finished, Scratch, OUTPUT_TAIL_BYTES};
 use super::protocol::{parse_report, program, split_segments, valid_entry, STARTUP_CODE};
 use super::untimed::{untimed_modules, Untimed};
-use super::{
-    Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Phase, Progress, Run,
-    RunError, RunnerConfig,
-};
+use super::{EntryOutcome, Interpreter, Measurement, Phase, Progress, Run, RunError, RunnerConfig};
 use crate::importtime;
 use crate::stats::Decision;
 
@@ -30,6 +28,8 @@ pub(super) struct Session<'a> {
     placer: RefCell<Placer>,
     env_removed: Vec<String>,
     removals: Vec<&'static str>,
+    /// `-B` and `PYTHONPYCACHEPREFIX` for every child.
+    bytecode: Plan,
     /// The program spawned: the interpreter as given, then its `sys.executable` once known.
     program: std::cell::RefCell<PathBuf>,
 }
@@ -61,22 +61,47 @@ impl<'a> Session<'a> {
             .collect();
         env_removed.sort();
         let scratch = Scratch::new()?;
-        if config.bytecode == Bytecode::Fresh {
-            let prefix = scratch.path("empty-pycache");
-            fs::create_dir(&prefix).map_err(|source| RunError::Scratch {
-                path: prefix.clone(),
-                source,
-            })?;
-        }
-        Ok(Session {
+        let probed = bytecode::probe(
+            &config.python,
+            &removals,
+            &config.extra_env,
+            &scratch,
+            config.timeout,
+        )?;
+        let temporary = scratch.path("pycache");
+        fs::create_dir(&temporary).map_err(|source| RunError::Scratch {
+            path: temporary.clone(),
+            source,
+        })?;
+        let bytecode = bytecode::plan(
+            bytecode::Inputs {
+                mode: config.bytecode,
+                version: probed.as_ref().map(|p| p.version),
+                user_prefix: bytecode::user_prefix(&config.extra_env),
+                temporary,
+            },
+            || {
+                bytecode::private_cache(
+                    config.bytecode_cache.as_deref(),
+                    &config.python,
+                    probed.as_ref(),
+                )
+            },
+        );
+        let session = Session {
             config,
             root,
             scratch,
             placer,
             env_removed,
             removals,
+            bytecode,
             program: std::cell::RefCell::new(config.python.clone()),
-        })
+        };
+        if let Some(probed) = probed {
+            session.adopt_executable(&probed.executable);
+        }
+        Ok(session)
     }
 
     /// Runs the interpreter directly from now on. A version manager's shim (pyenv's
@@ -96,13 +121,11 @@ impl<'a> Session<'a> {
         for name in &self.removals {
             cmd.env_remove(name);
         }
-        if self.config.bytecode == Bytecode::Fresh {
-            cmd.arg("-B");
-            cmd.env("PYTHONPYCACHEPREFIX", self.scratch.path("empty-pycache"));
-        }
         for (key, value) in &self.config.extra_env {
             cmd.env(key, value);
         }
+        // After the caller's variables: the plan has already taken theirs into account.
+        self.bytecode.apply(&mut cmd);
         cmd.current_dir(&self.root).stdin(Stdio::null());
         cmd
     }
@@ -439,13 +462,7 @@ impl<'a> Session<'a> {
             decision
         };
         let interpreter = interpreter.expect("at least one run happened");
-        let note = match config.bytecode {
-            Bytecode::Fresh if version_below(&interpreter.version, 3, 8) => Some(format!(
-                "Python {} has no PYTHONPYCACHEPREFIX: only -B applied, existing .pyc files were still read",
-                interpreter.version
-            )),
-            _ => None,
-        };
+        let bytecode = self.bytecode.report(&interpreter.version);
         Ok(Measurement {
             entry: config.entry.clone(),
             interpreter,
@@ -455,10 +472,7 @@ impl<'a> Session<'a> {
             pinned: self.placer.borrow().cpu(),
             placement: self.placer.borrow().placement(),
             contention,
-            bytecode: BytecodeReport {
-                mode: config.bytecode,
-                note,
-            },
+            bytecode,
             env_removed: self.env_removed,
             stopping: rule,
             decision,
@@ -475,21 +489,122 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Whether a `major.minor.micro` version is below `major.minor`.
-fn version_below(version: &str, major: u32, minor: u32) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (ma, mi) < (major, minor)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
+    use super::super::{Bytecode, BytecodeSource, Pinning};
     use super::*;
 
+    /// The variables a command sets (`Some`) or removes (`None`).
+    fn envs(cmd: &Command) -> Vec<(String, Option<String>)> {
+        cmd.get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect()
+    }
+
+    fn python3_runs() -> bool {
+        let ok = Command::new("python3")
+            .args(["-c", "import sys; assert sys.version_info >= (3, 8)"])
+            .status()
+            .is_ok_and(|s| s.success());
+        let on_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            ok || !on_ci,
+            "CI=true but there is no python3 >= 3.8 on PATH"
+        );
+        ok
+    }
+
     #[test]
-    fn version_comparison() {
-        assert!(version_below("3.7.16", 3, 8));
-        assert!(!version_below("3.8.0", 3, 8));
-        assert!(!version_below("3.13.0", 3, 8));
+    fn the_child_environment_points_bytecode_at_fastpaths_cache() {
+        if !python3_runs() {
+            eprintln!("skipped: no python3 >= 3.8 on PATH");
+            return;
+        }
+        let root = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let mut config = RunnerConfig::new("python3", root.path(), "app");
+        config.pinning = Pinning::Off;
+        config.bytecode_cache = Some(cache.path().to_path_buf());
+        config.extra_env = vec![(OsString::from("PYTHONPATH"), OsString::from("/lib"))];
+        let session = Session::new(&config).unwrap();
+        // The probe found the real interpreter, so no shim runs again.
+        assert!(session.program.borrow().is_absolute());
+        let cmd = session.command();
+        assert_eq!(cmd.get_args().count(), 0, "no -B: the warm-up must write");
+        let envs = envs(&cmd);
+        let prefix = envs
+            .iter()
+            .find(|(k, _)| k == "PYTHONPYCACHEPREFIX")
+            .and_then(|(_, v)| v.clone())
+            .expect("PYTHONPYCACHEPREFIX is set");
+        assert!(
+            Path::new(&prefix).starts_with(cache.path().join("pycache")),
+            "{prefix}"
+        );
+        assert!(Path::new(&prefix).is_dir());
+        for removed in ["PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"] {
+            assert!(envs.contains(&(removed.to_string(), None)), "{removed}");
+        }
+        assert!(envs.contains(&("PYTHONPATH".to_string(), Some("/lib".to_string()))));
+        assert_eq!(
+            session.bytecode.report.source,
+            BytecodeSource::FastpathCache
+        );
+        // The cwd is the project root, never the cache.
+        assert_eq!(cmd.get_current_dir(), Some(session.root.as_path()));
+        // The same interpreter finds the same cache again; fresh mode writes nowhere.
+        let again = Session::new(&config).unwrap();
+        assert_eq!(again.bytecode.prefix.as_deref(), Some(Path::new(&prefix)));
+        config.bytecode = Bytecode::Fresh;
+        let fresh = Session::new(&config).unwrap();
+        let cmd = fresh.command();
+        assert_eq!(
+            cmd.get_args().collect::<Vec<_>>(),
+            vec![std::ffi::OsStr::new("-B")]
+        );
+        assert!(fresh
+            .bytecode
+            .prefix
+            .as_deref()
+            .is_some_and(|p| p.starts_with(fresh.scratch.dir.path())));
+    }
+
+    #[test]
+    fn the_interpreter_is_probed_once_per_process() {
+        use std::os::unix::fs::PermissionsExt;
+        if !python3_runs() {
+            eprintln!("skipped: no python3 >= 3.8 on PATH");
+            return;
+        }
+        // An interpreter that counts how often it is started, then runs python3.
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python");
+        let calls = dir.path().join("calls");
+        fs::write(
+            &python,
+            format!(
+                "#!/bin/sh\necho started >> '{}'\nexec python3 \"$@\"\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+        let mut config = RunnerConfig::new(&python, dir.path(), "app");
+        config.pinning = Pinning::Off;
+        for _ in 0..3 {
+            let session = Session::new(&config).unwrap();
+            assert_eq!(
+                session.bytecode.report.source,
+                BytecodeSource::TemporaryCache
+            );
+        }
+        assert_eq!(fs::read_to_string(&calls).unwrap(), "started\n");
     }
 }

@@ -13,11 +13,9 @@
 //! corrupt the measurement: `PYTHONPROFILEIMPORTTIME` (double rows and overhead in start-up
 //! runs), `PYTHONSTARTUP`, `PYTHONINSPECT` (would wait on a prompt), `PYTHONVERBOSE` (floods
 //! fd 2), and `PYTHONDONTWRITEBYTECODE` in the default mode, so that the warm-up writes `.pyc`
-//! files as a deployed package has them. [`Bytecode::Fresh`] measures the opposite case, a
-//! package without `.pyc` files: `-B` plus an empty `PYTHONPYCACHEPREFIX` (3.8+) makes every
-//! module compile from source and write nothing, standard library included (an upper bound). On
-//! 3.7, which has no cache prefix, only `-B` applies and existing `.pyc` files are still read;
-//! the measurement says so.
+//! files as a deployed package has them. It writes them into a private cache
+//! (`PYTHONPYCACHEPREFIX`), never into the user's tree: see [`bytecode`], which also covers
+//! [`Bytecode::Fresh`] (a package without `.pyc` files) and CPython 3.7, which has no prefix.
 //!
 //! Each child runs in its own process group, optionally pinned to one CPU (pinning cut the
 //! robust CV from 2-19 % to 1-4 % on our machines); on timeout the whole group is killed. The
@@ -37,9 +35,11 @@
 //! import; the finder's answer names their real importer ([`Measurement::reattributed`]).
 //!
 //! The seams: `protocol` (the bootstrap, its result file and markers), `process` (scratch
-//! files, environment, pinning, spawning with a timeout), `measurement` (the session that runs
-//! warm-up, measured and start-up runs), `untimed` (modules without a row) and [`RunError`].
+//! files, environment, pinning, spawning with a timeout), [`bytecode`] (where `.pyc` files are
+//! read and written), `measurement` (the session that runs warm-up, measured and start-up
+//! runs), `untimed` (modules without a row) and [`RunError`].
 
+pub mod bytecode;
 pub mod contention;
 pub mod cpu;
 mod error;
@@ -48,6 +48,7 @@ mod process;
 mod protocol;
 mod untimed;
 
+pub use bytecode::{BytecodeReport, BytecodeSource};
 pub use contention::{Contention, ContentionRule};
 pub use cpu::Placement;
 pub use error::{last_line, RunError};
@@ -84,7 +85,8 @@ pub enum Pinning {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bytecode {
-    /// The usual `__pycache__`, written by the warm-up runs: a deployment with `.pyc` files.
+    /// `.pyc` files written by the warm-up runs into a private cache and read by the measured
+    /// runs: a deployment with `.pyc` files (see [`bytecode`]).
     #[default]
     Cached,
     /// No `.pyc` at all, nothing written: a deployment without `.pyc` files (see module doc).
@@ -101,7 +103,7 @@ pub struct RunnerConfig {
     pub project_root: PathBuf,
     /// Dotted module name whose import is the cold start.
     pub entry: String,
-    /// Discarded runs before measuring (they also write `.pyc` files).
+    /// Discarded runs before measuring (they also fill the bytecode cache).
     pub warmup: usize,
     /// How many measured runs.
     pub stopping: StoppingRule,
@@ -113,6 +115,10 @@ pub struct RunnerConfig {
     pub pinning: Pinning,
     /// Bytecode mode.
     pub bytecode: Bytecode,
+    /// The directory that holds fastpath's persistent bytecode cache (`pycache/KEY` below it,
+    /// one per interpreter); `None`: a temporary cache, gone with the measurement (see
+    /// [`bytecode`]).
+    pub bytecode_cache: Option<PathBuf>,
     /// Variables added to the child's environment (after the removals).
     pub extra_env: Vec<(OsString, OsString)>,
     /// A function of the entry module to call after the import, and the `sys.argv` it sees
@@ -135,7 +141,7 @@ pub struct Call {
 
 impl RunnerConfig {
     /// Defaults: 1 warm-up, adaptive 5-40 runs to 2.5 %, 5 start-up runs, 60 s timeout,
-    /// pinned, cached bytecode.
+    /// pinned, cached bytecode in a temporary cache.
     pub fn new(
         python: impl Into<PathBuf>,
         project_root: impl Into<PathBuf>,
@@ -151,6 +157,7 @@ impl RunnerConfig {
             timeout: Duration::from_secs(60),
             pinning: Pinning::Auto,
             bytecode: Bytecode::Cached,
+            bytecode_cache: None,
             extra_env: Vec::new(),
             call: None,
             contention: None,
@@ -260,16 +267,6 @@ impl Run {
             .map(|&r| self.imports.nodes[r].cumulative_us as f64)
             .sum()
     }
-}
-
-/// What the bytecode mode actually did on this interpreter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BytecodeReport {
-    /// The mode asked for.
-    pub mode: Bytecode,
-    /// A caveat, when the interpreter could not do exactly that.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// Everything the runs produced, before any statistics.

@@ -217,7 +217,8 @@ fn wait_with_usage(child: &mut std::process::Child) -> (io::Result<ExitStatus>, 
 pub(super) fn removed_variables(mode: Bytecode) -> Vec<&'static str> {
     let mut removals = ALWAYS_REMOVED.to_vec();
     if mode == Bytecode::Cached {
-        // The warm-up must write `.pyc` files, as a deployed package has them.
+        // The warm-up must write `.pyc` files (into the private cache), as a deployed package
+        // has them.
         removals.push("PYTHONDONTWRITEBYTECODE");
     }
     removals

@@ -9,7 +9,8 @@ use std::time::Duration;
 use fastpath_profile::importtime::AnomalyKind;
 use fastpath_profile::observed::ObservedEdge;
 use fastpath_profile::runner::{
-    measure, Bytecode, Measurement, Phase, Pinning, Progress, RunError, RunnerConfig,
+    measure, Bytecode, BytecodeSource, Measurement, Phase, Pinning, Progress, RunError,
+    RunnerConfig,
 };
 use fastpath_profile::stats::StoppingRule;
 use fastpath_profile::Profile;
@@ -337,12 +338,75 @@ fn fresh_bytecode_mode_on_python3() {
     assert!(!dir.path().join("localpkg/__pycache__").exists());
 }
 
+/// Every file and directory under `root`, with the bytes of each file.
+fn tree(root: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.push((path.clone(), None));
+                stack.push(path);
+            } else {
+                out.push((path.clone(), Some(std::fs::read(&path).unwrap())));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `.pyc` files under `dir` whose path ends with `suffix`.
+fn pyc_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    tree(dir)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect()
+}
+
 #[test]
-fn cached_bytecode_mode_writes_pyc_in_warm_up() {
+fn cached_bytecode_mode_fills_fastpaths_cache_and_leaves_the_tree_alone() {
     let Some(python) = python3() else { return };
     let dir = project();
-    run(&quick(&python, dir.path(), "uses_local")).unwrap();
-    assert!(dir.path().join("localpkg/__pycache__").is_dir());
+    let cache = tempfile::tempdir().unwrap();
+    let before = tree(dir.path());
+    let mut config = quick(&python, dir.path(), "uses_local");
+    config.bytecode_cache = Some(cache.path().to_path_buf());
+    let m = run(&config).unwrap();
+    assert_eq!(tree(dir.path()), before, "the project tree changed");
+    assert_eq!(m.bytecode.source, BytecodeSource::FastpathCache);
+    let used = m.bytecode.cache.clone().unwrap();
+    assert!(used.starts_with(cache.path().join("pycache")), "{used:?}");
+    // The warm-up compiled the project's modules into the cache, at their absolute paths.
+    let helper = pyc_under(&used, ".pyc")
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("localpkg/helper."))
+        .collect::<Vec<_>>();
+    assert_eq!(helper.len(), 1, "{helper:?}");
+    // A second measurement of the same tree reads them and rewrites nothing.
+    let compiled = std::fs::read(&helper[0]).unwrap();
+    let stamp = std::fs::metadata(&helper[0]).unwrap().modified().unwrap();
+    let again = run(&config).unwrap();
+    assert_eq!(again.bytecode.cache.as_deref(), Some(used.as_path()));
+    assert_eq!(std::fs::read(&helper[0]).unwrap(), compiled);
+    assert_eq!(
+        std::fs::metadata(&helper[0]).unwrap().modified().unwrap(),
+        stamp
+    );
+    assert_eq!(tree(dir.path()), before, "the project tree changed");
+}
+
+#[test]
+fn without_a_cache_directory_the_bytecode_cache_is_temporary() {
+    let Some(python) = python3() else { return };
+    let dir = project();
+    let before = tree(dir.path());
+    let m = run(&quick(&python, dir.path(), "uses_local")).unwrap();
+    assert_eq!(tree(dir.path()), before, "the project tree changed");
+    assert_eq!(m.bytecode.source, BytecodeSource::TemporaryCache);
+    assert_eq!((m.bytecode.cache, m.bytecode.note), (None, None));
 }
 
 #[test]
@@ -409,6 +473,35 @@ fn every_pyenv_interpreter_from_3_7() {
         assert!(loaded(&m, "fractions"), "{version}");
         // 3.7 has no PYTHONPYCACHEPREFIX: the report says what was done instead.
         assert_eq!(m.bytecode.note.is_some(), version == "3.7", "{version}");
+        // Cached bytecode, the default, writes nothing into the tree on any of them.
+        let before = tree(dir.path());
+        let cache = tempfile::tempdir().unwrap();
+        config.bytecode = Bytecode::Cached;
+        config.bytecode_cache = Some(cache.path().to_path_buf());
+        let m = run(&config).unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert_eq!(
+            tree(dir.path()),
+            before,
+            "{version}: the project tree changed"
+        );
+        let in_cache = pyc_under(cache.path(), ".pyc");
+        if version == "3.7" {
+            assert_eq!(m.bytecode.source, BytecodeSource::BesideSources);
+            assert!(m.bytecode.note.is_some());
+            assert!(in_cache.is_empty(), "3.7 wrote to the cache: {in_cache:?}");
+        } else {
+            assert_eq!(
+                m.bytecode.source,
+                BytecodeSource::FastpathCache,
+                "{version}"
+            );
+            assert_eq!(m.bytecode.note, None, "{version}");
+            let tag = format!("localpkg/helper.cpython-{}.pyc", version.replace('.', ""));
+            assert!(
+                in_cache.iter().any(|p| p.to_string_lossy().ends_with(&tag)),
+                "{version}: no {tag} in the cache"
+            );
+        }
         let p = Profile::from_measurement(&m);
         eprintln!(
             "{version}: uses_local import median {:.0} us, start-up {:.0} us",

@@ -61,9 +61,7 @@ mod tests {
 
     use fastpath_graph::Origin;
     use fastpath_profile::importtime::parse;
-    use fastpath_profile::runner::{
-        Bytecode, BytecodeReport, EntryOutcome, Interpreter, Measurement, Run,
-    };
+    use fastpath_profile::runner::{BytecodeReport, EntryOutcome, Interpreter, Measurement, Run};
     use fastpath_profile::savings::{compute, set_saving, ColdGraph, ImportSite};
     use fastpath_profile::stats::{Decision, StoppingRule};
 
@@ -105,10 +103,7 @@ import time:       200 |      27000 | app
             pinned: Some(1),
             placement: Default::default(),
             contention: Default::default(),
-            bytecode: BytecodeReport {
-                mode: Bytecode::Cached,
-                note: None,
-            },
+            bytecode: BytecodeReport::cached("/cache/pycache/0123"),
             env_removed: vec!["PYTHONSTARTUP".to_string()],
             stopping: StoppingRule::fixed(3),
             decision: Decision::Converged,

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use fastpath_profile::costed::PulledIn;
-use fastpath_profile::runner::Bytecode;
 use fastpath_profile::savings::SetSaving;
 use fastpath_profile::Profile;
 
@@ -289,16 +288,7 @@ fn header(p: &Profile, out: &mut dyn Write) -> io::Result<()> {
     if let Some(note) = &p.placement.note {
         writeln!(out, "  note: {note}")?;
     }
-    match p.bytecode.mode {
-        Bytecode::Cached => writeln!(
-            out,
-            "  bytecode: cached (.pyc files written by the warm-up)"
-        )?,
-        Bytecode::Fresh => writeln!(
-            out,
-            "  bytecode: fresh (no .pyc files, as a package shipped without them)"
-        )?,
-    }
+    writeln!(out, "  bytecode: {}", p.bytecode.description())?;
     if let Some(note) = &p.bytecode.note {
         writeln!(out, "  note: {note}")?;
     }
@@ -429,10 +419,7 @@ mod tests {
                 ..Placement::default()
             },
             contention: Default::default(),
-            bytecode: BytecodeReport {
-                mode: Bytecode::Cached,
-                note: None,
-            },
+            bytecode: BytecodeReport::cached("/cache/pycache/0123"),
             env_removed: vec![],
             stopping: StoppingRule::fixed(3),
             decision: Decision::Converged,
