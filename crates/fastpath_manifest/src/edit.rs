@@ -533,43 +533,26 @@ impl<'m> Editor<'m> {
         }
     }
 
-    /// Where the lines CPython reads before the code end: a shebang on line 1 and a PEP 263
-    /// encoding declaration on line 1 or 2 (after a comment or blank line 1). Nothing may be
-    /// inserted above them.
+    /// Where the lines read before the code end: a shebang on line 1 and the encoding
+    /// declaration on line 1 or 2, as the reader found it (PEP 263, lines ended by `\n`).
+    /// Nothing may be inserted above them.
     fn header_end(&self) -> u32 {
         let text = self.text();
-        let mut end = 0usize;
-        for line in 0..2 {
-            let rest = &text[end..];
-            let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
-            let content = rest[..length].trim_start_matches([' ', '\t', '\x0c']);
-            let header = (line == 0 && content.starts_with("#!"))
-                || (content.starts_with('#') && declares_encoding(content));
-            if header {
-                let next = end + length + line_break_len(&rest[length..]);
-                return self.header_end_from(next, line);
-            }
-            if !(content.is_empty() || content.starts_with('#')) {
-                return 0;
-            }
-            end += length + line_break_len(&rest[length..]);
-        }
-        0
-    }
-
-    /// After a header line ending at `next` (line `line`, 0-based): a second line that
-    /// declares the encoding belongs to the header too.
-    fn header_end_from(&self, next: usize, line: usize) -> u32 {
-        let text = self.text();
-        if line == 0 {
-            let rest = &text[next..];
-            let length = rest.find(['\n', '\r']).unwrap_or(rest.len());
-            let content = rest[..length].trim_start_matches([' ', '\t', '\x0c']);
-            if content.starts_with('#') && declares_encoding(content) {
-                return (next + length + line_break_len(&rest[length..])) as u32;
+        let bytes = &self.manifest.source.bytes;
+        let cookie = if fastpath_scan::coding_cookie(bytes).is_some() {
+            fastpath_scan::cookie_line(bytes)
+        } else {
+            0
+        };
+        let lines = cookie.max(u32::from(text.starts_with("#!")));
+        let mut end = 0;
+        for _ in 0..lines {
+            match text[end..].find('\n') {
+                Some(at) => end += at + 1,
+                None => return text.len() as u32,
             }
         }
-        next as u32
+        end as u32
     }
 
     /// Deletes removed imports; returns the bound names that no longer have an import.
@@ -1090,21 +1073,6 @@ impl<'m> Editor<'m> {
         }
         Ok(bytes.into_owned())
     }
-}
-
-/// A comment line that declares the source encoding: `coding[:=]` followed by a name (PEP 263).
-fn declares_encoding(comment: &str) -> bool {
-    comment.match_indices("coding").any(|(at, _)| {
-        let rest = &comment[at + "coding".len()..];
-        rest.strip_prefix([':', '='])
-            .map(|value| value.trim_start_matches([' ', '\t']))
-            .is_some_and(|value| {
-                value
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            })
-    })
 }
 
 fn line_break_len(rest: &str) -> usize {

@@ -341,3 +341,14 @@ fn manifest_docstring_below_the_encoding_declaration() {
         checks::manifest::check,
     );
 }
+
+/// Lines ended by lone carriage returns before an encoding declaration: the editor's idea of
+/// "the first two lines" must be the reader's (`\n` ends a line for PEP 263 here).
+#[test]
+fn manifest_encoding_declaration_after_carriage_returns() {
+    regression(
+        "manifest",
+        "encoding_declaration_after_carriage_returns.bin",
+        checks::manifest::check,
+    );
+}
