@@ -693,7 +693,32 @@ impl<'m> Editor<'m> {
         }
     }
 
+    /// The added imports' insertions, none above the docstring's end: an import above it
+    /// would make it an ordinary string (a tier heading above the docstring receiving an
+    /// import; found by the `manifest` fuzz target).
     fn add_edits(&self, out: &mut Vec<Replacement>) {
+        let mut adds = Vec::new();
+        self.placed_adds(&mut adds);
+        let floor = self
+            .manifest
+            .docstring
+            .as_ref()
+            .map(|doc| self.manifest.source.line_end(self.to_text(doc.span.end)));
+        let eol = self.eol();
+        for mut add in adds {
+            if let Some(floor) = floor.filter(|&floor| add.start < floor) {
+                let body = add.text.trim_matches(['\n', '\r']);
+                add.text = format!("{eol}{eol}{body}");
+                add.start = floor;
+                add.end = floor;
+            }
+            out.push(add);
+        }
+    }
+
+    /// Where each added import goes: its tier's section, a new section, or (without
+    /// sections) after the last import.
+    fn placed_adds(&self, out: &mut Vec<Replacement>) {
         let source = &self.manifest.source;
         let eol = self.eol();
         let sections = &self.manifest.sections;

@@ -352,3 +352,14 @@ fn manifest_encoding_declaration_after_carriage_returns() {
         checks::manifest::check,
     );
 }
+
+/// A tier heading above the docstring received an import, which made the docstring an
+/// ordinary string: added imports now go below the docstring.
+#[test]
+fn manifest_import_added_above_the_docstring() {
+    regression(
+        "manifest",
+        "import_added_above_the_docstring.bin",
+        checks::manifest::check,
+    );
+}
