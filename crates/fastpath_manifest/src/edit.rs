@@ -279,7 +279,7 @@ impl<'m> Editor<'m> {
             .text()
             .get(start as usize..end as usize)
             .unwrap_or_default();
-        if TRIPLE_QUOTES.iter().any(|q| literal.ends_with(q)) && literal.len() >= 6 {
+        if one_triple_quoted_string(literal) {
             Ok(())
         } else {
             Err(EditError::DocstringOneLine {
@@ -1100,6 +1100,29 @@ impl<'m> Editor<'m> {
     }
 }
 
+/// Whether `literal` is one triple-quoted string (prefix letters allowed), not a one-line
+/// string or a concatenation that merely ends in `"""` (`"a" ""` reads as `"a"""`; found by
+/// the `manifest` fuzz target). A line can be added before its closing quotes.
+fn one_triple_quoted_string(literal: &str) -> bool {
+    let body = literal.trim_start_matches(['r', 'R', 'u', 'U', 'b', 'B', 'f', 'F']);
+    let Some(quote) = TRIPLE_QUOTES.iter().find(|q| body.starts_with(**q)) else {
+        return false;
+    };
+    let inner = &body.as_bytes()[3..];
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if inner[i..].starts_with(quote.as_bytes()) {
+            return i + 3 == inner.len();
+        }
+        i += 1;
+    }
+    false
+}
+
 fn line_break_len(rest: &str) -> usize {
     if rest.starts_with("\r\n") {
         2
@@ -1107,5 +1130,24 @@ fn line_break_len(rest: &str) -> usize {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_triple_quoted_string;
+
+    #[test]
+    fn only_one_whole_triple_quoted_string_takes_a_line() {
+        assert!(one_triple_quoted_string("\"\"\"Fast path.\"\"\""));
+        assert!(one_triple_quoted_string("r'''a \\''' b'''"));
+        assert!(one_triple_quoted_string("\"\"\"\"\"\""));
+        assert!(
+            !one_triple_quoted_string("\"a\"\"\""),
+            "`\"a\"` then `\"\"`"
+        );
+        assert!(!one_triple_quoted_string("\"\"\"a\"\"\" \"\"\"b\"\"\""));
+        assert!(!one_triple_quoted_string("\"Fast path.\""));
+        assert!(!one_triple_quoted_string("\"\"\"unterminated"));
     }
 }

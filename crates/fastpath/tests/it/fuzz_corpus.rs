@@ -363,3 +363,14 @@ fn manifest_import_added_above_the_docstring() {
         checks::manifest::check,
     );
 }
+
+/// A docstring `"..." ""` ends in `"""` but is a one-line string: `Last profiled` went inside it
+/// and broke the file. Only one whole triple-quoted string takes the line now.
+#[test]
+fn manifest_docstring_concatenation_ending_in_triple_quotes() {
+    regression(
+        "manifest",
+        "docstring_concatenation_ending_in_triple_quotes.bin",
+        checks::manifest::check,
+    );
+}
