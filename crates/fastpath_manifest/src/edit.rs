@@ -473,10 +473,17 @@ impl<'m> Editor<'m> {
             let mut adds = Vec::new();
             self.add_edits(&mut adds);
             let end = self.text().len() as u32;
+            // Above the HISTORY block too: lines appended to it later must stay in it.
+            let history = self
+                .manifest
+                .history
+                .as_ref()
+                .map(|history| self.to_text(history.span.start));
             let at = adds
                 .iter()
                 .map(|add| add.start)
                 .chain(self.manifest.first_statement)
+                .chain(history)
                 .map(|offset| source.line_start(offset))
                 .min()
                 .unwrap_or(end)

@@ -374,3 +374,14 @@ fn manifest_docstring_concatenation_ending_in_triple_quotes() {
         checks::manifest::check,
     );
 }
+
+/// A manifest of only a HISTORY block: the new docstring went below it, and the HISTORY lines
+/// appended after the docstring were no longer in the block. The docstring goes above it now.
+#[test]
+fn manifest_docstring_above_the_history_block() {
+    regression(
+        "manifest",
+        "docstring_above_the_history_block.bin",
+        checks::manifest::check,
+    );
+}
