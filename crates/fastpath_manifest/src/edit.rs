@@ -371,12 +371,17 @@ impl<'m> Editor<'m> {
             && annotation.notes.is_empty()
             && !has_flags;
         if only_marker {
-            // `# (TIER1)`: the new parts go before the marker.
+            // `# (TIER1)`: the new parts go before the marker, or before text the reader did
+            // not recognise (`# - PROFILED <not a date>`), a space apart from it: glued to it,
+            // they would read differently next time (found by the `manifest` fuzz target).
             let text = annotation_text(cost, usage, profiled);
+            let at = annotation.body_start;
+            let rest = &self.text()[at as usize..self.manifest.source.line_end(at) as usize];
+            let apart = !rest.trim().is_empty() && !rest.starts_with([' ', '\t']);
             out.push(Replacement {
-                start: annotation.body_start,
-                end: annotation.body_start,
-                text: if annotation.tier_marker.is_some() {
+                start: at,
+                end: at,
+                text: if annotation.tier_marker.is_some() || apart {
                     format!("{text} ")
                 } else {
                     text

@@ -385,3 +385,14 @@ fn manifest_docstring_above_the_history_block() {
         checks::manifest::check,
     );
 }
+
+/// `# - PROFILED <not a date>`: the reader recognised nothing, and a cost added in front was
+/// glued to the dash (`0.1ms- PROFILED`), which read differently the next time.
+#[test]
+fn manifest_cost_glued_to_an_unread_annotation() {
+    regression(
+        "manifest",
+        "cost_glued_to_an_unread_annotation.bin",
+        checks::manifest::check,
+    );
+}
