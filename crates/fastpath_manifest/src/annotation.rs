@@ -398,9 +398,12 @@ impl Reader<'_> {
             });
         }
         if let Some(at) = part.find('%') {
+            // After the last whitespace character, whatever its width (U+0085 takes two
+            // bytes; found by the `manifest` fuzz target).
             let word_start = part[..at]
-                .rfind(|c: char| c.is_whitespace())
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rfind(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8());
             self.diagnostic(
                 DiagnosticKind::Usage,
                 start + word_start,

@@ -396,3 +396,14 @@ fn manifest_cost_glued_to_an_unread_annotation() {
         checks::manifest::check,
     );
 }
+
+/// A usage with `%` after a U+0085 (a two-byte whitespace character): the diagnostic's word
+/// start fell inside the character and the reader panicked.
+#[test]
+fn manifest_usage_word_after_a_two_byte_space() {
+    regression(
+        "manifest",
+        "usage_word_after_a_two_byte_space.bin",
+        checks::manifest::check,
+    );
+}
