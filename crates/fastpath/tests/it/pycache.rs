@@ -113,6 +113,23 @@ fn bytecode_of(output: &Output) -> Value {
     json["bytecode"].clone()
 }
 
+/// A tree as `snapshot` records it.
+type Tree = std::collections::BTreeMap<PathBuf, crate::readonly::Entry>;
+
+impl Setup {
+    /// The project and the virtualenv are byte for byte as `project` and `venv` recorded them.
+    fn assert_unchanged(&self, project: &Tree, venv: &Tree) {
+        assert_eq!(
+            differences(project, &snapshot(&self.project())),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            differences(venv, &snapshot(&self.venv())),
+            Vec::<String>::new()
+        );
+    }
+}
+
 #[test]
 fn measuring_leaves_the_project_and_the_virtualenv_byte_identical() {
     let (python, _, version) = require_python!();
@@ -121,14 +138,7 @@ fn measuring_leaves_the_project_and_the_virtualenv_byte_identical() {
     let (project, venv) = (snapshot(&setup.project()), snapshot(&setup.venv()));
 
     let output = setup.profile(&[], &[("FASTPATH_CACHE_DIR", Some(cache.path()))]);
-    assert_eq!(
-        differences(&project, &snapshot(&setup.project())),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        differences(&venv, &snapshot(&setup.venv())),
-        Vec::<String>::new()
-    );
+    setup.assert_unchanged(&project, &venv);
     let text = String::from_utf8_lossy(&output.stdout);
     let line = text
         .lines()
@@ -168,14 +178,7 @@ fn measuring_leaves_the_project_and_the_virtualenv_byte_identical() {
     assert!(compiled.iter().all(|p| p.starts_with(&dir)), "{dir:?}");
     let again: Vec<Vec<u8>> = compiled.iter().map(|p| std::fs::read(p).unwrap()).collect();
     assert_eq!(again, bytes);
-    assert_eq!(
-        differences(&project, &snapshot(&setup.project())),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        differences(&venv, &snapshot(&setup.venv())),
-        Vec::<String>::new()
-    );
+    setup.assert_unchanged(&project, &venv);
 }
 
 #[test]
@@ -219,12 +222,5 @@ fn a_users_prefix_is_kept_and_xdg_cache_home_is_honoured() {
     assert!(dir.starts_with(xdg.join("fastpath/pycache")), "{dir:?}");
     assert_eq!(pyc_files(&dir, &suffix).len(), 1, "{suffix} under {dir:?}");
 
-    assert_eq!(
-        differences(&project, &snapshot(&setup.project())),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        differences(&venv, &snapshot(&setup.venv())),
-        Vec::<String>::new()
-    );
+    setup.assert_unchanged(&project, &venv);
 }
