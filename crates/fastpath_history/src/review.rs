@@ -211,9 +211,29 @@ pub fn review(
         .iter()
         .map(|m| (m.name.as_str(), m))
         .collect();
-    for (name, m) in &head_manifest {
-        if !base_manifest.contains_key(name) {
-            let site = input.head.manifest_path.as_ref().map(|p| Site {
+    // Each direction: what the `to` side has that the `from` side lacks.
+    let directions = [
+        (
+            ChangeKind::Added,
+            input.head,
+            input.base,
+            &head_manifest,
+            &base_manifest,
+        ),
+        (
+            ChangeKind::Removed,
+            input.base,
+            input.head,
+            &base_manifest,
+            &head_manifest,
+        ),
+    ];
+    for (kind, to, _, to_manifest, from_manifest) in directions {
+        for (name, m) in to_manifest {
+            if from_manifest.contains_key(name) {
+                continue;
+            }
+            let site = to.manifest_path.as_ref().map(|p| Site {
                 path: p.clone(),
                 line: m.line,
             });
@@ -222,25 +242,7 @@ pub fn review(
                 repo,
                 input,
                 name,
-                ChangeKind::Added,
-                Place::Manifest,
-                site,
-                Some(m),
-            )?);
-        }
-    }
-    for (name, m) in &base_manifest {
-        if !head_manifest.contains_key(name) {
-            let site = input.base.manifest_path.as_ref().map(|p| Site {
-                path: p.clone(),
-                line: m.line,
-            });
-            changes.push(change(
-                git,
-                repo,
-                input,
-                name,
-                ChangeKind::Removed,
+                kind,
                 Place::Manifest,
                 site,
                 Some(m),
@@ -250,42 +252,28 @@ pub fn review(
     let in_manifest =
         |name: &str| head_manifest.contains_key(name) || base_manifest.contains_key(name);
     let (mut indirect_added, mut indirect_removed) = (0, 0);
-    for (name, m) in &input.head.cold_path {
-        if input.base.cold_path.contains_key(name) || in_manifest(name) {
-            continue;
-        }
-        if m.direct {
-            changes.push(change(
-                git,
-                repo,
-                input,
-                name,
-                ChangeKind::Added,
-                Place::ColdPath,
-                m.site.clone(),
-                None,
-            )?);
-        } else {
-            indirect_added += 1;
-        }
-    }
-    for (name, m) in &input.base.cold_path {
-        if input.head.cold_path.contains_key(name) || in_manifest(name) {
-            continue;
-        }
-        if m.direct {
-            changes.push(change(
-                git,
-                repo,
-                input,
-                name,
-                ChangeKind::Removed,
-                Place::ColdPath,
-                m.site.clone(),
-                None,
-            )?);
-        } else {
-            indirect_removed += 1;
+    for (kind, to, from, _, _) in directions {
+        for (name, m) in &to.cold_path {
+            if from.cold_path.contains_key(name) || in_manifest(name) {
+                continue;
+            }
+            if m.direct {
+                let site = m.site.clone();
+                changes.push(change(
+                    git,
+                    repo,
+                    input,
+                    name,
+                    kind,
+                    Place::ColdPath,
+                    site,
+                    None,
+                )?);
+            } else if kind == ChangeKind::Added {
+                indirect_added += 1;
+            } else {
+                indirect_removed += 1;
+            }
         }
     }
     changes.sort_by(|a, b| (a.place, a.kind, &a.module).cmp(&(b.place, b.kind, &b.module)));
