@@ -12,6 +12,21 @@
 //! measurement (a busy machine; see `fastpath_profile::runner::contention`) reads high, so it
 //! can never show that a figure is over a threshold: such a result is too close to call too.
 
+/// The paragraph every measured rule's `explain` gives on how it decides (FP101-FP104): one
+/// text, so the promise reads the same wherever it is made.
+macro_rules! decided_on_the_interval {
+    () => {
+        r#"Decided on the confidence interval, not on one median: reported only when the interval of the
+measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
+for the machine's drift between measurements, lies wholly over the threshold. A result too
+close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
+a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
+of an unchanged project give the same findings, except for a figure within the margin of
+its threshold: that one is a note whichever side it falls."#
+    };
+}
+pub(crate) use decided_on_the_interval;
+
 use fastpath_profile::stats::{Interval, Side};
 
 use crate::diagnostic::{Diagnostic, Severity};

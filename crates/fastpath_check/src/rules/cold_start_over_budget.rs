@@ -11,17 +11,14 @@ pub(crate) static RULE: Rule = Rule {
     name: "cold-start-over-budget",
     kind: RuleKind::Measured,
     summary: "The entry's cold start (start-up plus imports) is over `cold-start-budget-ms`",
-    explanation: r#"## What it does
+    explanation: concat!(
+        r#"## What it does
 Measures a fresh process that imports the entry (interpreter start-up plus every import) and
 reports when its median is over `cold-start-budget-ms`.
 
-Decided on the confidence interval, not on one median: reported only when the interval of the
-measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
-for the machine's drift between measurements, lies wholly over the threshold. A result too
-close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
-a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
-of an unchanged project give the same findings, except for a figure within the margin of
-its threshold: that one is a note whichever side it falls.
+"#,
+        margin::decided_on_the_interval!(),
+        r#"
 
 ## Why is this bad?
 This is the number users feel: the seed's Lambda went from 2.1 s to 3.2 s in three months,
@@ -37,7 +34,8 @@ Defer heavy imports to the functions that use them; `fastpath profile` lists the
 `cold-start-budget-ms` (default 2000).
 
 ## Fix safety
-None."#,
+None."#
+    ),
     check,
 };
 

@@ -11,17 +11,14 @@ pub(crate) static RULE: Rule = Rule {
     name: "fast-path-over-budget",
     kind: RuleKind::Measured,
     summary: "Importing the manifest costs more than `budget-ms`",
-    explanation: r#"## What it does
+    explanation: concat!(
+        r#"## What it does
 Measures the import of the manifest module (everything it pulls in, as the entry sees it) and
 reports when its median is over `budget-ms`.
 
-Decided on the confidence interval, not on one median: reported only when the interval of the
-measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
-for the machine's drift between measurements, lies wholly over the threshold. A result too
-close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
-a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
-of an unchanged project give the same findings, except for a figure within the margin of
-its threshold: that one is a note whichever side it falls.
+"#,
+        margin::decided_on_the_interval!(),
+        r#"
 
 ## Why is this bad?
 The fast path is a budget: "Total still <200ms?" is on the seed's review checklist, and its test
@@ -39,7 +36,8 @@ deferral would save.
 `budget-ms` (default 200).
 
 ## Fix safety
-None: choosing what leaves the fast path needs usage data."#,
+None: choosing what leaves the fast path needs usage data."#
+    ),
     check,
 };
 

@@ -13,17 +13,14 @@ pub(crate) static RULE: Rule = Rule {
     name: "slow-tier1-import",
     kind: RuleKind::Measured,
     summary: "A Tier 1 (lightweight) import costs `tier1-max-ms` or more",
-    explanation: r#"## What it does
+    explanation: concat!(
+        r#"## What it does
 Measures each import of the manifest's Tier 1 section and reports those whose cost (what
 importing it adds to the cold start) is at or over `tier1-max-ms`.
 
-Decided on the confidence interval, not on one median: reported only when the interval of the
-measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
-for the machine's drift between measurements, lies wholly over the threshold. A result too
-close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
-a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
-of an unchanged project give the same findings, except for a figure within the margin of
-its threshold: that one is a note whichever side it falls.
+"#,
+        margin::decided_on_the_interval!(),
+        r#"
 
 ## Why is this bad?
 Tier 1 means "import time <10ms": it is the list reviewers skim. A heavy import there is a
@@ -42,7 +39,8 @@ Move it to Tier 2 with its usage data, or to function level.
 `tier1-max-ms` (default 10).
 
 ## Fix safety
-None."#,
+None."#
+    ),
     check,
 };
 

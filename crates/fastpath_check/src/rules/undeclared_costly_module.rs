@@ -15,18 +15,15 @@ pub(crate) static RULE: Rule = Rule {
     name: "undeclared-costly-module",
     kind: RuleKind::Measured,
     summary: "A module the manifest does not declare costs `tier1-max-ms` or more",
-    explanation: r#"## What it does
+    explanation: concat!(
+        r#"## What it does
 Finds modules that project code imports at module level on the cold path, that the manifest
 does not declare, and whose measured cost (everything importing them adds) is at least
 `tier1-max-ms`. The diagnostic shows the chain from the entry and the cost.
 
-Decided on the confidence interval, not on one median: reported only when the interval of the
-measured figure, widened on both sides by a margin of 10 % of the threshold (at least 0.5 ms)
-for the machine's drift between measurements, lies wholly over the threshold. A result too
-close to call, or from a contended measurement (a busy machine reads high), is no finding: it is
-a `note:` line on stderr (unless `-q`) and an entry of `close_calls` in the JSON. Repeated checks
-of an unchanged project give the same findings, except for a figure within the margin of
-its threshold: that one is a note whichever side it falls.
+"#,
+        margin::decided_on_the_interval!(),
+        r#"
 
 ## Why is this bad?
 This is the hidden slow import of the seed: standard library or third-party, declared nowhere,
@@ -56,7 +53,8 @@ that use them, after their docstrings. These fixes are safe (only *when* the mod
 changes). It refuses, saying why, when a name is used at import time (decorator, base class,
 default argument, module-level call or statement, class body, `__all__`, `global`) or the import
 looks kept for its side effects. Fixes that may change what code observes (an annotation read
-at run time, a package name bound by two imports) are unsafe and need `--unsafe-fixes`."#,
+at run time, a package name bound by two imports) are unsafe and need `--unsafe-fixes`."#
+    ),
     check,
 };
 
