@@ -359,6 +359,18 @@ impl<'a> Session<'a> {
         let contention_rule = config
             .contention
             .unwrap_or_else(|| ContentionRule::for_runs(max_runs));
+        // One more start-up run, reported as progress.
+        let next_startup =
+            |startup: &mut Vec<f64>, progress: &mut dyn FnMut(Progress)| -> Result<(), RunError> {
+                startup.push(self.startup_run(startup.len() + 1, &contention_rule)?);
+                progress(Progress {
+                    phase: Phase::Startup,
+                    done: startup.len(),
+                    planned: config.startup_runs,
+                    median_total_us: None,
+                });
+                Ok(())
+            };
         // Every measured run, dropped ones included, with its contention signals.
         let mut attempts: Vec<Run> = Vec::new();
         let mut signals: Vec<RunSignals> = Vec::new();
@@ -401,13 +413,7 @@ impl<'a> Session<'a> {
             // Interleaving start-up runs with the first measured runs exposes both to the same
             // drift in machine load.
             if startup.len() < config.startup_runs {
-                startup.push(self.startup_run(startup.len() + 1, &contention_rule)?);
-                progress(Progress {
-                    phase: Phase::Startup,
-                    done: startup.len(),
-                    planned: config.startup_runs,
-                    median_total_us: None,
-                });
+                next_startup(&mut startup, progress)?;
             }
             let dropped = flags.iter().filter(|f| f.is_some()).count();
             if dropped > contention_rule.max_redo {
@@ -420,13 +426,7 @@ impl<'a> Session<'a> {
             }
         };
         while startup.len() < config.startup_runs {
-            startup.push(self.startup_run(startup.len() + 1, &contention_rule)?);
-            progress(Progress {
-                phase: Phase::Startup,
-                done: startup.len(),
-                planned: config.startup_runs,
-                median_total_us: None,
-            });
+            next_startup(&mut startup, progress)?;
         }
         let keep = kept(&flags, rule.min_runs);
         let slowed = |kept: bool| -> Vec<DroppedRun> {
