@@ -10,31 +10,19 @@ use std::path::{Path, PathBuf};
 use fastpath_check::Diagnostic;
 use serde::Serialize;
 
+use super::json::{json_diagnostic, JsonDiagnostic};
 use crate::html::write_page;
 
 /// The page's own script.
 const SCRIPT: &str = include_str!("../html/check.js");
 
-#[derive(Serialize)]
-struct Link<'a> {
-    file: &'a Path,
-    line: u32,
-    statement: &'a str,
-}
-
+/// A finding: the JSON report's diagnostic, with the source line it points at.
 #[derive(Serialize)]
 struct Finding<'a> {
-    code: &'static str,
-    name: &'static str,
-    message: &'a str,
-    file: Option<&'a Path>,
-    line: Option<u32>,
-    column: Option<u32>,
+    #[serde(flatten)]
+    diagnostic: JsonDiagnostic<'a>,
     /// The source line the finding points at, when it can be read.
     source: Option<String>,
-    chain: Vec<Link<'a>>,
-    notes: &'a [String],
-    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -68,24 +56,8 @@ pub fn render_html(
                     .map(str::to_string)
             });
             Finding {
-                code: d.rule.code,
-                name: d.rule.name,
-                message: &d.message,
-                file: d.location.as_ref().map(|l| l.path.as_path()),
-                line: d.location.as_ref().map(|l| l.line),
-                column: d.location.as_ref().map(|l| l.column),
+                diagnostic: json_diagnostic(d),
                 source,
-                chain: d
-                    .chain
-                    .iter()
-                    .map(|l| Link {
-                        file: &l.location.path,
-                        line: l.location.line,
-                        statement: &l.message,
-                    })
-                    .collect(),
-                notes: &d.notes,
-                help: d.help.as_deref(),
             }
         })
         .collect();

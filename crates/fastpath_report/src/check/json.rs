@@ -16,7 +16,7 @@ struct JsonLink<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(super) struct JsonDiagnostic<'a> {
     code: &'static str,
     name: &'static str,
     message: &'a str,
@@ -48,7 +48,8 @@ pub fn render_json(
     render_json_with_notes(diagnostics, &[], measured, out)
 }
 
-fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+/// One diagnostic as `fastpath.check/1` gives it (also the core of the HTML page's findings).
+pub(super) fn json_diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         code: d.rule.code,
         name: d.rule.name,
