@@ -256,6 +256,11 @@ impl ManifestImport {
         self.section.map(|at| manifest.sections[at].tier)
     }
 
+    /// The cost its annotation documents, in milliseconds (`# 15ms ...`).
+    pub fn documented_ms(&self) -> Option<f64> {
+        self.annotation.as_ref()?.cost.as_ref().map(|c| c.ms)
+    }
+
     /// Whether `name` is one of this statement's modules or bound names.
     pub fn names(&self, name: &str) -> bool {
         self.items

@@ -176,7 +176,7 @@ fn side(
                 snapshot.manifest.push(ManifestImport {
                     name: item.module.clone(),
                     line: import.span.line,
-                    documented_ms: annotation.and_then(|a| a.cost.as_ref()).map(|c| c.ms),
+                    documented_ms: import.documented_ms(),
                     usage: annotation
                         .and_then(|a| a.usage.as_ref())
                         .map(|u| u.text.clone()),

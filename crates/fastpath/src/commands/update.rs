@@ -140,11 +140,7 @@ fn update_manifest(
         let Some(key) = import.items.first().map(|i| i.module.clone()) else {
             continue;
         };
-        let written = import
-            .annotation
-            .as_ref()
-            .and_then(|a| a.cost.as_ref())
-            .map(|c| c.ms);
+        let written = import.documented_ms();
         let Some(price) = price else {
             printer.warn(format!(
                 "`{}` is not in the measurement (loaded at interpreter start-up, or not imported); its cost is left as written",
@@ -325,11 +321,7 @@ fn writable(manifest: &Manifest, measured: &Measurements) -> Result<(), Unwritab
         let (Some(price), Some(item)) = (price, import.items.first()) else {
             continue;
         };
-        let written = import
-            .annotation
-            .as_ref()
-            .and_then(|a| a.cost.as_ref())
-            .map(|c| c.ms);
+        let written = import.documented_ms();
         let ms = price.median_us / 1000.0;
         let rewrite = match written {
             None => true,
