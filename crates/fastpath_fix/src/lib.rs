@@ -563,9 +563,17 @@ impl FixSession {
                     }
                     _ => true,
                 })
-                .map(|(_, s)| lines.line_start(s.start().to_u32()));
+                .map(|(_, s)| s);
             let edit = match after {
-                Some(at) => Edit::insert(at, format!("{line}{eol}")),
+                // PEP 8's two blank lines before a top-level definition.
+                Some(stmt @ (Stmt::FunctionDef(_) | Stmt::ClassDef(_))) => Edit::insert(
+                    lines.line_start(stmt.start().to_u32()),
+                    format!("{line}{eol}{eol}{eol}"),
+                ),
+                Some(stmt) => Edit::insert(
+                    lines.line_start(stmt.start().to_u32()),
+                    format!("{line}{eol}"),
+                ),
                 None if self.text.is_empty() || self.text.ends_with(['\n', '\r']) => {
                     Edit::insert(self.text.len() as u32, format!("{line}{eol}"))
                 }
@@ -852,6 +860,25 @@ mod tests {
             session.text(),
             "\ndef f():\n    import b\n    import a\n    return a.x, b.y\n"
         );
+    }
+
+    #[test]
+    fn a_new_import_before_a_definition_keeps_two_blank_lines() {
+        // httpie's `__main__`: a docstring, then `def main()` deferring every import.
+        let source = "\"\"\"The entry.\"\"\"\n\n\n@wraps\ndef main():\n    import heavy\n";
+        let mut session = FixSession::new(source.as_bytes()).unwrap();
+        session
+            .replace_imports(&[], Some("from pkg.fast_path import *"))
+            .unwrap();
+        assert_eq!(
+            session.text(),
+            "\"\"\"The entry.\"\"\"\n\n\nfrom pkg.fast_path import *\n\n\n@wraps\ndef main():\n    import heavy\n"
+        );
+        let mut session = FixSession::new(b"\"\"\"Doc.\"\"\"\nx = 1\n").unwrap();
+        session
+            .replace_imports(&[], Some("from m import *"))
+            .unwrap();
+        assert_eq!(session.text(), "\"\"\"Doc.\"\"\"\nfrom m import *\nx = 1\n");
     }
 
     #[test]
